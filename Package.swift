@@ -1,0 +1,65 @@
+// swift-tools-version:6.0
+// TMI collaboration server. No package dependencies by design: the standard library, Foundation,
+// Dispatch, Synchronization, Glibc, and OpenSSL/zlib through the small system-library shims below.
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "tmi-server",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "tmi-server", targets: ["tmi-server"]),
+        .executable(name: "tmi-loadtest", targets: ["tmi-loadtest"]),
+    ],
+    targets: [
+        // C shims: epoll/eventfd/accept4 wrappers, OpenSSL, zlib.
+        .target(name: "CTMISystem", path: "Sources/CTMISystem"),
+        .systemLibrary(
+            name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(
+            name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
+
+        // Bytes <-> messages: sockets, the epoll poller, HTTP/1.1, WebSocket, gzip.
+        .target(
+            name: "WireProtocol", dependencies: ["CTMISystem", "COpenSSL", "CZlib"],
+            swiftSettings: strict),
+        // Pure domain: JSON values, models, validation, JSON Patch, diagram operations. No I/O.
+        .target(name: "CollabCore", swiftSettings: strict),
+        // Durable JSON-file storage: journals with group commit, atomic snapshots, recovery.
+        .target(name: "Storage", dependencies: ["CTMISystem"], swiftSettings: strict),
+        // One actor per live diagram session and the session directory.
+        .target(name: "SessionActors", dependencies: ["CollabCore"], swiftSettings: strict),
+        // Routing, handlers, identity, persistence wiring, sockets to sessions.
+        .target(
+            name: "RESTGateway",
+            dependencies: ["WireProtocol", "CollabCore", "SessionActors", "Storage", "COpenSSL"],
+            swiftSettings: strict),
+        .executableTarget(name: "tmi-server", dependencies: ["RESTGateway"], swiftSettings: strict),
+
+        // Load-test tool: logic in a library so it is testable, a thin executable around it.
+        .target(
+            name: "LoadTestKit", dependencies: ["WireProtocol", "CollabCore"],
+            path: "loadtest/LoadTestKit", swiftSettings: strict),
+        .executableTarget(
+            name: "tmi-loadtest", dependencies: ["LoadTestKit"], path: "loadtest/tmi-loadtest",
+            swiftSettings: strict),
+
+        .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol"], swiftSettings: strict),
+        .testTarget(name: "CollabCoreTests", dependencies: ["CollabCore"], swiftSettings: strict),
+        .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strict),
+        .testTarget(
+            name: "SessionActorsTests", dependencies: ["SessionActors", "CollabCore"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "RESTGatewayTests", dependencies: ["RESTGateway", "WireProtocol", "CollabCore"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "LoadTestTests", dependencies: ["LoadTestKit", "RESTGateway"], swiftSettings: strict),
+        .testTarget(
+            name: "EndToEndTests", dependencies: ["RESTGateway", "WireProtocol", "CollabCore"],
+            swiftSettings: strict),
+    ]
+)

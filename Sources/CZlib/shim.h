@@ -1,0 +1,13 @@
+#ifndef TMI_CZLIB_SHIM_H
+#define TMI_CZLIB_SHIM_H
+#include <zlib.h>
+
+/* deflateInit2/inflateInit2 are macros Swift cannot import; these wrappers expose them. */
+static inline int tmi_deflateInit2(z_streamp strm, int level, int method, int windowBits,
+                                   int memLevel, int strategy) {
+    return deflateInit2(strm, level, method, windowBits, memLevel, strategy);
+}
+static inline int tmi_inflateInit2(z_streamp strm, int windowBits) {
+    return inflateInit2(strm, windowBits);
+}
+#endif

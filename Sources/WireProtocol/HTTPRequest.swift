@@ -1,0 +1,35 @@
+/// An HTTP/1.1 request as parsed from the wire.
+public struct HTTPRequest: Sendable {
+    public var method: String
+    /// The request target exactly as sent (origin form: path plus optional `?query`).
+    public var target: String
+    public var versionMinor: Int
+    public var headers: HTTPHeaders
+    public var body: [UInt8]
+    /// Trailer fields of a chunked body (RFC 9112 §7.1.2), if any.
+    public var trailers: HTTPHeaders
+
+    public init(
+        method: String, target: String, versionMinor: Int = 1, headers: HTTPHeaders = HTTPHeaders(),
+        body: [UInt8] = [], trailers: HTTPHeaders = HTTPHeaders()
+    ) {
+        self.method = method
+        self.target = target
+        self.versionMinor = versionMinor
+        self.headers = headers
+        self.body = body
+        self.trailers = trailers
+    }
+
+    /// The path part of the target (before `?`), still percent-encoded.
+    public var path: Substring {
+        if let q = target.firstIndex(of: "?") { return target[..<q] }
+        return target[...]
+    }
+
+    /// The query part of the target (after `?`), or nil.
+    public var query: Substring? {
+        guard let q = target.firstIndex(of: "?") else { return nil }
+        return target[target.index(after: q)...]
+    }
+}

@@ -1,0 +1,3 @@
+import RESTGateway
+
+print("tmi-server: not yet wired")

@@ -1,0 +1,7 @@
+import Testing
+
+@testable import SessionActors
+
+@Suite struct SessionActorsSmokeTests {
+    @Test func moduleLoads() { #expect(Bool(true)) }
+}

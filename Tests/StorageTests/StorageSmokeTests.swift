@@ -1,0 +1,7 @@
+import Testing
+
+@testable import Storage
+
+@Suite struct StorageSmokeTests {
+    @Test func moduleLoads() { #expect(Bool(true)) }
+}

@@ -1,0 +1,3 @@
+import LoadTestKit
+
+print("tmi-loadtest: not yet wired")
