@@ -1,0 +1,53 @@
+import CollabCore
+import WireProtocol
+
+/// The identity of an authenticated caller, put on the context by the authentication middleware.
+public struct AuthenticatedUser: Sendable, Hashable, Codable {
+    /// Internal user id (the JWT `sub`).
+    public var id: String
+    public var email: String
+    public var name: String
+
+    public init(id: String, email: String, name: String) {
+        self.id = id
+        self.email = email
+        self.name = name
+    }
+}
+
+/// Everything a handler knows about one request. Built by the router, enriched by middleware.
+public struct RequestContext: Sendable {
+    public var request: HTTPRequest
+    /// Values of `{name}` segments of the matched route pattern, percent-decoded.
+    public var pathParameters: [String: String]
+    /// Query parameters, percent-decoded; a repeated name keeps its first value.
+    public var query: [String: String]
+    /// Unique per request; echoed in `X-Request-ID` and the access log.
+    public var requestID: String
+    /// Set by the authentication middleware on non-public routes.
+    public var user: AuthenticatedUser?
+    /// The bearer token the user presented (for revoke/introspect-style handlers).
+    public var accessToken: String?
+    /// Peer address for logs.
+    public var peer: String
+
+    public init(
+        request: HTTPRequest, pathParameters: [String: String] = [:], query: [String: String] = [:],
+        requestID: String = "", user: AuthenticatedUser? = nil, accessToken: String? = nil,
+        peer: String = ""
+    ) {
+        self.request = request
+        self.pathParameters = pathParameters
+        self.query = query
+        self.requestID = requestID
+        self.user = user
+        self.accessToken = accessToken
+        self.peer = peer
+    }
+
+    /// The authenticated user; throws 401 if the route was reached without one.
+    public func requireUser() throws(APIError) -> AuthenticatedUser {
+        guard let user else { throw APIError.unauthorized("authentication required") }
+        return user
+    }
+}
