@@ -32,7 +32,7 @@ public actor ThreatModelStore {
     }
 
     /// Runs `body` against the current state.
-    public func read<T: Sendable>(_ body: (StoreState) throws(APIError) -> T) throws(APIError) -> T {
+    public func read<T: Sendable, E: Error>(_ body: (StoreState) throws(E) -> T) throws(E) -> T {
         try body(state)
     }
 
