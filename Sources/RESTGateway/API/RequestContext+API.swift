@@ -27,33 +27,6 @@ extension RequestContext {
         return (try int("limit", defaultLimit, 1...maxLimit), try int("offset", 0, 0...Int(Int32.max)))
     }
 
-    /// The request body parsed as JSON. Empty, malformed, or not JSON by `Content-Type` → 400.
-    public func jsonBody() throws(APIError) -> JSONValue {
-        if let type = request.headers["Content-Type"] {
-            let t = type.lowercased()
-            guard
-                t.hasPrefix("application/json") || t.hasPrefix("application/json-patch+json")
-                    || t.contains("+json")
-            else {
-                throw APIError.badRequest("Content-Type must be application/json", code: "invalid_input")
-            }
-        }
-        guard !request.body.isEmpty else { throw APIError.badRequest("a JSON request body is required") }
-        do {
-            return try JSONValue.parse(request.body)
-        } catch {
-            throw APIError.badRequest("the request body is not valid JSON: \(error)")
-        }
-    }
-
-    /// The JSON body, which must be an object.
-    public func jsonObjectBody() throws(APIError) -> [String: JSONValue] {
-        guard let o = try jsonBody().objectValue else {
-            throw APIError.badRequest("the request body must be a JSON object")
-        }
-        return o
-    }
-
     /// The JSON body, which must be an array of at most `maxItems` elements.
     public func jsonArrayBody(maxItems: Int) throws(APIError) -> [JSONValue] {
         guard let a = try jsonBody().arrayValue else {

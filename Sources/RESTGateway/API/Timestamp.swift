@@ -1,3 +1,4 @@
+import FoundationEssentials
 import Glibc
 
 /// RFC 3339 UTC timestamps with millisecond precision (`2025-04-06T12:00:00.000Z`, 24 characters:
@@ -5,16 +6,7 @@ import Glibc
 public enum Timestamp {
     /// Formats seconds since the Unix epoch.
     public static func format(_ seconds: Double) -> String {
-        var whole = time_t(seconds.rounded(.down))
-        let millis = Int((seconds - Double(whole)) * 1000)
-        var tm = tm()
-        gmtime_r(&whole, &tm)
-        func pad(_ v: Int32, _ n: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, n - s.count)) + s
-        }
-        return "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T"
-            + "\(pad(tm.tm_hour, 2)):\(pad(tm.tm_min, 2)):\(pad(tm.tm_sec, 2)).\(pad(Int32(millis), 3))Z"
+        RFC3339.format(Date(timeIntervalSince1970: seconds), fractionalDigits: 3)
     }
 
     /// The current wall-clock time in seconds since the epoch.
