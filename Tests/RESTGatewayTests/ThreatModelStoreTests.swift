@@ -86,6 +86,24 @@ final class RecordingLog: StoreLog {
         #expect(try StoreCodec.decode(snapshot: snap.bytes) == (await store.state))
     }
 
+    @Test func patchCellsUpsertsAndRemovesInPlace() throws {
+        let d = "33333333-3333-4333-8333-333333333333"
+        var state = StoreState()
+        state.apply(.putModel(id: Self.tm, fields: ["id": .string(Self.tm)]))
+        state.apply(
+            .putChild(
+                .diagrams, model: Self.tm, id: d,
+                fields: ["id": .string(d), "cells": [["id": "a", "x": 1], ["id": "b"]]]))
+        let m = StoreMutation.patchCells(
+            model: Self.tm, diagram: d, upserts: [["id": "a", "x": 2], ["id": "c"]], removes: ["b"],
+            updateVector: 7)
+        state.apply(m)
+        let fields = try #require(state.models[Self.tm]?.collection(.diagrams)[d]?.fields)
+        #expect(fields["cells"] == [["id": "a", "x": 2], ["id": "c"]])
+        #expect(fields["update_vector"] == 7)
+        #expect(try StoreCodec.decode(batch: StoreCodec.encode(batch: [m])) == [m])
+    }
+
     @Test func mutationsOfMissingParentsAreIgnored() {
         var state = StoreState()
         state.apply(.putChild(.documents, model: Self.tm, id: Self.th, fields: [:]))

@@ -39,6 +39,12 @@ enum StoreCodec {
             ["op": "put_meta", "target": encode(target), "key": .string(key), "value": .string(value)]
         case .deleteMetadata(let target, let key):
             ["op": "delete_meta", "target": encode(target), "key": .string(key)]
+        case .patchCells(let model, let diagram, let upserts, let removes, let vector):
+            [
+                "op": "patch_cells", "model": .string(model), "id": .string(diagram),
+                "upserts": .array(upserts),
+                "removes": .array(removes.map { .string($0) }), "vector": .number(Double(vector)),
+            ]
         }
     }
 
@@ -74,6 +80,13 @@ enum StoreCodec {
         case "put_meta":
             return .putMetadata(try target(v["target"]), key: try str("key"), value: try str("value"))
         case "delete_meta": return .deleteMetadata(try target(v["target"]), key: try str("key"))
+        case "patch_cells":
+            guard let upserts = v["upserts"]?.arrayValue, let removes = v["removes"]?.arrayValue,
+                let vector = v["vector"]?.doubleValue
+            else { throw DecodeError(description: "bad patch_cells") }
+            return .patchCells(
+                model: try str("model"), diagram: try str("id"), upserts: upserts,
+                removes: removes.compactMap(\.stringValue), updateVector: Int(vector))
         case let op: throw DecodeError(description: "unknown op \(op)")
         }
     }

@@ -9,6 +9,11 @@ public enum StoreMutation: Sendable, Equatable {
     case deleteChild(ChildKind, model: String, id: String)
     case putMetadata(MetadataTarget, key: String, value: String)
     case deleteMetadata(MetadataTarget, key: String)
+    /// A live-collaboration change to a diagram's cells: whole cells to insert or replace (by
+    /// `id`, new ones appended), ids to remove, and the diagram's new `update_vector`. Small
+    /// per operation, so every accepted operation can be journaled before it is broadcast.
+    case patchCells(
+        model: String, diagram: String, upserts: [JSONValue], removes: [String], updateVector: Int)
 }
 
 extension StoreState {
@@ -40,7 +45,36 @@ extension StoreState {
             updateMetadata(target) { $0.set(key, value) }
         case .deleteMetadata(let target, let key):
             updateMetadata(target) { $0.remove(key) }
+        case .patchCells(let m, let d, let upserts, let removes, let vector):
+            guard var diagram = models[m]?.children[.diagrams]?[d] else { return }
+            diagram.fields["cells"] = .array(
+                Self.patched(diagram.fields["cells"]?.arrayValue ?? [], upserts: upserts, removes: removes))
+            diagram.fields["update_vector"] = .number(Double(vector))
+            models[m]!.children[.diagrams]![d] = diagram
         }
+    }
+
+    /// `cells` with `upserts` replacing same-id cells in place (or appended) and `removes` dropped.
+    static func patched(_ cells: [JSONValue], upserts: [JSONValue], removes: [String]) -> [JSONValue] {
+        var out = cells
+        var index: [String: Int] = [:]
+        for (i, c) in out.enumerated() {
+            if let id = c["id"]?.stringValue { index[id] = i }
+        }
+        for cell in upserts {
+            guard let id = cell["id"]?.stringValue else { continue }
+            if let i = index[id] {
+                out[i] = cell
+            } else {
+                index[id] = out.count
+                out.append(cell)
+            }
+        }
+        if !removes.isEmpty {
+            let gone = Set(removes)
+            out.removeAll { $0["id"]?.stringValue.map(gone.contains) ?? false }
+        }
+        return out
     }
 
     private mutating func updateMetadata(_ target: MetadataTarget, _ change: (inout MetadataList) -> Void) {
