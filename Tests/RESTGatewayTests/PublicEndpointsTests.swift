@@ -1,5 +1,6 @@
 import CollabCore
 import FoundationEssentials
+import Synchronization
 import Testing
 import WireProtocol
 
@@ -106,5 +107,23 @@ import WireProtocol
         #expect(response.status == 405)
         #expect(response.headers["Allow"] == "GET, HEAD, OPTIONS")
         #expect(schemaViolations(try #require(response.json), SpecSchemas.error) == [])
+    }
+}
+
+@Suite struct ApiInfoCacheTests {
+    @Test func timeFollowsTheClockAcrossSeconds() async throws {
+        let clock = Mutex<Double>(1_744_200_000.2)
+        let endpoints = PublicEndpoints(
+            baseURL: "http://h:1", now: { Date(timeIntervalSince1970: clock.withLock { $0 }) })
+        let gateway = try Gateway(
+            routes: endpoints.routes, authenticator: StubAuthenticator(), middleware: [])
+        func time() async -> JSONValue? {
+            await gateway.respond(to: .make("GET", "/")).json?["status"]?["time"]
+        }
+        #expect(await time() == "2025-04-09T12:00:00Z")
+        clock.withLock { $0 = 1_744_200_000.9 }
+        #expect(await time() == "2025-04-09T12:00:00Z")
+        clock.withLock { $0 = 1_744_200_001.0 }
+        #expect(await time() == "2025-04-09T12:00:01Z")
     }
 }

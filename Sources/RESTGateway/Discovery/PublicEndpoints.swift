@@ -1,5 +1,6 @@
 import CollabCore
 import FoundationEssentials
+import Synchronization
 import WireProtocol
 
 /// The build identifier reported by `GET /` (ApiInfo `service.build`).
@@ -47,12 +48,13 @@ public struct PublicEndpoints: RouteProvider {
             baseURL: baseURL, signingAlgorithm: signingAlgorithm
         ).serialized()
         let oauth = DiscoveryDocuments.authorizationServerMetadata(baseURL: baseURL).serialized()
-        let apiInfo = self
+        let apiInfo = ApiInfoCache(endpoints: self)
         return [
             Route("GET", "/", access: .open) { _ in
                 var headers = HTTPHeaders()
+                headers.set("Content-Type", "application/json")
                 headers.set("Cache-Control", "no-store")
-                return .json(apiInfo.apiInfo(), headers: headers)
+                return HTTPResponse(status: 200, headers: headers, body: apiInfo.body())
             },
             Route("GET", "/.well-known/openid-configuration", access: .open) { _ in Self.document(openID) },
             Route("GET", "/.well-known/oauth-authorization-server", access: .open) { _ in Self.document(oauth)
@@ -61,9 +63,11 @@ public struct PublicEndpoints: RouteProvider {
     }
 
     /// The spec's `ApiInfo` schema: status, service, api and operator.
-    public func apiInfo() -> JSONValue {
+    public func apiInfo() -> JSONValue { apiInfo(at: now()) }
+
+    func apiInfo(at time: Date) -> JSONValue {
         .object([
-            "status": .object(["code": "OK", "time": .string(RFC3339.format(now()))]),
+            "status": .object(["code": "OK", "time": .string(RFC3339.format(time))]),
             "service": .object(["name": "TMI", "build": .string(build)]),
             "api": .object([
                 "version": "1.0",
@@ -72,6 +76,26 @@ public struct PublicEndpoints: RouteProvider {
             ]),
             "operator": .object(["name": .string(operatorName), "contact": .string(operatorContact)]),
         ])
+    }
+
+    /// The serialized ApiInfo, rebuilt only when its whole-second `time` changes: `GET /` is the
+    /// endpoint monitors and benchmarks hit hardest.
+    final class ApiInfoCache: Sendable {
+        let endpoints: PublicEndpoints
+        private let cached = Mutex<(second: Int64, body: [UInt8])>((Int64.min, []))
+
+        init(endpoints: PublicEndpoints) { self.endpoints = endpoints }
+
+        func body() -> [UInt8] {
+            let now = endpoints.now()
+            let second = Int64(now.timeIntervalSince1970.rounded(.down))
+            return cached.withLock { cache in
+                if cache.second != second {
+                    cache = (second, endpoints.apiInfo(at: now).serialized())
+                }
+                return cache.body
+            }
+        }
     }
 
     private static func document(_ bytes: [UInt8]) -> HTTPResponse {
