@@ -41,6 +41,7 @@ public final class Poller: Sendable {
     let epollFD: Int32
     let wakeFD: Int32
     let state = Mutex(PollerState())
+    private let nextWaiterID = Atomic<UInt64>(0)
     private static let wakeToken = UInt64.max
     private static let edgeTriggered: UInt32 = 1 << 31
 
@@ -116,10 +117,7 @@ public final class Poller: Sendable {
     func wait(
         _ registration: PollerRegistration, for interest: IOInterest, deadline: IODeadline?
     ) async -> IOWaitResult {
-        let id = state.withLock { s in
-            s.nextWaiterID &+= 1
-            return s.nextWaiterID
-        }
+        let id = nextWaiterID.add(1, ordering: .relaxed).newValue
         return await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<IOWaitResult, Never>) in
                 let (immediate, wake) = state.withLock { s in

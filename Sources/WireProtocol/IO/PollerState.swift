@@ -24,7 +24,6 @@ struct PollerState {
     var slots: [Int32: FDSlot] = [:]
     var deadlines = DeadlineHeap()
     var nextGeneration: UInt32 = 1
-    var nextWaiterID: UInt64 = 0
     /// When the poller thread will wake on its own (its current `epoll_wait` timeout).
     var wakeAt = Int64.max
 
@@ -132,14 +131,15 @@ struct PollerState {
         }
     }
 
-    /// The `epoll_wait` timeout that wakes the thread for the earliest deadline (-1: none).
+    /// The `epoll_wait` timeout that wakes the thread for the earliest deadline, and at least
+    /// once a second: a new deadline further away than the next wake-up then needs no eventfd
+    /// write (a 60 s idle deadline per request would otherwise often cost one).
     mutating func nextTimeoutMilliseconds(now: Int64) -> Int32 {
-        guard let earliest = deadlines.earliest else {
-            wakeAt = .max
-            return -1
-        }
-        wakeAt = earliest
-        if earliest <= now { return 0 }
-        return Int32(clamping: (earliest - now + 999_999) / 1_000_000)
+        let target = min(deadlines.earliest ?? .max, now + Self.maximumSleep)
+        wakeAt = target
+        if target <= now { return 0 }
+        return Int32(clamping: (target - now + 999_999) / 1_000_000)
     }
+
+    static let maximumSleep: Int64 = 1_000_000_000
 }
