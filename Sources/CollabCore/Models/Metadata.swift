@@ -8,10 +8,9 @@ public struct Metadata: Sendable, Hashable, JSONRepresentable {
         self.value = value
     }
 
-    /// Most entries one `metadata` array or bulk request may hold (the spec's bulk `maxItems` is
-    /// 20; arrays embedded in an entity are bounded here so one body cannot grow without limit).
+    /// Most entries a `metadata` array embedded in an entity may hold; the spec sets no bound, but
+    /// one body must not grow an entity without limit. (Bulk bodies: `BulkRequests.maxBulkItems`.)
     public static let maxEntries = 100
-    public static let maxBulkItems = 20
 
     public var json: JSONValue { ["key": .string(key), "value": .string(value)] }
 

@@ -43,7 +43,7 @@ public struct ThreatModelInput: Sendable, Hashable {
             "name", required: true, minLength: 1, maxLength: 256, pattern: .noMarkupOrQuotes)
         let description = try r.string(
             "description", nullable: true, maxLength: 1024, pattern: .noAngleBrackets)
-        let framework = try r.string("threat_model_framework", maxLength: 256)
+        let framework = try r.string("threat_model_framework")
         let issueURL = try r.uri("issue_url", nullable: true)
         let authorization = try r.value("authorization").map { v throws(ValidationError) in
             try AuthorizationList.parse(v, pointer: r.path("authorization"))
