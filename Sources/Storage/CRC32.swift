@@ -20,9 +20,11 @@ enum CRC32 {
         return t
     }()
 
-    static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+    /// The CRC of `bytes`; pass the CRC of earlier bytes as `continuing` to checksum a
+    /// concatenation piece by piece.
+    static func checksum(_ bytes: UnsafeRawBufferPointer, continuing previous: UInt32 = 0) -> UInt32 {
         table.withUnsafeBufferPointer { t in
-            var crc: UInt32 = 0xFFFF_FFFF
+            var crc: UInt32 = ~previous
             var i = 0
             let n = bytes.count
             while i + 8 <= n {
@@ -43,8 +45,8 @@ enum CRC32 {
         }
     }
 
-    static func checksum(_ bytes: [UInt8]) -> UInt32 {
-        bytes.withUnsafeBytes { checksum($0) }
+    static func checksum(_ bytes: [UInt8], continuing previous: UInt32 = 0) -> UInt32 {
+        bytes.withUnsafeBytes { checksum($0, continuing: previous) }
     }
 
     static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt32 {
