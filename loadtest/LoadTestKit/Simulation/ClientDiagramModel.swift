@@ -101,6 +101,10 @@ public struct ClientDiagramModel: Sendable {
         }
     }
 
+    /// A new connection is being opened: its join state is the baseline, not an answer to one of
+    /// our operations.
+    public mutating func rejoining() { synchronized = false }
+
     /// Drops pending operations sent before `deadline` (never answered); returns their ids.
     public mutating func expirePending(sentBefore deadline: Duration) -> [String] {
         let expired = pending.filter { $0.sentAt < deadline }.map(\.operationID)
