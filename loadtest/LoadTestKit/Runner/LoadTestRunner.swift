@@ -91,3 +91,20 @@ public final class LoadTestRunner: Sendable {
         return final
     }
 }
+
+extension LoadTestRunner.Hooks {
+    /// The executable's hooks: the progress line to `write` (unless `--quiet`) and /proc sampling
+    /// of `serverPID` when known.
+    public static func commandLine(
+        options: LoadTestOptions, serverPID: Int32?, write: @escaping @Sendable (String) -> Void
+    ) -> LoadTestRunner.Hooks {
+        var hooks = LoadTestRunner.Hooks(serverPID: serverPID)
+        if !options.quiet {
+            hooks.progress = { @Sendable snapshot in write(snapshot.line) }
+        }
+        if let pid = serverPID {
+            hooks.sampleServer = { @Sendable in ProcFS.sample(pid: pid) }
+        }
+        return hooks
+    }
+}
