@@ -1,4 +1,4 @@
-import CollabCore
+import enum CollabCore.JSONValue
 import Testing
 
 @testable import LoadTestKit
