@@ -1,5 +1,6 @@
-import enum CollabCore.JSONValue
 import Testing
+
+import enum CollabCore.JSONValue
 
 @testable import LoadTestKit
 
