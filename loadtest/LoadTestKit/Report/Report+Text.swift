@@ -85,8 +85,9 @@ extension Report {
     }
 }
 
+/// `s` padded to `width`; a longer `s` keeps one separating space.
 func pad(_ s: String, _ width: Int) -> String {
-    s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count)
+    s.count > width ? s + " " : s + String(repeating: " ", count: width - s.count)
 }
 
 func leftPad(_ s: String, _ width: Int) -> String {
