@@ -51,6 +51,11 @@ let package = Package(
             name: "tmi-loadtest", dependencies: ["LoadTestKit"], path: "loadtest/tmi-loadtest",
             swiftSettings: strict),
 
+        // HTTP benchmark server for wrk (benchmarks/http.md); depends on WireProtocol only.
+        .executableTarget(
+            name: "tmi-httpbench", dependencies: ["WireProtocol"], path: "benchmarks/tmi-httpbench",
+            swiftSettings: strict),
+
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol"], swiftSettings: strict),
         .testTarget(name: "CollabCoreTests", dependencies: ["CollabCore"], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strict),
