@@ -53,6 +53,9 @@ extension Editor {
             if case .error(let code, let text) = message {
                 context.metrics.update { $0.error("\(name): server error \(code): \(text)") }
             }
+            if case .other("authorization_denied") = message {
+                context.metrics.update { $0.error("\(name): authorization_denied") }
+            }
         }
     }
 
