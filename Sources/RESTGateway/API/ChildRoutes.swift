@@ -69,7 +69,7 @@ public struct ChildRoutes: RouteProvider {
         let (limit, offset) = try ctx.pagination()
         let kind = spec.kind
         return .json(
-            try await store.read { s throws(APIError) in
+            try store.read { s throws(APIError) in
                 let c = try s.model(tm, for: user, needs: .reader).collection(kind)
                 let page = c.ids.dropFirst(offset).prefix(limit).compactMap { c[$0] }
                 if kind == .diagrams {
@@ -94,7 +94,7 @@ public struct ChildRoutes: RouteProvider {
         let id = try ctx.uuidParameter(spec.parameter)
         let kind = spec.kind
         return .json(
-            try await store.read { s throws(APIError) in
+            try store.read { s throws(APIError) in
                 let c = try s.model(tm, for: user, needs: .reader).collection(kind)
                 guard let r = c[id] else { throw APIError.notFound("\(kind.rawValue) item \(id) not found") }
                 return Rendering.child(kind, r, model: tm)
