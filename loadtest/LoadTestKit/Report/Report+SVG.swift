@@ -40,7 +40,8 @@ extension Report {
             doc.line(
                 x1: x, y1: frame.top + frame.height, x2: x, y2: frame.top + frame.height + 5, stroke: "#333")
             doc.text(
-                x: x, y: frame.top + frame.height + 20, format(t, t < 10 ? 1 : 0), size: 11, anchor: "middle")
+                x: x, y: frame.top + frame.height + 20, format(t, xMax <= 5 ? 1 : 0), size: 11,
+                anchor: "middle")
         }
         for t in ticks(upTo: yMax) {
             let y = yScale(t)

@@ -44,9 +44,13 @@ public struct RunMetrics: Sendable {
         seconds(t - (measureStart ?? .zero))
     }
 
-    /// A diagram operation left the editor; `receivers` other editors should see it.
-    public mutating func operationSent(id: String, at now: Duration, receivers: Int) {
-        let measured = isMeasured(now)
+    /// A diagram operation left the editor; `receivers` other editors should see it. Whether it
+    /// counts is decided by its slot in the schedule (`scheduledAt`, default `now`), so the number
+    /// measured is exactly the offered load even when the client runs late.
+    public mutating func operationSent(
+        id: String, at now: Duration, scheduledAt: Duration? = nil, receivers: Int
+    ) {
+        let measured = isMeasured(scheduledAt ?? now)
         if measured {
             opsSent += 1
             messagesOut += 1
