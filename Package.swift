@@ -38,6 +38,10 @@ let package = Package(
             dependencies: ["WireProtocol", "CollabCore", "SessionActors", "Storage", "COpenSSL"],
             swiftSettings: strict),
         .executableTarget(name: "tmi-server", dependencies: ["RESTGateway"], swiftSettings: strict),
+        // Drives Storage from a child process: the SIGKILL crash test and the storage benchmark.
+        .executableTarget(
+            name: "tmi-storage-probe", dependencies: ["Storage"], path: "Sources/tmi-storage-probe",
+            swiftSettings: strict),
 
         // Load-test tool: logic in a library so it is testable, a thin executable around it.
         .target(
@@ -45,6 +49,11 @@ let package = Package(
             path: "loadtest/LoadTestKit", swiftSettings: strict),
         .executableTarget(
             name: "tmi-loadtest", dependencies: ["LoadTestKit"], path: "loadtest/tmi-loadtest",
+            swiftSettings: strict),
+
+        // HTTP benchmark server for wrk (benchmarks/http.md); depends on WireProtocol only.
+        .executableTarget(
+            name: "tmi-httpbench", dependencies: ["WireProtocol"], path: "benchmarks/tmi-httpbench",
             swiftSettings: strict),
 
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol"], swiftSettings: strict),

@@ -1,0 +1,32 @@
+import CollabCore
+
+extension AuthenticatedUser {
+    /// The identity the access rules compare subjects with.
+    public var identity: UserIdentity { UserIdentity(id: id, email: email) }
+}
+
+extension ThreatModelRecord {
+    /// The caller's effective role on this model (DESIGN §5, `AccessRules.effectiveRole`).
+    public func role(of user: AuthenticatedUser) -> Role? {
+        let entries = (fields["authorization"]?.arrayValue ?? []).compactMap { try? Authorization.parse($0) }
+        return AccessRules.effectiveRole(
+            of: user.identity, owner: fields["owner"]?.stringValue ?? "", authorization: entries)
+    }
+}
+
+extension StoreState {
+    /// The model at `id` if the caller holds at least `needed` on it: 404 when it does not exist,
+    /// 403 when the caller's role is missing or too low.
+    public func model(_ id: String, for user: AuthenticatedUser, needs needed: Role) throws(APIError)
+        -> ThreatModelRecord
+    {
+        guard let record = models[id] else { throw APIError.notFound("threat model \(id) not found") }
+        guard let role = record.role(of: user) else {
+            throw APIError.forbidden("you have no access to threat model \(id)")
+        }
+        guard role >= needed else {
+            throw APIError.forbidden("this needs the \(needed) role on threat model \(id); you are \(role)")
+        }
+        return record
+    }
+}

@@ -1,0 +1,82 @@
+import CollabCore
+import WireProtocol
+
+/// Request helpers shared by the REST handlers.
+extension RequestContext {
+    /// A path parameter that must be a UUID (DESIGN §10: malformed → 400 `invalid_id`), lowercased.
+    public func uuidParameter(_ name: String) throws(APIError) -> String {
+        guard let raw = pathParameters[name], let id = UUIDText.normalized(raw) else {
+            throw APIError.invalidID(name)
+        }
+        return id
+    }
+
+    /// `limit`/`offset` query parameters with the spec's bounds; a bad value is 400.
+    public func pagination(defaultLimit: Int = 20, maxLimit: Int = 100) throws(APIError) -> (
+        limit: Int, offset: Int
+    ) {
+        func int(_ name: String, _ def: Int, _ range: ClosedRange<Int>) throws(APIError) -> Int {
+            guard let raw = query[name] else { return def }
+            guard let v = Int(raw), range.contains(v) else {
+                throw APIError.badRequest(
+                    "\(name) must be an integer in \(range.lowerBound)...\(range.upperBound)",
+                    details: ["context": ["parameter": .string(name)]])
+            }
+            return v
+        }
+        return (try int("limit", defaultLimit, 1...maxLimit), try int("offset", 0, 0...Int(Int32.max)))
+    }
+
+    /// The JSON body, which must be an array of at most `maxItems` elements.
+    public func jsonArrayBody(maxItems: Int) throws(APIError) -> [JSONValue] {
+        guard let a = try jsonBody().arrayValue else {
+            throw APIError.badRequest("the request body must be a JSON array")
+        }
+        guard !a.isEmpty else { throw APIError.badRequest("the array must not be empty") }
+        guard a.count <= maxItems else {
+            throw APIError.badRequest("at most \(maxItems) items may be sent at once (got \(a.count))")
+        }
+        return a
+    }
+}
+
+/// UUID text checks without Foundation.
+public enum UUIDText {
+    /// The lowercase canonical form of a UUID string, or nil if it is not one.
+    public static func normalized(_ s: String) -> String? {
+        let u = Array(s.utf8)
+        guard u.count == 36 else { return nil }
+        var out = [UInt8]()
+        out.reserveCapacity(36)
+        for (i, c) in u.enumerated() {
+            if i == 8 || i == 13 || i == 18 || i == 23 {
+                guard c == UInt8(ascii: "-") else { return nil }
+                out.append(c)
+            } else {
+                switch c {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"):
+                    out.append(c)
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): out.append(c | 0x20)
+                default: return nil
+                }
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// A random (version 4) UUID in lowercase canonical form.
+    public static func random() -> String {
+        var g = SystemRandomNumberGenerator()
+        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &g) }
+        bytes[6] = (bytes[6] & 0x0F) | 0x40
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        let hex = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        for (i, b) in bytes.enumerated() {
+            if i == 4 || i == 6 || i == 8 || i == 10 { out.append(UInt8(ascii: "-")) }
+            out.append(hex[Int(b >> 4)])
+            out.append(hex[Int(b & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,77 @@
+import CollabCore
+import Glibc
+import Synchronization
+import WireProtocol
+
+/// Facts about the request that inner steps learn and the access log reports. The log
+/// middleware binds one per request as a task local, because the context it passes down is a
+/// value and changes made further in (the authenticated user) do not flow back out.
+public final class AccessLogNotes: Sendable {
+    private let userID = Mutex<String?>(nil)
+
+    public init() {}
+
+    /// The notes of the request being handled by the current task, if an access log is running.
+    @TaskLocal public static var current: AccessLogNotes?
+
+    public var user: String? {
+        get { userID.withLock { $0 } }
+        set { userID.withLock { $0 = newValue } }
+    }
+}
+
+/// Writes one JSON line per request: method, path, status, duration, body bytes, request id,
+/// peer, and the user id once authentication has run. Install it inside `RequestIDMiddleware`
+/// (so the id is known) and outside error rendering (so failures are logged with their status).
+public struct AccessLogMiddleware: Middleware {
+    let logger: Logger
+    /// Monotonic nanoseconds; injectable so tests can pin durations.
+    let nanoseconds: @Sendable () -> UInt64
+
+    public init(
+        logger: Logger,
+        nanoseconds: @escaping @Sendable () -> UInt64 = AccessLogMiddleware.monotonicNanoseconds
+    ) {
+        self.logger = logger
+        self.nanoseconds = nanoseconds
+    }
+
+    public func handle(_ context: RequestContext, next: RequestResponder) async throws -> HTTPResponse {
+        guard logger.isEnabled(.info) else { return try await next(context) }
+        let start = nanoseconds()
+        let notes = AccessLogNotes()
+        do {
+            let response = try await AccessLogNotes.$current.withValue(notes) { try await next(context) }
+            write(context, status: response.status, bytes: response.body.count, start: start, notes: notes)
+            return response
+        } catch {
+            // Only reachable when no error middleware runs inside: the server will answer 500.
+            write(context, status: 500, bytes: 0, start: start, notes: notes)
+            throw error
+        }
+    }
+
+    private func write(
+        _ context: RequestContext, status: Int, bytes: Int, start: UInt64, notes: AccessLogNotes
+    ) {
+        let elapsed = nanoseconds() &- start
+        let milliseconds = (Double(elapsed) / 1_000).rounded() / 1_000
+        var fields: [(String, JSONValue)] = [
+            ("method", .string(context.request.method)),
+            ("path", .string(String(context.request.path))),
+            ("status", .number(Double(status))),
+            ("duration_ms", .number(milliseconds)),
+            ("bytes", .number(Double(bytes))),
+            ("request_id", .string(context.requestID)),
+            ("peer", .string(context.peer)),
+        ]
+        if let user = notes.user ?? context.user?.id { fields.append(("user_id", .string(user))) }
+        logger.info("request", fields)
+    }
+
+    public static func monotonicNanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
+}

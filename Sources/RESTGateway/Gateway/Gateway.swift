@@ -1,0 +1,112 @@
+import CollabCore
+import WireProtocol
+
+/// The application side of the HTTP server: turns one request into one response.
+///
+/// Built once at start from the route providers: the routes are compiled into a `Router`, each
+/// `.authenticated` route is wrapped in `AuthenticationMiddleware`, and the whole dispatch is
+/// wrapped in the global middleware (request id, access log, CORS, error rendering, outermost
+/// first). After that, handling a request touches only immutable state.
+public final class Gateway: Sendable {
+    /// Default largest request body, for routes that do not say and for unknown paths.
+    public static let defaultBodyLimit = 2 << 20
+
+    public let router: Router
+    /// Per route, the handler with its per-route middleware applied; indexed like the router.
+    private let handlers: [RequestResponder]
+    private let chain: RequestResponder
+    /// Per route, its body limit; routes left at the `Route` default get `fallbackBodyLimit`.
+    private let bodyLimits: [Int]
+    private let fallbackBodyLimit: Int
+
+    /// - Parameters:
+    ///   - routes: the routing table; a duplicate method+pattern or a bad pattern throws.
+    ///   - authenticator: checks bearer tokens on `.authenticated` routes.
+    ///   - middleware: global middleware, outermost first (see `standardMiddleware`).
+    ///   - defaultBodyLimit: the limit for unknown paths and for routes that kept the `Route`
+    ///     default (the `--max-body-size` setting).
+    public init(
+        routes: [Route], authenticator: any Authenticator, middleware: [any Middleware],
+        defaultBodyLimit: Int = Gateway.defaultBodyLimit
+    ) throws(Router.CompileError) {
+        let router = try Router(routes: routes)
+        let authentication = AuthenticationMiddleware(authenticator: authenticator)
+        var handlers: [RequestResponder] = []
+        for index in 0..<router.routeCount {
+            let route = router.route(at: index)
+            switch route.access {
+            case .open: handlers.append(route.handler)
+            case .authenticated: handlers.append([authentication].wrapping(route.handler))
+            }
+        }
+        self.router = router
+        self.handlers = handlers
+        self.fallbackBodyLimit = defaultBodyLimit
+        self.bodyLimits = (0..<router.routeCount).map { index in
+            let limit = router.route(at: index).bodyLimit
+            return limit == Self.defaultBodyLimit ? defaultBodyLimit : limit
+        }
+        let dispatch: RequestResponder = { [router, handlers] context in
+            try await Self.dispatch(context, router: router, handlers: handlers)
+        }
+        self.chain = middleware.wrapping(dispatch)
+    }
+
+    /// The middleware every server runs, outermost first.
+    public static func standardMiddleware(logger: Logger, allowedOrigins: Set<String>? = nil)
+        -> [any Middleware]
+    {
+        [
+            RequestIDMiddleware(), AccessLogMiddleware(logger: logger),
+            CORSMiddleware(allowedOrigins: allowedOrigins), ErrorMiddleware(logger: logger),
+        ]
+    }
+
+    /// Answers one request. Never throws: an error escaping every middleware becomes a 500.
+    public func respond(to request: HTTPRequest, peer: String = "") async -> HTTPResponse {
+        let context = RequestContext(request: request, query: QueryString.parse(request.query), peer: peer)
+        do {
+            return try await chain(context)
+        } catch let error as APIError {
+            return .error(error)
+        } catch {
+            return .error(ErrorMiddleware.internalError(requestID: ""))
+        }
+    }
+
+    /// The largest body the route for this request head accepts, so the HTTP server can answer
+    /// 413 before reading it (RFC 9110 §15.5.14). Unknown paths get the default.
+    public func bodyLimit(method: String, target: String) -> Int {
+        let path = target.firstIndex(of: "?").map { target[..<$0] } ?? target[...]
+        if case .found(let index, _) = router.lookup(method: method, path: path) {
+            return bodyLimits[index]
+        }
+        return fallbackBodyLimit
+    }
+
+    private static func dispatch(_ context: RequestContext, router: Router, handlers: [RequestResponder])
+        async throws -> HTTPResponse
+    {
+        switch router.lookup(method: context.request.method, path: context.request.path) {
+        case .found(let index, let parameters):
+            var context = context
+            context.pathParameters = parameters
+            return try await handlers[index](context)
+        case .methodNotAllowed(let allow):
+            // RFC 9110 §15.5.6: a 405 MUST carry Allow with the target's methods.
+            var headers = HTTPHeaders()
+            headers.set("Allow", allow.joined(separator: ", "))
+            throw APIError(
+                status: 405, code: "method_not_allowed",
+                description: "\(context.request.method) is not supported on this path; allowed: "
+                    + allow.joined(separator: ", "),
+                headers: headers)
+        case .options(let allow):
+            var headers = HTTPHeaders()
+            headers.set("Allow", allow.joined(separator: ", "))
+            return .empty(status: 204, headers: headers)
+        case .notFound:
+            throw APIError.notFound("No resource at \(String(context.request.path).prefix(200))")
+        }
+    }
+}

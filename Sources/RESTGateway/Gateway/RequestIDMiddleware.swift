@@ -1,0 +1,52 @@
+import WireProtocol
+
+/// Gives every request an id, echoed in `X-Request-ID` and used by the access log, so a client
+/// report and a log line can be matched. A client-supplied id is kept when it is sane (1-128
+/// characters of `A-Z a-z 0-9 - _ . :`), so ids can be traced across a proxy; anything else is
+/// replaced, so log lines never carry attacker-chosen control characters.
+public struct RequestIDMiddleware: Middleware {
+    public static let header = "X-Request-ID"
+
+    public init() {}
+
+    public func handle(_ context: RequestContext, next: RequestResponder) async throws -> HTTPResponse {
+        var context = context
+        if let offered = context.request.headers[Self.header], Self.isAcceptable(offered) {
+            context.requestID = offered
+        } else {
+            context.requestID = Self.generate()
+        }
+        var response = try await next(context)
+        response.headers.set(Self.header, context.requestID)
+        return response
+    }
+
+    static func isAcceptable(_ id: String) -> Bool {
+        let bytes = id.utf8
+        guard !bytes.isEmpty, bytes.count <= 128 else { return false }
+        return bytes.allSatisfy { b in
+            switch b {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"),
+                UInt8(ascii: "."), UInt8(ascii: ":"):
+                true
+            default: false
+            }
+        }
+    }
+
+    /// 128 random bits as 32 lowercase hex digits.
+    static func generate() -> String {
+        var rng = SystemRandomNumberGenerator()
+        let hex = Array("0123456789abcdef".utf8)
+        var out = [UInt8](repeating: 0, count: 32)
+        for half in 0..<2 {
+            var word = rng.next() as UInt64
+            for i in 0..<16 {
+                out[half * 16 + i] = hex[Int(word & 0xF)]
+                word >>= 4
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,99 @@
+/// The routing table, compiled once at start-up into a flat array of nodes.
+///
+/// Each node holds its static children in a dictionary keyed by segment, at most one parameter
+/// child, and the route to run per method. Lookup walks the path's segments depth-first: a static
+/// segment is tried before a parameter, and if the static branch leads nowhere the parameter branch
+/// is tried (so `/threat_models/bulk` and `/threat_models/{id}` coexist). The first node reached
+/// that serves the method wins; if nodes matched the path but none serves the method, the answer
+/// is 405 with the union of their methods in `Allow`.
+public struct Router: Sendable {
+    /// Why a routing table could not be compiled. A programming error in a route provider, found
+    /// at start-up rather than on a request.
+    public enum CompileError: Error, Sendable, Equatable {
+        case invalidPattern(String)
+        case duplicate(method: String, pattern: String)
+    }
+
+    struct Node: Sendable {
+        var statics: [Substring: Int] = [:]
+        var parameterChild: Int = -1
+        /// Method -> index into `routes`.
+        var methods: [String: Int] = [:]
+    }
+
+    /// A route with its pattern's parameter names in order of appearance.
+    struct Compiled: Sendable {
+        var route: Route
+        var parameterNames: [String]
+    }
+
+    /// The outcome of a lookup.
+    public enum Lookup: Sendable {
+        /// `index` into `routes`; `parameters` decoded, named as in the route's pattern.
+        case found(index: Int, parameters: [String: String])
+        /// The path exists with other methods; `allow` is the value for the `Allow` header.
+        case methodNotAllowed(allow: [String])
+        /// `OPTIONS` on an existing path (RFC 9110 §9.3.7): answer with `Allow`.
+        case options(allow: [String])
+        case notFound
+    }
+
+    private(set) var nodes: [Node] = [Node()]
+    private(set) var compiled: [Compiled] = []
+
+    public init(routes: [Route]) throws(CompileError) {
+        for route in routes { try insert(route) }
+    }
+
+    /// The route at an index returned by `lookup`.
+    public func route(at index: Int) -> Route { compiled[index].route }
+
+    public var routeCount: Int { compiled.count }
+
+    private mutating func insert(_ route: Route) throws(CompileError) {
+        guard route.pattern.hasPrefix("/"), !route.method.isEmpty else {
+            throw .invalidPattern(route.pattern)
+        }
+        var node = 0
+        var names: [String] = []
+        for segment in Self.segments(of: route.pattern[...]) {
+            if segment.first == "{" {
+                guard segment.last == "}", segment.count > 2 else { throw .invalidPattern(route.pattern) }
+                names.append(String(segment.dropFirst().dropLast()))
+                if nodes[node].parameterChild < 0 {
+                    nodes.append(Node())
+                    nodes[node].parameterChild = nodes.count - 1
+                }
+                node = nodes[node].parameterChild
+            } else {
+                guard !segment.isEmpty, !segment.contains("{"), !segment.contains("}") else {
+                    throw .invalidPattern(route.pattern)
+                }
+                if let next = nodes[node].statics[segment] {
+                    node = next
+                } else {
+                    nodes.append(Node())
+                    nodes[node].statics[Substring(String(segment))] = nodes.count - 1
+                    node = nodes.count - 1
+                }
+            }
+        }
+        let method = route.method.uppercased()
+        guard nodes[node].methods[method] == nil else {
+            throw .duplicate(method: method, pattern: route.pattern)
+        }
+        nodes[node].methods[method] = compiled.count
+        compiled.append(Compiled(route: route, parameterNames: names))
+    }
+
+    /// The path's segments between `/`, ignoring one trailing slash (`/threat_models/` is
+    /// `/threat_models`). The root `/` has no segments. Empty inner segments (`a//b`) are kept
+    /// and match nothing.
+    static func segments(of path: Substring) -> [Substring] {
+        var path = path
+        if path.first == "/" { path = path.dropFirst() }
+        if path.last == "/" { path = path.dropLast() }
+        if path.isEmpty { return [] }
+        return path.split(separator: "/", omittingEmptySubsequences: false)
+    }
+}

@@ -1,0 +1,162 @@
+/// Serves the requests of one connection in order (RFC 9112 §9.3: pipelined requests are
+/// answered in the order received), with the head, idle, body and write deadlines of the
+/// configuration. Every failure ends in an answer where one is due, then a close; nothing a client
+/// sends can crash or wedge it.
+struct HTTPConnectionHandler {
+    let connection: TCPConnection
+    let info: HTTPConnectionInfo
+    let configuration: HTTPServer.Configuration
+    let responder: any HTTPResponder
+    let registry: HTTPConnectionRegistry
+    let writer: HTTPResponseWriter
+    var parser: HTTPParser
+    var readBuffer: [UInt8]
+
+    init(server: HTTPServer, connection: TCPConnection, info: HTTPConnectionInfo) {
+        self.connection = connection
+        self.info = info
+        self.configuration = server.configuration
+        self.responder = server.responder
+        self.registry = server.registry
+        self.writer = HTTPResponseWriter(compression: server.configuration.compression)
+        self.parser = HTTPParser(mode: .request, limits: server.configuration.limits)
+        self.readBuffer = [UInt8](repeating: 0, count: max(512, server.configuration.readBufferSize))
+    }
+
+    mutating func run() async {
+        while await serveOne() {}
+        connection.close()
+    }
+
+    /// Serves one request; returns whether the connection stays open for another.
+    private mutating func serveOne() async -> Bool {
+        guard let head = await readHead() else { return false }
+        let request = head.request
+        do {
+            try parser.startBody(
+                limit: responder.bodyLimit(for: request) ?? configuration.limits.defaultBodyLimit)
+        } catch {
+            await reject(error)
+            return false
+        }
+        // RFC 9110 §10.1.1: tell a waiting client to send the body, unless it already started.
+        if head.expectsContinue && !parser.hasBufferedBytes {
+            guard await write(HTTPResponseWriter.continueResponse, nil) else { return false }
+        }
+        guard let (body, trailers) = await readBody() else { return false }
+        var full = request
+        full.body = body
+        full.trailers = trailers
+        let response = await responder.respond(to: full, connection: info)
+
+        if response.status == 101, let upgrade = response.upgrade {
+            let (bytes, _) = writer.serialize(response, to: head, keepAlive: true)
+            guard await write(bytes, nil) else { return false }
+            _ = registry.set(info.id, .upgraded)
+            await upgrade(PrefixedByteStream(connection, prefix: parser.takeBufferedBytes()))
+            return false
+        }
+        let closeAsked = response.headers["connection"].map {
+            HTTPSyntax.listElements([$0]).contains("close")
+        }
+        let keepAlive = head.keepAlive && closeAsked != true && !registry.isShuttingDown
+        let (bytes, largeBody) = writer.serialize(response, to: head, keepAlive: keepAlive)
+        guard await write(bytes, largeBody) else { return false }
+        return keepAlive
+    }
+
+    /// Reads until a head is parsed. The idle deadline runs while nothing is buffered; the head
+    /// deadline starts with the head's first byte.
+    private mutating func readHead() async -> HTTPMessageHead? {
+        var headDeadline: IODeadline? = parser.hasBufferedBytes ? .after(configuration.headTimeout) : nil
+        let idleDeadline = IODeadline.after(configuration.idleTimeout)
+        if headDeadline == nil {
+            guard registry.set(info.id, .idle) else { return nil }
+        }
+        while true {
+            do {
+                if case .head(let head) = try parser.next() { return head }
+            } catch {
+                await reject(error)
+                return nil
+            }
+            do {
+                let count = try await connection.read(
+                    into: &readBuffer, deadline: headDeadline ?? idleDeadline)
+                guard count > 0 else { return nil }
+                parser.feed(readBuffer[0..<count])
+            } catch {
+                // A silent idle connection just closes; a stalled head is told why (RFC 9110 §15.5.9).
+                if error == .timedOut && headDeadline != nil { await timeOut() }
+                return nil
+            }
+            if headDeadline == nil {
+                headDeadline = .after(configuration.headTimeout)
+                _ = registry.set(info.id, .busy)
+            }
+        }
+    }
+
+    private mutating func readBody() async -> (body: [UInt8], trailers: HTTPHeaders)? {
+        while true {
+            do {
+                if case .complete(let body, let trailers) = try parser.next() { return (body, trailers) }
+            } catch {
+                await reject(error)
+                return nil
+            }
+            do {
+                let count = try await connection.read(
+                    into: &readBuffer, deadline: .after(configuration.bodyTimeout))
+                guard count > 0 else { return nil }
+                parser.feed(readBuffer[0..<count])
+            } catch {
+                if error == .timedOut { await timeOut() }
+                return nil
+            }
+        }
+    }
+
+    private func write(_ bytes: [UInt8], _ more: [UInt8]?) async -> Bool {
+        let deadline = IODeadline.after(configuration.writeTimeout)
+        do {
+            if let more {
+                try await connection.write(vectored: [bytes, more], deadline: deadline)
+            } else {
+                try await connection.write(bytes, deadline: deadline)
+            }
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    private mutating func timeOut() async {
+        await sendErrorAndLinger(
+            HTTPErrorBody.response(
+                status: 408, error: "request_timeout", description: "The request was not received in time."))
+    }
+
+    /// Answers a malformed or refused request with the spec's error body and closes.
+    private mutating func reject(_ error: HTTPParseError) async {
+        await sendErrorAndLinger(
+            HTTPErrorBody.response(status: error.status, error: error.code, description: error.description))
+    }
+
+    /// Writes the error, half-closes, and drains what the client still sends for a moment: closing
+    /// with unread input would reset the connection and could destroy the response in flight.
+    private mutating func sendErrorAndLinger(_ response: HTTPResponse) async {
+        let (bytes, _) = writer.serialize(response, to: HTTPMessageHead(method: "GET"), keepAlive: false)
+        guard await write(bytes, nil) else { return }
+        connection.shutdownWrite()
+        let deadline = IODeadline.after(configuration.lingerTimeout)
+        var drained = 0
+        while drained < 4 * 1024 * 1024 {
+            guard let count = try? await connection.read(into: &readBuffer, deadline: deadline), count > 0
+            else {
+                return
+            }
+            drained += count
+        }
+    }
+}

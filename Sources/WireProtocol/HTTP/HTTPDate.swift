@@ -1,0 +1,32 @@
+import Glibc
+import Synchronization
+
+/// The `Date` header value (RFC 9110 §6.6.1, IMF-fixdate), formatted at most once a second and
+/// shared by every response.
+enum HTTPDate {
+    private static let cache = Mutex<(second: Int, bytes: [UInt8])>((-1, []))
+
+    static func current() -> [UInt8] {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let second = Int(now.tv_sec)
+        return cache.withLock { entry in
+            if entry.second != second { entry = (second, format(second)) }
+            return entry.bytes
+        }
+    }
+
+    /// "Sun, 06 Nov 1994 08:49:37 GMT".
+    static func format(_ secondsSinceEpoch: Int) -> [UInt8] {
+        var time = time_t(secondsSinceEpoch)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        let text =
+            "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
+        return Array(text.utf8)
+    }
+}

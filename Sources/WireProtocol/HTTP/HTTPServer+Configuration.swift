@@ -1,0 +1,46 @@
+extension HTTPServer {
+    /// Everything an operator or a test may tune; the defaults are those of DESIGN §4.
+    public struct Configuration: Sendable {
+        public var host: String
+        /// 0 picks a free port; `start()` returns the one bound.
+        public var port: Int
+        public var backlog: Int32
+        /// Request line, head, field count and default body limits.
+        public var limits: HTTPParser.Limits
+        /// From the first byte of a head to its end (408 and close beyond).
+        public var headTimeout: Duration
+        /// A keep-alive connection with no request in progress is closed after this long.
+        public var idleTimeout: Duration
+        /// Longest wait for the next bytes of a body (408 and close beyond).
+        public var bodyTimeout: Duration
+        /// Longest wait for a client to accept response bytes before the connection is dropped.
+        public var writeTimeout: Duration
+        /// How long to keep reading (and discarding) after an error response before closing, so
+        /// the client receives the response instead of a reset.
+        public var lingerTimeout: Duration
+        public var compression: HTTPResponseWriter.Compression
+        /// Bytes read per system call; kept small because every idle connection holds one.
+        public var readBufferSize: Int
+
+        public init(
+            host: String = "127.0.0.1", port: Int = 8080, backlog: Int32 = 1024,
+            limits: HTTPParser.Limits = HTTPParser.Limits(), headTimeout: Duration = .seconds(10),
+            idleTimeout: Duration = .seconds(60), bodyTimeout: Duration = .seconds(30),
+            writeTimeout: Duration = .seconds(30), lingerTimeout: Duration = .seconds(2),
+            compression: HTTPResponseWriter.Compression = HTTPResponseWriter.Compression(),
+            readBufferSize: Int = 4096
+        ) {
+            self.host = host
+            self.port = port
+            self.backlog = backlog
+            self.limits = limits
+            self.headTimeout = headTimeout
+            self.idleTimeout = idleTimeout
+            self.bodyTimeout = bodyTimeout
+            self.writeTimeout = writeTimeout
+            self.lingerTimeout = lingerTimeout
+            self.compression = compression
+            self.readBufferSize = readBufferSize
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import Synchronization
+
+/// An HTTP/1.1 server on the poller: one structured child task per connection under one accept
+/// loop, graceful shutdown (stop accepting, finish in-flight requests, close idle keep-alive
+/// connections, then return).
+public final class HTTPServer: Sendable {
+    public let configuration: Configuration
+    let responder: any HTTPResponder
+    let registry = HTTPConnectionRegistry()
+    private let lifecycle = Mutex<(listener: TCPListener?, task: Task<Void, Never>?)>((nil, nil))
+
+    public init(configuration: Configuration, responder: any HTTPResponder) {
+        self.configuration = configuration
+        self.responder = responder
+    }
+
+    public convenience init(
+        configuration: Configuration, handler: @escaping @Sendable (HTTPRequest) async -> HTTPResponse
+    ) {
+        self.init(configuration: configuration, responder: ClosureResponder(handler))
+    }
+
+    /// Binds, starts accepting, and returns the bound port (useful with port 0).
+    @discardableResult
+    public func start() async throws(StreamError) -> Int {
+        let listener = try await TCPListener.bind(
+            host: configuration.host, port: configuration.port, backlog: configuration.backlog)
+        let task = Task { await self.acceptLoop(listener) }
+        lifecycle.withLock { $0 = (listener, task) }
+        return listener.port
+    }
+
+    /// The bound port once started.
+    public var port: Int? { lifecycle.withLock { $0.listener?.port } }
+
+    /// Connections currently open (for tests and metrics).
+    public var connectionCount: Int { registry.count }
+
+    /// Stops accepting, closes idle keep-alive and upgraded connections, lets requests in
+    /// progress finish (their responses say `Connection: close`), and returns when every
+    /// connection has ended. An application that wants to say goodbye on its upgraded
+    /// connections (WebSocket close 1001) does so before calling this.
+    public func shutdown() async {
+        let (listener, task) = lifecycle.withLock { $0 }
+        listener?.close()
+        for connection in registry.beginShutdown() { connection.close() }
+        await task?.value
+    }
+
+    /// Returns when the server has stopped (after `shutdown()`).
+    public func waitUntilStopped() async {
+        let task = lifecycle.withLock { $0.task }
+        await task?.value
+    }
+
+    private func acceptLoop(_ listener: TCPListener) async {
+        await withDiscardingTaskGroup { group in
+            while true {
+                let connection: TCPConnection
+                do throws(StreamError) {
+                    connection = try await listener.accept()
+                } catch {
+                    if error == .closed { break }
+                    continue
+                }
+                guard let id = registry.add(connection) else {
+                    connection.close()
+                    break
+                }
+                let info = HTTPConnectionInfo(
+                    id: id, peer: connection.peerDescription, localPort: listener.port)
+                group.addTask {
+                    var handler = HTTPConnectionHandler(server: self, connection: connection, info: info)
+                    await handler.run()
+                    self.registry.remove(id)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,145 @@
+import CTMISystem
+import Glibc
+
+/// A task parked on a descriptor.
+struct IOWaiter {
+    let id: UInt64
+    let continuation: UnsafeContinuation<IOWaitResult, Never>
+}
+
+/// What the poller knows about one registered descriptor.
+struct FDSlot {
+    let generation: UInt32
+    var readWaiter: IOWaiter?
+    var writeWaiter: IOWaiter?
+    /// An edge arrived while no task waited; the next wait returns at once.
+    var readReady = false
+    var writeReady = false
+
+    init(generation: UInt32) { self.generation = generation }
+}
+
+/// The poller's mutable state, only ever touched under its lock.
+struct PollerState {
+    var slots: [Int32: FDSlot] = [:]
+    var deadlines = DeadlineHeap()
+    var nextGeneration: UInt32 = 1
+    /// When the poller thread will wake on its own (its current `epoll_wait` timeout).
+    var wakeAt = Int64.max
+
+    static func key(_ fd: Int32, _ interest: IOInterest) -> Int { Int(fd) << 1 | interest.rawValue }
+
+    /// Installs a waiter, or answers at once. Returns whether the poller must be woken to pick up
+    /// an earlier deadline.
+    mutating func park(
+        _ registration: PollerRegistration, _ interest: IOInterest, deadline: IODeadline?, waiter: IOWaiter
+    ) -> (IOWaitResult?, Bool) {
+        guard var slot = slots[registration.fd], slot.generation == registration.generation else {
+            return (.closed, false)
+        }
+        if Task.isCancelled { return (.closed, false) }
+        switch interest {
+        case .read:
+            if slot.readReady {
+                slot.readReady = false
+                slots[registration.fd] = slot
+                return (.ready, false)
+            }
+        case .write:
+            if slot.writeReady {
+                slot.writeReady = false
+                slots[registration.fd] = slot
+                return (.ready, false)
+            }
+        }
+        var wake = false
+        if let deadline {
+            if deadline.nanoseconds <= monotonicNanoseconds() { return (.timedOut, false) }
+            deadlines.insert(key: Self.key(registration.fd, interest), deadline: deadline.nanoseconds)
+            wake = deadline.nanoseconds < wakeAt
+            if wake { wakeAt = deadline.nanoseconds }
+        }
+        switch interest {
+        case .read: slot.readWaiter = waiter
+        case .write: slot.writeWaiter = waiter
+        }
+        slots[registration.fd] = slot
+        return (nil, wake)
+    }
+
+    /// Removes the waiter `id` if it is still parked (task cancellation).
+    mutating func unpark(_ registration: PollerRegistration, _ interest: IOInterest, id: UInt64) -> IOWaiter?
+    {
+        guard var slot = slots[registration.fd], slot.generation == registration.generation else {
+            return nil
+        }
+        let waiter: IOWaiter?
+        switch interest {
+        case .read:
+            guard let w = slot.readWaiter, w.id == id else { return nil }
+            waiter = w
+            slot.readWaiter = nil
+        case .write:
+            guard let w = slot.writeWaiter, w.id == id else { return nil }
+            waiter = w
+            slot.writeWaiter = nil
+        }
+        slots[registration.fd] = slot
+        deadlines.remove(key: Self.key(registration.fd, interest))
+        return waiter
+    }
+
+    /// Handles one epoll event; events for a stale generation are dropped.
+    mutating func deliver(token: UInt64, events: UInt32, into ready: inout [(IOWaiter, IOWaitResult)]) {
+        let fd = Int32(bitPattern: UInt32(truncatingIfNeeded: token))
+        guard var slot = slots[fd], slot.generation == UInt32(truncatingIfNeeded: token >> 32) else { return }
+        let failure = EPOLLHUP.rawValue | EPOLLERR.rawValue
+        if events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | failure) != 0 {
+            if let waiter = slot.readWaiter {
+                slot.readWaiter = nil
+                deadlines.remove(key: Self.key(fd, .read))
+                ready.append((waiter, .ready))
+            } else {
+                slot.readReady = true
+            }
+        }
+        if events & (EPOLLOUT.rawValue | failure) != 0 {
+            if let waiter = slot.writeWaiter {
+                slot.writeWaiter = nil
+                deadlines.remove(key: Self.key(fd, .write))
+                ready.append((waiter, .ready))
+            } else {
+                slot.writeReady = true
+            }
+        }
+        slots[fd] = slot
+    }
+
+    /// Resumes every waiter whose deadline has passed with `.timedOut`.
+    mutating func expireDeadlines(now: Int64, into ready: inout [(IOWaiter, IOWaitResult)]) {
+        while let key = deadlines.popDue(now: now) {
+            let fd = Int32(key >> 1)
+            guard var slot = slots[fd] else { continue }
+            if key & 1 == IOInterest.read.rawValue, let waiter = slot.readWaiter {
+                slot.readWaiter = nil
+                ready.append((waiter, .timedOut))
+            } else if key & 1 == IOInterest.write.rawValue, let waiter = slot.writeWaiter {
+                slot.writeWaiter = nil
+                ready.append((waiter, .timedOut))
+            }
+            slots[fd] = slot
+        }
+    }
+
+    /// The `epoll_wait` timeout that wakes the thread for the earliest deadline, and at least
+    /// once a second: a new deadline further away than the next wake-up then needs no eventfd
+    /// write (a 60 s idle deadline per request would otherwise often cost one).
+    mutating func nextTimeoutMilliseconds(now: Int64) -> Int32 {
+        let target = min(deadlines.earliest ?? .max, now + Self.maximumSleep)
+        wakeAt = target
+        if target <= now { return 0 }
+        return Int32(clamping: (target - now + 999_999) / 1_000_000)
+    }
+
+    static let maximumSleep: Int64 = 1_000_000_000
+}

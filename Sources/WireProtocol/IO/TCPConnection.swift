@@ -1,0 +1,158 @@
+import CTMISystem
+import Glibc
+
+/// A non-blocking TCP connection driven by the poller (DESIGN §3).
+///
+/// Every call is "try the system call; on EAGAIN suspend until the poller reports readiness;
+/// retry" (FlyingFox's `loopUntilReady`). One task may read while another writes. A reset peer
+/// surfaces as `.disconnected`; end of stream as a read of 0 bytes (the `ByteStream` contract).
+public final class TCPConnection: ByteStream {
+    let descriptor: PolledDescriptor
+    public let peerDescription: String
+
+    init(adopting fd: Int32, peer: String, poller: Poller = .shared) throws(StreamError) {
+        var one: Int32 = 1
+        // Responses are written whole; Nagle would only delay them.
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        self.descriptor = try PolledDescriptor(adopting: fd, poller: poller)
+        self.peerDescription = peer
+    }
+
+    public var isClosed: Bool { descriptor.isClosed }
+
+    public func read(into buffer: inout [UInt8]) async throws(StreamError) -> Int {
+        try await read(into: &buffer, deadline: nil)
+    }
+
+    /// Reads up to `buffer.count` bytes; 0 means end of stream. Fails with `.timedOut` if nothing
+    /// arrives before `deadline`.
+    public func read(into buffer: inout [UInt8], deadline: IODeadline?) async throws(StreamError) -> Int {
+        while true {
+            let n = try descriptor.withDescriptor { fd in
+                buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            }
+            if n >= 0 { return n }
+            let code = errno
+            switch code {
+            case EAGAIN, EWOULDBLOCK: try await descriptor.wait(for: .read, deadline: deadline)
+            case EINTR: continue
+            default: throw .fromErrno(code)
+            }
+        }
+    }
+
+    public func write(_ bytes: [UInt8]) async throws(StreamError) {
+        try await write(bytes, deadline: nil)
+    }
+
+    /// Writes every byte, failing with `.timedOut` if the peer stops reading until `deadline`.
+    public func write(_ bytes: [UInt8], deadline: IODeadline?) async throws(StreamError) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = try descriptor.withDescriptor { fd in
+                bytes.withUnsafeBytes { raw in
+                    send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+                }
+            }
+            if n >= 0 {
+                offset += n
+                continue
+            }
+            let code = errno
+            switch code {
+            case EAGAIN, EWOULDBLOCK: try await descriptor.wait(for: .write, deadline: deadline)
+            case EINTR: continue
+            default: throw .fromErrno(code)
+            }
+        }
+    }
+
+    public func write(vectored buffers: [[UInt8]]) async throws(StreamError) {
+        try await write(vectored: buffers, deadline: nil)
+    }
+
+    /// Writes several buffers with `sendmsg` (a `writev` that accepts `MSG_NOSIGNAL`).
+    public func write(vectored buffers: [[UInt8]], deadline: IODeadline?) async throws(StreamError) {
+        var position = VectorPosition(buffers: buffers)
+        while !position.isDone {
+            let n = try descriptor.withDescriptor { fd in position.send(fd) }
+            if n >= 0 {
+                position.advance(by: n)
+                continue
+            }
+            let code = errno
+            switch code {
+            case EAGAIN, EWOULDBLOCK: try await descriptor.wait(for: .write, deadline: deadline)
+            case EINTR: continue
+            default: throw .fromErrno(code)
+            }
+        }
+    }
+
+    /// Stops sending (a FIN to the peer) but keeps reading: the first half of a lingering close.
+    public func shutdownWrite() {
+        _ = try? descriptor.withDescriptor { shutdown($0, Int32(SHUT_WR)) }
+    }
+
+    public func close() { descriptor.close() }
+}
+
+/// Where a vectored write stands: which buffer, and how far into it.
+private struct VectorPosition {
+    let buffers: [[UInt8]]
+    var index = 0
+    var offset = 0
+
+    init(buffers: [[UInt8]]) {
+        self.buffers = buffers
+        skipEmpty()
+    }
+
+    var isDone: Bool { index >= buffers.count }
+
+    mutating func advance(by count: Int) {
+        var left = count
+        while left > 0, index < buffers.count {
+            let available = buffers[index].count - offset
+            if left < available {
+                offset += left
+                return
+            }
+            left -= available
+            index += 1
+            offset = 0
+        }
+        skipEmpty()
+    }
+
+    private mutating func skipEmpty() {
+        while index < buffers.count, offset >= buffers[index].count {
+            index += 1
+            offset = 0
+        }
+    }
+
+    /// One `sendmsg` over at most 64 of the remaining buffers.
+    func send(_ fd: Int32) -> Int {
+        let end = min(buffers.count, index + 64)
+        var vectors = [iovec](repeating: iovec(), count: end - index)
+        func nest(_ i: Int) -> Int {
+            if i == end {
+                return vectors.withUnsafeMutableBufferPointer { iov in
+                    var message = msghdr()
+                    message.msg_iov = iov.baseAddress
+                    message.msg_iovlen = iov.count
+                    return sendmsg(fd, &message, Int32(MSG_NOSIGNAL))
+                }
+            }
+            return buffers[i].withUnsafeBytes { raw in
+                let skip = i == index ? offset : 0
+                vectors[i - index] = iovec(
+                    iov_base: UnsafeMutableRawPointer(mutating: raw.baseAddress.map { $0 + skip }),
+                    iov_len: raw.count - skip)
+                return nest(i + 1)
+            }
+        }
+        return nest(index)
+    }
+}

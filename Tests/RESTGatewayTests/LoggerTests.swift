@@ -1,0 +1,87 @@
+import CollabCore
+import FoundationEssentials
+import Testing
+
+@testable import RESTGateway
+
+@Suite struct LoggerTests {
+    let fixed = Date(timeIntervalSince1970: 1_744_200_000.25)
+
+    @Test func lineIsOneJSONObjectWithFieldsInOrder() throws {
+        let sink = CapturingLogSink()
+        let logger = Logger(sink: sink, now: { [fixed] in fixed })
+        logger.info("hello \"world\"\n", [("a", 1), ("b", .string("x\ny")), ("c", .object(["k": true]))])
+        #expect(sink.captured.count == 1)
+        let line = sink.captured[0]
+        #expect(!line.contains("\n"))
+        #expect(line.hasPrefix(#"{"ts":"2025-04-09T12:00:00.250Z","level":"info","msg":"#))
+        let value = try JSONValue.parse(line)
+        #expect(value["msg"] == "hello \"world\"\n")
+        #expect(value["a"] == 1)
+        #expect(value["b"] == "x\ny")
+        #expect(value["c"] == .object(["k": true]))
+    }
+
+    @Test func levelsBelowTheMinimumAreDropped() {
+        let sink = CapturingLogSink()
+        let logger = Logger(sink: sink, minimumLevel: .warning)
+        logger.debug("d")
+        logger.info("i")
+        logger.warning("w")
+        logger.error("e")
+        #expect(sink.captured.count == 2)
+        #expect(
+            sink.captured.allSatisfy {
+                $0.contains(#""level":"warning""#) || $0.contains(#""level":"error""#)
+            })
+    }
+
+    @Test(arguments: [
+        ("debug", Logger.Level.debug), ("INFO", .info), ("warning", .warning), ("error", .error),
+    ])
+    func levelNames(_ name: String, _ level: Logger.Level) {
+        #expect(Logger.Level(name: name) == level)
+    }
+
+    @Test func unknownLevelName() { #expect(Logger.Level(name: "loud") == nil) }
+}
+
+@Suite struct RFC3339Tests {
+    static let cases: [(Double, Int, String)] = [
+        (0, 0, "1970-01-01T00:00:00Z"),
+        (951_782_400, 0, "2000-02-29T00:00:00Z"),  // leap day of a 400-year leap year
+        (1_744_200_000, 0, "2025-04-09T12:00:00Z"),
+        (1_744_200_000.999_9, 3, "2025-04-09T12:00:00.999Z"),
+        (4_102_444_799, 0, "2099-12-31T23:59:59Z"),
+        (-1, 0, "1969-12-31T23:59:59Z"),
+        (1_709_164_800, 0, "2024-02-29T00:00:00Z"),
+    ]
+
+    @Test(arguments: cases)
+    func format(_ seconds: Double, _ digits: Int, _ expected: String) {
+        #expect(RFC3339.format(Date(timeIntervalSince1970: seconds), fractionalDigits: digits) == expected)
+    }
+
+    @Test func agreesWithFoundationOverManyDays() {
+        // Every ~37 hours over ~300 years against the ISO 8601 formatter.
+        var t = -2_208_988_800.0
+        while t < 7_258_118_400 {
+            let date = Date(timeIntervalSince1970: t)
+            #expect(RFC3339.format(date) == date.formatted(.iso8601))
+            t += 133_337
+        }
+    }
+}
+
+@Suite struct MillisecondTimestampCacheTests {
+    @Test func agreesWithTheDirectFormatterAcrossSeconds() {
+        let cache = MillisecondTimestampCache()
+        for t in stride(from: 1_744_199_999.0, to: 1_744_200_002.0, by: 0.0625) {
+            let date = Date(timeIntervalSince1970: t)
+            #expect(cache.format(date) == RFC3339.format(date, fractionalDigits: 3))
+        }
+        // Going back in time (clock step) must not reuse the newer second.
+        let earlier = Date(timeIntervalSince1970: 1_000_000_000.5)
+        #expect(cache.format(earlier) == "2001-09-09T01:46:40.500Z")
+    }
+}

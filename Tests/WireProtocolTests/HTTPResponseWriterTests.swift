@@ -1,0 +1,94 @@
+import Testing
+
+@testable import WireProtocol
+
+@Suite struct HTTPResponseWriterTests {
+    static func text(_ response: HTTPResponse, request: HTTPMessageHead = .make(), keepAlive: Bool = true)
+        -> String
+    {
+        let (head, body) = HTTPResponseWriter().serialize(response, to: request, keepAlive: keepAlive)
+        return String(decoding: head + (body ?? []), as: UTF8.self)
+    }
+
+    @Test func statusLineFieldsLengthAndBody() {
+        let out = Self.text(
+            HTTPResponse(status: 201, headers: HTTPHeaders([("Location", "/x")]), body: Array("{}".utf8)))
+        #expect(out.hasPrefix("HTTP/1.1 201 Created\r\nLocation: /x\r\nDate: "))
+        #expect(out.hasSuffix(" GMT\r\nContent-Length: 2\r\n\r\n{}"))
+    }
+
+    @Test func writerOwnsFramingFieldsAndConnection() {
+        let response = HTTPResponse(
+            status: 200, headers: HTTPHeaders([("Content-Length", "99"), ("Transfer-Encoding", "chunked")]),
+            body: Array("abc".utf8))
+        let out = Self.text(response, keepAlive: false)
+        #expect(!out.contains("99"))
+        #expect(!out.contains("chunked"))
+        #expect(out.contains("Content-Length: 3\r\n"))
+        #expect(out.contains("Connection: close\r\n"))
+        let old = Self.text(response, request: .make(versionMinor: 0))
+        #expect(old.contains("Connection: keep-alive\r\n"))
+    }
+
+    @Test func noBodyForHeadAnd204AndNoLengthFor204() {
+        let head = Self.text(
+            HTTPResponse(status: 200, body: Array("abc".utf8)), request: .make(method: "HEAD"))
+        #expect(head.hasSuffix("Content-Length: 3\r\n\r\n"))
+        let noContent = Self.text(HTTPResponse(status: 204, body: Array("abc".utf8)))
+        #expect(!noContent.contains("Content-Length"))
+        #expect(noContent.hasSuffix("\r\n\r\n"))
+    }
+
+    @Test func switchingProtocolsKeepsTheHandshakeFields() {
+        let out = Self.text(
+            HTTPResponse(
+                status: 101, headers: HTTPHeaders([("Connection", "Upgrade"), ("Upgrade", "websocket")])))
+        #expect(
+            out == "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
+    }
+
+    @Test func fieldValuesCannotInjectLines() {
+        let out = Self.text(HTTPResponse(status: 200, headers: HTTPHeaders([("X-A", "a\r\nSet-Cookie: b")])))
+        #expect(out.contains("X-A: a  Set-Cookie: b\r\n"))
+    }
+
+    @Test func largeBodiesAreASecondBuffer() {
+        let body = [UInt8](repeating: 7, count: 100_000)
+        let (head, rest) = HTTPResponseWriter(compression: .init(enabled: false)).serialize(
+            HTTPResponse(status: 200, body: body), to: .make(), keepAlive: true)
+        #expect(rest == body)
+        #expect(String(decoding: head, as: UTF8.self).hasSuffix("Content-Length: 100000\r\n\r\n"))
+    }
+
+    @Test(arguments: [
+        ("gzip", true), ("GZIP;q=0.5", true), ("gzip;q=0", false), ("*", true), ("*;q=0", false),
+        ("br, *;q=0.1", true), ("identity", false), ("", false), ("*, gzip;q=0", false),
+    ])
+    func acceptEncoding(_ header: String, _ accepted: Bool) {
+        #expect(HTTPResponseWriter.acceptsGzip([header]) == accepted)
+    }
+
+    @Test func compressibleTypes() {
+        #expect(HTTPResponseWriter.isCompressible("application/json; charset=utf-8"))
+        #expect(HTTPResponseWriter.isCompressible("application/problem+json"))
+        #expect(HTTPResponseWriter.isCompressible("text/html"))
+        #expect(!HTTPResponseWriter.isCompressible("image/png"))
+        #expect(!HTTPResponseWriter.isCompressible(nil))
+    }
+
+    @Test func dateIsIMFFixdate() {
+        #expect(
+            String(decoding: HTTPDate.format(784_111_777), as: UTF8.self) == "Sun, 06 Nov 1994 08:49:37 GMT")
+        #expect(HTTPDate.current().count == 29)
+    }
+
+    @Test func gzipRoundTripAndCorruptInput() {
+        let input = Array(String(repeating: "threat model ", count: 500).utf8)
+        let compressed = Gzip.compress(input)
+        #expect(compressed.map { $0.count < input.count / 10 } == true)
+        #expect(compressed?.prefix(2) == [0x1F, 0x8B])
+        #expect(compressed.flatMap { Gzip.decompress($0) } == input)
+        #expect(Gzip.decompress(Array("not gzip".utf8)) == nil)
+        #expect(compressed.flatMap { Gzip.decompress($0, limit: 100) } == nil)
+    }
+}

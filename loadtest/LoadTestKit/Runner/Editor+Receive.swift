@@ -1,0 +1,103 @@
+import CollabCore
+
+/// The receiving half of an editor: apply server messages to the model and turn each outcome
+/// into metrics; reconnect when the connection drops mid-run.
+extension Editor {
+    static let maxReconnects = 3
+
+    func readLoop() async {
+        while true {
+            guard let socket else { return }
+            let text: String?
+            do { text = try await socket.receive() } catch { text = nil }
+            guard let text else {
+                if state.withLock({ $0.stopping }) { return }
+                guard await reconnect() else { return }
+                continue
+            }
+            await handle(text)
+        }
+    }
+
+    func handle(_ text: String) async {
+        let now = context.clock.now()
+        context.metrics.update { $0.messageIn(at: now) }
+        guard let message = ServerMessage.parse(text: text) else {
+            context.metrics.update { $0.error("\(name): unparseable message: \(text.prefix(120))") }
+            return
+        }
+        let outcome = state.withLock { s -> ClientDiagramModel.Outcome in
+            let outcome = s.model.apply(message)
+            if case .history(let type, _) = message, type == "undo", s.pendingUndos > 0 {
+                s.pendingUndos -= 1
+            }
+            if case .ownUndoApplied = outcome, s.pendingUndos > 0 { s.pendingUndos -= 1 }
+            return outcome
+        }
+        switch outcome {
+        case .applied(let id):
+            if let id {
+                context.metrics.update { $0.operationReceived(id: id, isOriginator: false, at: now) }
+            }
+        case .acknowledged(let id):
+            context.metrics.update { $0.operationReceived(id: id, isOriginator: true, at: now) }
+        case .rejected(let id, let reason):
+            context.metrics.update { $0.operationRejected(id: id, reason: reason) }
+        case .resynchronized(let dropped):
+            if let dropped {
+                context.metrics.update { $0.operationRejected(id: dropped, reason: "state_sync") }
+            }
+        case .needsResync:
+            await resyncFromREST()
+        case .ownUndoApplied, .ignored:
+            if case .error(let code, let text) = message {
+                context.metrics.update { $0.error("\(name): server error \(code): \(text)") }
+            }
+            if case .other("authorization_denied") = message {
+                context.metrics.update { $0.error("\(name): authorization_denied") }
+            }
+        }
+    }
+
+    /// Replaces the model's cells with the REST state; broadcasts up to its revision that arrive
+    /// later are then skipped by the model.
+    func resyncFromREST() async {
+        do {
+            let (cells, vector) = try await context.api.diagram(
+                threatModel: diagram.threatModel, diagram: diagram.diagram, login: login)
+            state.withLock { $0.model.applySnapshot(cells: cells, vector: vector) }
+        } catch {
+            context.metrics.update { $0.error("\(name): resync failed: \(error)") }
+        }
+    }
+
+    /// Called when a send fails: the read loop notices the closed socket and reconnects.
+    func connectionLost(_ reason: String) async {
+        context.metrics.update { $0.error("\(name): \(reason)") }
+        await socket?.close()
+    }
+
+    /// A few attempts to reopen the WebSocket. The server's join state replaces the cells; our
+    /// pending operations are resent with their original ids (the server applies an id once).
+    func reconnect() async -> Bool {
+        for attempt in 1...Self.maxReconnects {
+            context.metrics.update { $0.reconnect() }
+            do {
+                try await context.clock.sleep(until: context.clock.now() + .milliseconds(100 * attempt))
+                state.withLock { $0.model.rejoining() }
+                try await connect()
+                let resend = state.withLock { s in s.model.pending }
+                for op in resend {
+                    try await send(
+                        .operation(id: op.operationID, baseVector: nil, cells: op.cells, user: login.user))
+                }
+                return true
+            } catch {
+                if state.withLock({ $0.stopping }) { return false }
+                context.metrics.update { $0.error("\(name): reconnect \(attempt) failed: \(error)") }
+            }
+        }
+        state.withLock { $0.dead = true }
+        return false
+    }
+}

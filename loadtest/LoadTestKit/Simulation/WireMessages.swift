@@ -1,0 +1,109 @@
+import CollabCore
+
+/// Who sent an operation, as the catalogue's `User` object carries it.
+public struct UserRef: Sendable, Equatable {
+    public var userID: String
+    public var email: String
+
+    public init(userID: String, email: String) {
+        self.userID = userID
+        self.email = email
+    }
+
+    var json: JSONValue { ["user_id": .string(userID), "email": .string(email)] }
+
+    /// Whether a `User` object from the server names this user (by id, else by email).
+    func matches(_ value: JSONValue?) -> Bool {
+        guard let value else { return false }
+        if let id = value["user_id"]?.stringValue, !id.isEmpty, !userID.isEmpty { return id == userID }
+        if let mail = value["email"]?.stringValue { return mail.lowercased() == email.lowercased() }
+        return false
+    }
+}
+
+/// The messages an editor sends (tmi-asyncapi 2025-10-31, plus `base_vector` per DESIGN §6).
+public enum ClientMessage: Sendable, Equatable {
+    case operation(id: String, baseVector: Int?, cells: [CellOperation], user: UserRef)
+    case undo(user: UserRef)
+    case cursor(x: Double, y: Double)
+    case presenterRequest
+    case resyncRequest
+
+    public var json: JSONValue {
+        switch self {
+        case .operation(let id, let baseVector, let cells, let user):
+            var o: [String: JSONValue] = [
+                "message_type": "diagram_operation", "initiating_user": user.json,
+                "operation_id": .string(id),
+                "operation": ["type": "patch", "cells": .array(cells.map(\.json))],
+            ]
+            if let baseVector { o["base_vector"] = .number(Double(baseVector)) }
+            return .object(o)
+        case .undo(let user):
+            return ["message_type": "undo_request", "initiating_user": user.json]
+        case .cursor(let x, let y):
+            return [
+                "message_type": "presenter_cursor", "cursor_position": ["x": .number(x), "y": .number(y)],
+            ]
+        case .presenterRequest:
+            return ["message_type": "presenter_request"]
+        case .resyncRequest:
+            return ["message_type": "resync_request"]
+        }
+    }
+
+    public var text: String { json.serializedString() }
+}
+
+/// The server messages the load tester acts on; everything else is `.other` (counted, ignored).
+public enum ServerMessage: Sendable, Equatable {
+    /// A sequenced `diagram_operation` broadcast (to the sender it is the ack).
+    case operation(
+        operationID: String?, updateVector: Int?, user: JSONValue?, cells: [CellOperation])
+    case rejected(operationID: String, reason: String)
+    case stateSync(cells: [JSONValue], updateVector: Int?)
+    case stateCorrection(updateVector: Int?)
+    case resyncResponse
+    case history(operationType: String, message: String)
+    case error(code: String, message: String)
+    case other(type: String)
+
+    /// Interprets one text frame; nil when it is not a JSON object with a `message_type`.
+    public static func parse(_ value: JSONValue) -> ServerMessage? {
+        guard let type = value["message_type"]?.stringValue else { return nil }
+        let vector = value["update_vector"]?.doubleValue.map { Int($0) }
+        switch type {
+        case "diagram_operation":
+            guard let cells = value["operation"]?["cells"]?.arrayValue else { return nil }
+            let ops = cells.compactMap(CellOperation.init(json:))
+            guard ops.count == cells.count else { return nil }
+            return .operation(
+                operationID: value["operation_id"]?.stringValue, updateVector: vector,
+                user: value["initiating_user"], cells: ops)
+        case "operation_rejected":
+            return .rejected(
+                operationID: value["operation_id"]?.stringValue ?? "",
+                reason: value["reason"]?.stringValue ?? "unspecified")
+        case "diagram_state_sync":
+            return .stateSync(cells: value["cells"]?.arrayValue ?? [], updateVector: vector)
+        case "state_correction":
+            return .stateCorrection(updateVector: vector)
+        case "resync_response":
+            return .resyncResponse
+        case "history_operation":
+            return .history(
+                operationType: value["operation_type"]?.stringValue ?? "",
+                message: value["message"]?.stringValue ?? "")
+        case "error":
+            return .error(
+                code: value["error"]?.stringValue ?? "error", message: value["message"]?.stringValue ?? "")
+        default:
+            return .other(type: type)
+        }
+    }
+
+    public static func parse(text: String) -> ServerMessage? {
+        guard let value = try? JSONValue.parse(text) else { return nil }
+        return parse(value)
+    }
+}
