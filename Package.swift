@@ -38,6 +38,10 @@ let package = Package(
             dependencies: ["WireProtocol", "CollabCore", "SessionActors", "Storage", "COpenSSL"],
             swiftSettings: strict),
         .executableTarget(name: "tmi-server", dependencies: ["RESTGateway"], swiftSettings: strict),
+        // Drives Storage from a child process: the SIGKILL crash test and the storage benchmark.
+        .executableTarget(
+            name: "tmi-storage-probe", dependencies: ["Storage"], path: "Sources/tmi-storage-probe",
+            swiftSettings: strict),
 
         // Load-test tool: logic in a library so it is testable, a thin executable around it.
         .target(

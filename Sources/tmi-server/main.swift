@@ -1,3 +1,79 @@
+// tmi-server: configuration and start-up only (DESIGN §2). Everything else lives in RESTGateway
+// so tests assemble the same server.
+import FoundationEssentials
+import Glibc
 import RESTGateway
+import WireProtocol
 
-print("tmi-server: not yet wired")
+/// Writes all of `text` to a file descriptor, unbuffered (stdout may be a pipe a script reads).
+func emit(_ text: String, to fd: Int32) {
+    let bytes = Array(text.utf8)
+    var offset = 0
+    while offset < bytes.count {
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+        if n > 0 {
+            offset += n
+        } else if n < 0 && errno == EINTR {
+            continue
+        } else {
+            return
+        }
+    }
+}
+
+/// One clear line on stderr and exit status 2: the contract for a bad flag, a busy port or an
+/// unwritable data directory.
+func fail(_ message: String) -> Never {
+    emit("tmi-server: error: \(message)\n", to: 2)
+    exit(2)
+}
+
+let configuration: ServerConfiguration
+do {
+    let arguments = Array(CommandLine.arguments.dropFirst())
+    switch try ServerConfiguration.parse(
+        arguments: arguments, environment: ProcessInfo.processInfo.environment)
+    {
+    case .help(let text):
+        emit(text, to: 1)
+        exit(0)
+    case .run(let parsed):
+        configuration = parsed
+    }
+} catch {
+    fail(error.message)
+}
+
+do {
+    try configuration.prepareDataDirectory()
+} catch {
+    fail(error.message)
+}
+
+let sink = StandardErrorSink()
+let logger = Logger(sink: sink, minimumLevel: configuration.logLevel)
+// The lead plugs the identity, REST and collaboration features in here.
+let application = Application(
+    configuration: configuration, logger: logger, routeProviders: [], authenticator: RejectingAuthenticator())
+
+let running: RunningServer
+do {
+    running = try await application.start()
+} catch {
+    fail(error.message)
+}
+// Installed before announcing, so a script that signals right after reading the line is served.
+let signalTrap = running.server.shutdownOnTerminationSignals()
+emit(running.listeningLine + "\n", to: 1)
+logger.info(
+    "started",
+    [
+        ("port", .number(Double(running.port))), ("base_url", .string(running.environment.baseURL)),
+        ("data_dir", .string(configuration.dataDirectory)), ("build", .string(ServerBuild.version)),
+    ])
+
+await running.server.waitUntilStopped()
+logger.info("stopped")
+sink.flush()
+withExtendedLifetime(signalTrap) {}
+exit(0)

@@ -92,6 +92,18 @@ import WireProtocol
         #expect(g.bodyLimit(for: .make("POST", "/items/")) == 1024)
     }
 
+    @Test func configuredDefaultAppliesToRoutesWithoutTheirOwnLimit() throws {
+        let routes = [
+            Route("POST", "/small", access: .open, bodyLimit: 10) { _ in .empty() },
+            Route("POST", "/plain", access: .open) { _ in .empty() },
+        ]
+        let g = try Gateway(
+            routes: routes, authenticator: StubAuthenticator(), middleware: [], defaultBodyLimit: 5000)
+        #expect(g.bodyLimit(method: "POST", target: "/small") == 10)
+        #expect(g.bodyLimit(method: "POST", target: "/plain") == 5000)
+        #expect(g.bodyLimit(method: "POST", target: "/elsewhere") == 5000)
+    }
+
     @Test func queryIsParsedIntoTheContext() async throws {
         let routes = [Route("GET", "/q", access: .open, handler: echoResponder)]
         let g = try Gateway(routes: routes, authenticator: StubAuthenticator(), middleware: [])

@@ -72,3 +72,16 @@ import Testing
         }
     }
 }
+
+@Suite struct MillisecondTimestampCacheTests {
+    @Test func agreesWithTheDirectFormatterAcrossSeconds() {
+        let cache = MillisecondTimestampCache()
+        for t in stride(from: 1_744_199_999.0, to: 1_744_200_002.0, by: 0.0625) {
+            let date = Date(timeIntervalSince1970: t)
+            #expect(cache.format(date) == RFC3339.format(date, fractionalDigits: 3))
+        }
+        // Going back in time (clock step) must not reuse the newer second.
+        let earlier = Date(timeIntervalSince1970: 1_000_000_000.5)
+        #expect(cache.format(earlier) == "2001-09-09T01:46:40.500Z")
+    }
+}

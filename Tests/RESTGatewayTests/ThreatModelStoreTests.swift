@@ -19,6 +19,7 @@ final class RecordingLog: StoreLog {
     func compact(snapshot: [UInt8], through ticket: UInt64) async throws {
         snapshots.withLock { $0.append((snapshot, ticket)) }
     }
+    func close() async {}
 }
 
 @Suite struct ThreatModelStoreTests {

@@ -190,9 +190,10 @@ public struct ChildRoutes: RouteProvider {
         let tm = try ctx.uuidParameter("threat_model_id")
         let id = try ctx.uuidParameter(spec.parameter)
         let ops = try PatchRequest.parse(ctx.jsonBody())
+        let readOnly = spec.schema.readOnlyFields
         let change: @Sendable ([String: JSONValue]) throws(APIError) -> [String: JSONValue] = {
             current throws(APIError) in
-            try PatchRequest.apply(ops, to: current)
+            try PatchRequest.apply(ops, to: current, readOnly: readOnly)
         }
         return .json(try await update([(id, change)], tm: tm, user: user, patch: true)[0])
     }
@@ -230,8 +231,14 @@ public struct ChildRoutes: RouteProvider {
                     "/patches/\(i)/\(spec.parameter)", "is required and must be a UUID")
             }
             let ops = try PatchRequest.parse(p["operations"] ?? .null)
+            let readOnly = spec.schema.readOnlyFields
             changes.append(
-                (id, { @Sendable current throws(APIError) in try PatchRequest.apply(ops, to: current) }))
+                (
+                    id,
+                    { @Sendable current throws(APIError) in
+                        try PatchRequest.apply(ops, to: current, readOnly: readOnly)
+                    }
+                ))
         }
         return .json(.array(try await update(changes, tm: tm, user: user, patch: true)))
     }

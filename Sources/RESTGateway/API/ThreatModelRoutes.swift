@@ -97,9 +97,10 @@ public struct ThreatModelRoutes: RouteProvider {
         let user = try ctx.requireUser()
         let id = try ctx.uuidParameter("threat_model_id")
         let patch = try PatchRequest.parse(ctx.jsonBody())
+        let readOnly = schema.readOnlyFields
         return .json(
             try await update(id: id, user: user) { current throws(APIError) in
-                try PatchRequest.apply(patch, to: current)
+                try PatchRequest.apply(patch, to: current, readOnly: readOnly)
             })
     }
 

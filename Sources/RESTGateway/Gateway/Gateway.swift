@@ -15,14 +15,20 @@ public final class Gateway: Sendable {
     /// Per route, the handler with its per-route middleware applied; indexed like the router.
     private let handlers: [RequestResponder]
     private let chain: RequestResponder
+    /// Per route, its body limit; routes left at the `Route` default get `fallbackBodyLimit`.
+    private let bodyLimits: [Int]
+    private let fallbackBodyLimit: Int
 
     /// - Parameters:
     ///   - routes: the routing table; a duplicate method+pattern or a bad pattern throws.
     ///   - authenticator: checks bearer tokens on `.authenticated` routes.
     ///   - middleware: global middleware, outermost first (see `standardMiddleware`).
-    public init(routes: [Route], authenticator: any Authenticator, middleware: [any Middleware])
-        throws(Router.CompileError)
-    {
+    ///   - defaultBodyLimit: the limit for unknown paths and for routes that kept the `Route`
+    ///     default (the `--max-body-size` setting).
+    public init(
+        routes: [Route], authenticator: any Authenticator, middleware: [any Middleware],
+        defaultBodyLimit: Int = Gateway.defaultBodyLimit
+    ) throws(Router.CompileError) {
         let router = try Router(routes: routes)
         let authentication = AuthenticationMiddleware(authenticator: authenticator)
         var handlers: [RequestResponder] = []
@@ -35,6 +41,11 @@ public final class Gateway: Sendable {
         }
         self.router = router
         self.handlers = handlers
+        self.fallbackBodyLimit = defaultBodyLimit
+        self.bodyLimits = (0..<router.routeCount).map { index in
+            let limit = router.route(at: index).bodyLimit
+            return limit == Self.defaultBodyLimit ? defaultBodyLimit : limit
+        }
         let dispatch: RequestResponder = { [router, handlers] context in
             try await Self.dispatch(context, router: router, handlers: handlers)
         }
@@ -68,13 +79,9 @@ public final class Gateway: Sendable {
     public func bodyLimit(method: String, target: String) -> Int {
         let path = target.firstIndex(of: "?").map { target[..<$0] } ?? target[...]
         if case .found(let index, _) = router.lookup(method: method, path: path) {
-            return router.route(at: index).bodyLimit
+            return bodyLimits[index]
         }
-        return Self.defaultBodyLimit
-    }
-
-    public func bodyLimit(for request: HTTPRequest) -> Int {
-        bodyLimit(method: request.method, target: request.target)
+        return fallbackBodyLimit
     }
 
     private static func dispatch(_ context: RequestContext, router: Router, handlers: [RequestResponder])

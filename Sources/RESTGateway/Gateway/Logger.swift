@@ -28,6 +28,7 @@ public struct Logger: Sendable {
     public let minimumLevel: Level
     /// Wall-clock source for the `ts` field (injectable so tests can pin it).
     let now: @Sendable () -> Date
+    private let timestamps = MillisecondTimestampCache()
 
     public init(
         sink: any LogSink, minimumLevel: Level = .info, now: @escaping @Sendable () -> Date = { Date() }
@@ -47,7 +48,7 @@ public struct Logger: Sendable {
         var line: [UInt8] = []
         line.reserveCapacity(160)
         line.append(contentsOf: #"{"ts":""#.utf8)
-        line.append(contentsOf: RFC3339.format(now(), fractionalDigits: 3).utf8)
+        line.append(contentsOf: timestamps.format(now()).utf8)
         line.append(contentsOf: #"","level":""#.utf8)
         line.append(contentsOf: level.name.utf8)
         line.append(contentsOf: #"","msg":"#.utf8)

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import Synchronization
 
 /// RFC 3339 §5.6 `date-time` in UTC (`2025-04-09T12:00:00Z`), computed arithmetically: it is
 /// written on every log line, where a formatter object would cost more than the rest of the line.
@@ -46,5 +47,26 @@ public enum RFC3339 {
     private static func pad(_ value: Int, _ width: Int) -> String {
         let digits = String(value)
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+    }
+}
+
+/// Formats timestamps with millisecond precision, reusing the date-and-seconds part while the
+/// second is unchanged (every log line needs one; most share the second of the previous line).
+final class MillisecondTimestampCache: Sendable {
+    private let cached = Mutex<(second: Int64, prefix: String)>((Int64.min, ""))
+
+    func format(_ date: Date) -> String {
+        let interval = date.timeIntervalSince1970
+        let second = Int64(interval.rounded(.down))
+        let millisecond = min(max(Int((interval - Double(second)) * 1000), 0), 999)
+        let prefix = cached.withLock { cache -> String in
+            if cache.second != second {
+                let whole = RFC3339.format(Date(timeIntervalSince1970: Double(second)))
+                cache = (second, String(whole.dropLast()))  // drop the "Z"
+            }
+            return cache.prefix
+        }
+        let digits = String(millisecond)
+        return prefix + (millisecond < 10 ? ".00" : millisecond < 100 ? ".0" : ".") + digits + "Z"
     }
 }

@@ -10,6 +10,8 @@ public protocol StoreLog: Sendable {
     func waitDurable(_ ticket: UInt64) async throws
     /// Replaces the journal up to `ticket` with a snapshot (written off the caller's thread).
     func compact(snapshot: [UInt8], through ticket: UInt64) async throws
+    /// Flushes and closes the log; later enqueues fail.
+    func close() async
 }
 
 /// All threat models in memory, every change journaled before it is acknowledged (DESIGN §7).
@@ -21,7 +23,7 @@ public actor ThreatModelStore {
     private let log: (any StoreLog)?
     private var recordsSinceSnapshot = 0
     private var lastTicket: UInt64 = 0
-    private var compacting = false
+    private var compaction: Task<Void, Never>?
     /// Journal records between snapshots.
     public let compactEvery: Int
 
@@ -56,7 +58,7 @@ public actor ThreatModelStore {
         if let log, let ticket {
             lastTicket = ticket
             recordsSinceSnapshot += 1
-            if recordsSinceSnapshot >= compactEvery && !compacting { startCompaction(log) }
+            if recordsSinceSnapshot >= compactEvery && compaction == nil { startCompaction(log) }
             do {
                 try await log.waitDurable(ticket)
             } catch {
@@ -69,18 +71,24 @@ public actor ThreatModelStore {
 
     /// Snapshot from an immutable copy, encoded and written off the actor.
     private func startCompaction(_ log: any StoreLog) {
-        compacting = true
         recordsSinceSnapshot = 0
         let copy = state
         let through = lastTicket
-        Task.detached { [weak self] in
+        compaction = Task.detached { [weak self] in
             let bytes = StoreCodec.encode(snapshot: copy)
+            // A failed compaction loses nothing: the journal still holds every record.
             try? await log.compact(snapshot: bytes, through: through)
             await self?.compactionFinished()
         }
     }
 
-    private func compactionFinished() { compacting = false }
+    private func compactionFinished() { compaction = nil }
+
+    /// Waits for a running compaction, then closes the log (graceful shutdown).
+    public func close() async {
+        await compaction?.value
+        await log?.close()
+    }
 
     /// Rebuilds the state from a snapshot and the journal records written after it.
     public static func recover(snapshot: [UInt8]?, records: [[UInt8]]) throws -> StoreState {

@@ -1,0 +1,158 @@
+/// The table of settings: one entry per flag, naming its environment variable, its default (as
+/// shown by `--help`) and how to apply a value. Parsing and `--help` both read this table, so a
+/// setting cannot be parsed without being documented, or documented without being parsed.
+extension ServerConfiguration {
+    struct Option: Sendable {
+        var flag: String
+        var environment: String?
+        /// Placeholder shown in `--help`; nil for a switch that takes no value.
+        var valueName: String?
+        var defaultText: String
+        var help: String
+        var apply: @Sendable (inout ServerConfiguration, String) throws(ConfigurationError) -> Void
+    }
+
+    static let options: [Option] = [
+        Option(
+            flag: "--host", environment: "TMI_HOST", valueName: "ADDRESS", defaultText: "127.0.0.1",
+            help: "address to listen on"
+        ) { c, v throws(ConfigurationError) in
+            guard !v.isEmpty, !v.contains(where: { $0 == " " || $0 == "/" }) else {
+                throw invalid("--host", v)
+            }
+            c.host = v
+        },
+        Option(
+            flag: "--port", environment: "TMI_PORT", valueName: "PORT", defaultText: "8080",
+            help: "TCP port; 0 picks a free port"
+        ) { c, v throws(ConfigurationError) in c.port = try integer("--port", v, 0...65535) },
+        Option(
+            flag: "--data-dir", environment: "TMI_DATA_DIR", valueName: "PATH", defaultText: "./tmi-data",
+            help: "directory for snapshots, journals and keys (created if missing)"
+        ) { c, v throws(ConfigurationError) in
+            guard !v.isEmpty else { throw invalid("--data-dir", v) }
+            c.dataDirectory = v
+        },
+        Option(
+            flag: "--public-url", environment: "TMI_PUBLIC_URL", valueName: "URL",
+            defaultText: "http://HOST:PORT as bound",
+            help: "external base URL for issuer, redirects, websocket_url"
+        ) { c, v throws(ConfigurationError) in c.publicURL = try url("--public-url", v) },
+        Option(
+            flag: "--no-test-provider", environment: "TMI_TEST_PROVIDER", valueName: nil, defaultText: "on",
+            help: "disable the built-in 'test' login provider (env: 0 disables, 1 enables)"
+        ) { c, v throws(ConfigurationError) in c.testProvider = try boolean("TMI_TEST_PROVIDER", v) },
+        Option(
+            flag: "--conformance-echo", environment: "TMI_CONFORMANCE_ECHO", valueName: nil,
+            defaultText: "off",
+            help: "serve the /echo WebSocket endpoint for conformance runs"
+        ) { c, v throws(ConfigurationError) in c.conformanceEcho = try boolean("TMI_CONFORMANCE_ECHO", v) },
+        Option(
+            flag: "--jwt-alg", environment: "TMI_JWT_ALG", valueName: "RS256|HS256", defaultText: "RS256",
+            help: "access-token signature algorithm"
+        ) { c, v throws(ConfigurationError) in
+            guard let alg = JWTAlgorithm(rawValue: v.uppercased()) else {
+                throw ConfigurationError("invalid value '\(v)' for --jwt-alg: expected RS256 or HS256")
+            }
+            c.jwtAlgorithm = alg
+        },
+        Option(
+            flag: "--jwt-secret", environment: "TMI_JWT_SECRET", valueName: "SECRET",
+            defaultText: "generated in the data directory", help: "HS256 secret, at least 32 bytes"
+        ) { c, v throws(ConfigurationError) in
+            // RFC 7518 §3.2: an HS256 key MUST be at least as long as the hash output (256 bits).
+            guard v.utf8.count >= 32 else {
+                throw ConfigurationError("--jwt-secret must be at least 32 bytes (RFC 7518 §3.2)")
+            }
+            c.jwtSecret = v
+        },
+        Option(
+            flag: "--token-lifetime", environment: "TMI_TOKEN_LIFETIME", valueName: "SECONDS",
+            defaultText: "3600",
+            help: "access-token lifetime"
+        ) { c, v throws(ConfigurationError) in
+            c.tokenLifetime = try integer("--token-lifetime", v, 1...2_592_000)
+        },
+        Option(
+            flag: "--log-level", environment: "TMI_LOG_LEVEL", valueName: "LEVEL", defaultText: "info",
+            help: "debug, info, warning or error"
+        ) { c, v throws(ConfigurationError) in
+            guard let level = Logger.Level(name: v) else {
+                throw ConfigurationError(
+                    "invalid value '\(v)' for --log-level: expected debug, info, warning or error")
+            }
+            c.logLevel = level
+        },
+        Option(
+            flag: "--operator-name", environment: "TMI_OPERATOR_NAME", valueName: "NAME",
+            defaultText: "TMI Operator",
+            help: "operator name shown by GET /"
+        ) { c, v throws(ConfigurationError) in c.operatorName = try bounded("--operator-name", v, 256) },
+        Option(
+            flag: "--operator-contact", environment: "TMI_OPERATOR_CONTACT", valueName: "CONTACT",
+            defaultText: "admin@localhost", help: "operator contact shown by GET /"
+        ) { c, v throws(ConfigurationError) in c.operatorContact = try bounded("--operator-contact", v, 1024)
+        },
+        Option(
+            flag: "--head-timeout", environment: "TMI_HEAD_TIMEOUT", valueName: "SECONDS", defaultText: "10",
+            help: "close a connection that has not sent a full request head in time (408)"
+        ) { c, v throws(ConfigurationError) in c.headTimeout = try integer("--head-timeout", v, 1...3600) },
+        Option(
+            flag: "--idle-timeout", environment: "TMI_IDLE_TIMEOUT", valueName: "SECONDS", defaultText: "60",
+            help: "close idle keep-alive connections after this long"
+        ) { c, v throws(ConfigurationError) in c.idleTimeout = try integer("--idle-timeout", v, 1...86_400) },
+        Option(
+            flag: "--max-body-size", environment: "TMI_MAX_BODY_SIZE", valueName: "BYTES",
+            defaultText: "2097152",
+            help: "largest request body for routes without their own limit (413 past it)"
+        ) { c, v throws(ConfigurationError) in
+            c.maxBodySize = try integer("--max-body-size", v, 1...(1 << 30))
+        },
+    ]
+
+    static func invalid(_ name: String, _ value: String) -> ConfigurationError {
+        ConfigurationError("invalid value '\(value)' for \(name)")
+    }
+
+    static func integer(_ name: String, _ value: String, _ range: ClosedRange<Int>) throws(ConfigurationError)
+        -> Int
+    {
+        guard let n = Int(value), range.contains(n) else {
+            throw ConfigurationError(
+                "invalid value '\(value)' for \(name): expected an integer from \(range.lowerBound) to \(range.upperBound)"
+            )
+        }
+        return n
+    }
+
+    static func boolean(_ name: String, _ value: String) throws(ConfigurationError) -> Bool {
+        switch value.lowercased() {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off": return false
+        default: throw ConfigurationError("invalid value '\(value)' for \(name): expected 0 or 1")
+        }
+    }
+
+    static func bounded(_ name: String, _ value: String, _ maxLength: Int) throws(ConfigurationError)
+        -> String
+    {
+        guard !value.isEmpty, value.count <= maxLength else {
+            throw ConfigurationError("invalid value for \(name): expected 1 to \(maxLength) characters")
+        }
+        return value
+    }
+
+    /// An absolute http(s) URL with a host; a trailing slash is dropped so paths can be appended.
+    static func url(_ name: String, _ value: String) throws(ConfigurationError) -> String {
+        var v = value
+        while v.hasSuffix("/") { v.removeLast() }
+        let lower = v.lowercased()
+        guard let scheme = ["http://", "https://"].first(where: { lower.hasPrefix($0) }),
+            v.count > scheme.count, !v.contains(" "), !v.contains("?"), !v.contains("#")
+        else {
+            throw ConfigurationError(
+                "invalid value '\(value)' for \(name): expected an http:// or https:// URL")
+        }
+        return v
+    }
+}

@@ -1,0 +1,66 @@
+import CollabCore
+
+/// `diagram_operation`, `undo_request` and `redo_request`: the engine decides, the session replies.
+extension DiagramSession {
+    /// Submits a writer's operation. Accepted: broadcast to everyone once durable (the sender's copy
+    /// is its ack). Duplicate `operation_id`: the sender alone gets the original broadcast again (or
+    /// the full state if it has aged out of the log). Rejected: `operation_rejected` to the sender,
+    /// plus `state_correction` when an edge lost its endpoint. Base too old: `operation_rejected`
+    /// with `requires_resync` followed by `diagram_state_sync`.
+    func applyOperation(_ m: DiagramOperationMessage, from p: Participant) async {
+        switch engine.submit(m, user: p.user, origin: p.identity.connectionID) {
+        case .accepted(let accepted):
+            await publish(accepted, sender: p.outbox)
+        case .duplicate(let original?):
+            deliver(.diagramOperation(original), to: [p.outbox])
+        case .duplicate(nil):
+            deliver(stateSync, to: [p.outbox])
+        case .rejected(let rejection):
+            deliver(
+                .operationRejected(operationID: m.operationID, rejection: rejection, timestamp: timestamp()),
+                to: [p.outbox])
+            if rejection.stateCorrection {
+                deliver(.stateCorrection(updateVector: engine.revision), to: [p.outbox])
+            }
+        case .needsStateSync:
+            let rejection = OperationRejection(
+                .conflictDetected,
+                "base_vector \(m.baseVector.map(String.init) ?? "?") is outside the session history (now \(engine.revision))",
+                requiresResync: true)
+            deliver(
+                .operationRejected(operationID: m.operationID, rejection: rejection, timestamp: timestamp()),
+                to: [p.outbox])
+            deliver(stateSync, to: [p.outbox])
+        }
+    }
+
+    /// Undo or redo becomes an ordinary operation broadcast to everyone; the requester then gets
+    /// `history_operation` (the catalogue has `resync_required` as its only success value; the
+    /// client already has the result from the broadcast, so resyncing is harmless but unneeded).
+    func applyHistory(_ direction: DiagramEngine.HistoryDirection, from p: Participant) async {
+        let outcome = engine.history(
+            direction, user: p.user, origin: p.identity.connectionID, operationID: makeOperationID())
+        switch outcome {
+        case .applied(let accepted):
+            await publish(
+                accepted, thenToSender: [.historyOperation(direction: direction, message: "resync_required")],
+                sender: p.outbox)
+        case .nothingToDo:
+            let message = direction == .undo ? "no_operations_to_undo" : "no_operations_to_redo"
+            deliver(.historyOperation(direction: direction, message: message), to: [p.outbox])
+        }
+    }
+
+    /// Applies a change made outside the WebSocket (a REST PUT or PATCH of the diagram) as an
+    /// ordinary operation by `user`, so it reaches every participant (DESIGN §6). Returns the
+    /// engine's outcome once the operation is durable and broadcast (or was refused).
+    public func applyServerOperation(_ cells: [CellOperation], by user: CollabUser) async -> SubmitOutcome {
+        guard !isEnded else {
+            return .rejected(OperationRejection(.diagramNotFound, "the session has ended"))
+        }
+        let message = DiagramOperationMessage(operationID: makeOperationID(), cells: cells)
+        let outcome = engine.submit(message, user: user, origin: "server")
+        if case .accepted(let accepted) = outcome { await publish(accepted, sender: nil) }
+        return outcome
+    }
+}

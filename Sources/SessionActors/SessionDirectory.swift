@@ -1,0 +1,117 @@
+import CollabCore
+import FoundationEssentials
+
+/// All live sessions, one per diagram: create, find, join, leave, list, end and expire.
+///
+/// Expiry is driven from outside (`expire(now:)`, called by the server's housekeeping timer or a
+/// test) so nothing here sleeps. A session expires when it has been empty for `emptyGracePeriod`
+/// or idle for `inactivityTimeout` (the catalogue's 15 minutes).
+public actor SessionDirectory {
+    public struct Configuration: Sendable {
+        public var inactivityTimeout: Double
+        public var emptyGracePeriod: Double
+        public var session: SessionConfiguration
+
+        public init(
+            inactivityTimeout: Double = 15 * 60, emptyGracePeriod: Double = 60,
+            session: SessionConfiguration = .init()
+        ) {
+            self.inactivityTimeout = inactivityTimeout
+            self.emptyGracePeriod = emptyGracePeriod
+            self.session = session
+        }
+    }
+
+    public enum CreateResult: Sendable {
+        case created(DiagramSession)
+        /// A session for that diagram is already live (REST `POST .../collaborate` answers 409).
+        case exists(DiagramSession)
+    }
+
+    let configuration: Configuration
+    let clock: SessionClock
+    let makeID: @Sendable () -> String
+    private var sessions: [String: DiagramSession] = [:]
+
+    public init(
+        configuration: Configuration = .init(), clock: SessionClock = .system,
+        makeID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }
+    ) {
+        self.configuration = configuration
+        self.clock = clock
+        self.makeID = makeID
+    }
+
+    /// Creates the session for `diagramID` from its stored state, unless one is live.
+    public func create(
+        threatModelID: String, diagramID: String, host: CollabUser?, state: DiagramState,
+        persistence: any SessionPersistence = NoSessionPersistence()
+    ) -> CreateResult {
+        if let live = sessions[diagramID] { return .exists(live) }
+        let session = DiagramSession(
+            sessionID: makeID(), threatModelID: threatModelID, diagramID: diagramID, state: state, host: host,
+            configuration: configuration.session, persistence: persistence, clock: clock,
+            makeOperationID: makeID)
+        sessions[diagramID] = session
+        return .created(session)
+    }
+
+    public func find(diagramID: String) -> DiagramSession? { sessions[diagramID] }
+
+    /// Joins the live session of `diagramID`; `nil` when there is none.
+    public func join(diagramID: String, _ identity: ParticipantIdentity, outbox: any ParticipantOutbox) async
+        -> JoinResult?
+    {
+        guard let session = sessions[diagramID] else { return nil }
+        return await session.join(identity, outbox: outbox)
+    }
+
+    public func leave(diagramID: String, connectionID: String) async {
+        await sessions[diagramID]?.leave(connectionID: connectionID)
+    }
+
+    /// Every live session, for `GET /collaboration/sessions` (the caller filters by access).
+    public func list() async -> [SessionSummary] {
+        var out: [SessionSummary] = []
+        for session in sessions.values { out.append(await session.summary) }
+        return out.sorted { $0.diagramID < $1.diagramID }
+    }
+
+    /// Ends the session of `diagramID` with a message to everyone. Returns whether one was live.
+    @discardableResult
+    public func end(diagramID: String, reason: SessionEndReason) async -> Bool {
+        guard let session = sessions.removeValue(forKey: diagramID) else { return false }
+        await session.end(reason)
+        return true
+    }
+
+    /// Ends every session under a deleted threat model.
+    public func endAll(threatModelID: String, reason: SessionEndReason = .threatModelDeleted) async {
+        let doomed = sessions.filter { $0.value.threatModelID == threatModelID }
+        for (diagramID, session) in doomed {
+            sessions[diagramID] = nil
+            await session.end(reason)
+        }
+    }
+
+    /// Ends sessions that are idle or have stayed empty too long; returns their diagram ids.
+    @discardableResult
+    public func expire(now: Double) async -> [String] {
+        var expired: [String] = []
+        for (diagramID, session) in sessions.sorted(by: { $0.key < $1.key }) {
+            let (lastActivity, emptySince) = await session.activity
+            let ended = await session.isEnded
+            let idle = now - lastActivity >= configuration.inactivityTimeout
+            let abandoned = emptySince.map { now - $0 >= configuration.emptyGracePeriod } ?? false
+            guard ended || idle || abandoned else { continue }
+            // Another task may have replaced the entry while this one awaited.
+            guard sessions[diagramID] === session else { continue }
+            sessions[diagramID] = nil
+            await session.end(.expired)
+            expired.append(diagramID)
+        }
+        return expired
+    }
+
+    public var count: Int { sessions.count }
+}

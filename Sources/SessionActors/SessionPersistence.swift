@@ -1,0 +1,38 @@
+import CollabCore
+
+/// One accepted operation as journaled: its server copy carries every changed cell whole (or its
+/// removal), so replaying records in revision order over a snapshot rebuilds the diagram.
+public struct OperationRecord: Sendable, Equatable {
+    public var threatModelID: String
+    public var diagramID: String
+    public var revision: Int64
+    public var message: DiagramOperationMessage
+}
+
+/// An immutable copy of a session's diagram for compaction into a snapshot.
+public struct DiagramSnapshot: Sendable, Equatable {
+    public var threatModelID: String
+    public var diagramID: String
+    public var state: DiagramState
+}
+
+/// Where a session makes its operations durable (DESIGN §6 Persistence, §7).
+///
+/// `append` must not return before the record is durable (journaled and fsynced, group commit
+/// welcome): the session holds the operation's broadcast, which is also the sender's
+/// acknowledgement, until it returns, so nothing acknowledged can be lost. If it throws, the
+/// session ends (it can no longer promise durability) and clients resync from storage.
+///
+/// `snapshotAvailable` is a hand-off, called from inside the actor: it must only enqueue the copy
+/// (encoding and writing happen elsewhere, never on the actor's hot path).
+public protocol SessionPersistence: Sendable {
+    func append(_ record: OperationRecord) async throws
+    func snapshotAvailable(_ snapshot: DiagramSnapshot)
+}
+
+/// Keeps nothing: for tests and for sessions whose durability is handled elsewhere.
+public struct NoSessionPersistence: SessionPersistence {
+    public init() {}
+    public func append(_ record: OperationRecord) async throws {}
+    public func snapshotAvailable(_ snapshot: DiagramSnapshot) {}
+}

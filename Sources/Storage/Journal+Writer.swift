@@ -1,0 +1,185 @@
+/// The writer side of `Journal`: everything here runs as jobs on the journal's `IOThread`.
+extension Journal {
+    private enum Work {
+        case batch([(sequence: UInt64, bytes: [UInt8])])
+        case rotate(path: String, completion: @Sendable (Result<UInt64, StorageError>) -> Void)
+        case close(completion: @Sendable () -> Void)
+        /// After a failure: what is left of the queue, to be failed or (for `close`) carried out.
+        case drain([Pending], failure: StorageError)
+        case nothing
+    }
+
+    /// One round of group commit: takes every record queued so far (up to the batch limits),
+    /// writes them with one `write` and makes them durable with one `fdatasync`, then resumes
+    /// their waiters. Records queued meanwhile form the next round, submitted as a new job so
+    /// journals sharing the thread take turns.
+    func flushOnce() {
+        let work = state.withLock { s -> Work in
+            if let failure = s.failure {
+                defer { s.pending.removeAll() }
+                return .drain(s.pending, failure: failure)
+            }
+            guard let head = s.pending.first else { return .nothing }
+            switch head {
+            case .record:
+                var batch: [(sequence: UInt64, bytes: [UInt8])] = []
+                var size = 0
+                for item in s.pending {
+                    guard case .record(let sequence, let bytes) = item, batch.count < options.maxBatchRecords,
+                        batch.isEmpty || size + bytes.count <= options.maxBatchBytes
+                    else { break }
+                    batch.append((sequence, bytes))
+                    size += bytes.count + JournalLine.maxOverhead
+                }
+                s.pending.removeFirst(batch.count)
+                return .batch(batch)
+            case .rotate(let path, let completion):
+                s.pending.removeFirst()
+                return .rotate(path: path, completion: completion)
+            case .close(let completion):
+                s.pending.removeFirst()
+                return .close(completion: completion)
+            }
+        }
+
+        switch work {
+        case .batch(let batch): write(batch)
+        case .rotate(let path, let completion): completion(rotate(to: path))
+        case .close(let completion): closeFile(completion)
+        case .drain(let items, let failure):
+            let path = state.withLock { $0.path }
+            for item in items {
+                switch item {
+                case .record: break  // its waiters were failed with the batch that failed
+                case .rotate(_, let completion): completion(.failure(.unusable(path: path, cause: failure)))
+                case .close(let completion): closeFile(completion)
+                }
+            }
+        case .nothing: break
+        }
+
+        let again = state.withLock { s -> Bool in
+            if s.pending.isEmpty {
+                s.flushScheduled = false
+                return false
+            }
+            return true
+        }
+        if again { submitFlush() }
+    }
+
+    private func write(_ batch: [(sequence: UInt64, bytes: [UInt8])]) {
+        guard let first = batch.first?.sequence, let last = batch.last?.sequence else { return }
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(batch.reduce(0) { $0 + $1.bytes.count + JournalLine.maxOverhead })
+        for record in batch {
+            JournalLine.append(
+                sequence: record.sequence, batchFirst: first, batchLast: last, payload: record.bytes,
+                to: &buffer)
+        }
+        let outcome = file.withLock { f -> Result<Void, StorageError> in
+            guard f.isOpen else { return .failure(.closed(path: f.path)) }
+            do throws(StorageError) {
+                try FileIO.writeAll(f.fd, buffer, path: f.path)
+                try FileIO.syncData(f.fd, path: f.path)
+                f.durableLength += buffer.count
+                return .success(())
+            } catch {
+                // Best effort: cut the torn batch off so the file ends on a durable record. If this
+                // fails too, recovery drops the torn batch anyway (see `JournalScan`).
+                try? FileIO.truncate(f.fd, to: f.durableLength, path: f.path)
+                try? FileIO.syncData(f.fd, path: f.path)
+                return .failure(error)
+            }
+        }
+        switch outcome {
+        case .success:
+            let ready = state.withLock { s -> [Waiter] in
+                s.durableSequence = last
+                s.metrics.batches += 1
+                s.metrics.fsyncs += 1
+                s.metrics.bytesWritten += UInt64(buffer.count)
+                s.metrics.largestBatch = max(s.metrics.largestBatch, batch.count)
+                return s.takeWaiters(through: last)
+            }
+            for waiter in ready { waiter.completion(.success(())) }
+        case .failure(let error):
+            fail(with: error, batchLast: last)
+        }
+    }
+
+    /// Makes the journal unusable: waiters of the failed batch get `error`, later ones
+    /// `.unusable`. Queued records are dropped by the next `flushOnce`.
+    func fail(with error: StorageError, batchLast: UInt64 = 0) {
+        let (waiters, path) = state.withLock { s -> ([Waiter], String) in
+            if s.failure == nil { s.failure = error }
+            s.metrics.failures += 1
+            defer { s.waiters.removeAll() }
+            return (s.waiters, s.path)
+        }
+        for waiter in waiters {
+            waiter.completion(
+                .failure(waiter.sequence <= batchLast ? error : .unusable(path: path, cause: error)))
+        }
+    }
+
+    /// Switches appends to a new, empty file. The directory is fsynced before any record goes to
+    /// the new file, so an acknowledged record never lives in a file whose name could vanish.
+    private func rotate(to path: String) -> Result<UInt64, StorageError> {
+        let switched = file.withLock { f -> Result<Void, StorageError> in
+            guard f.isOpen else { return .failure(.closed(path: f.path)) }
+            do throws(StorageError) {
+                let fd = try FileIO.openForAppend(path, exclusive: true)
+                do throws(StorageError) {
+                    try FileIO.syncDirectory(FileIO.parent(of: path))
+                } catch {
+                    FileIO.close(fd)
+                    try? FileIO.remove(path)
+                    throw error
+                }
+                FileIO.close(f.fd)
+                f = OpenFile(fd: fd, path: path, durableLength: 0)
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+        return state.withLock { s -> Result<UInt64, StorageError> in
+            switch switched {
+            case .success:
+                s.path = path
+                s.metrics.fsyncs += 1
+                return .success(s.durableSequence)
+            case .failure(let error): return .failure(error)
+            }
+        }
+    }
+
+    private func closeFile(_ completion: @Sendable () -> Void) {
+        file.withLock { f in
+            if f.isOpen { FileIO.close(f.fd) }
+            f.isOpen = false
+        }
+        let waiters = state.withLock { s -> [Waiter] in
+            defer { s.waiters.removeAll() }
+            return s.waiters
+        }
+        let path = self.path
+        for waiter in waiters { waiter.completion(.failure(.closed(path: path))) }
+        if ownsThread { thread.stop() }
+        completion()
+    }
+}
+
+extension Journal.State {
+    /// Removes and returns the waiters whose record is now durable.
+    mutating func takeWaiters(through sequence: UInt64) -> [Journal.Waiter] {
+        var ready: [Journal.Waiter] = []
+        waiters.removeAll { waiter in
+            guard waiter.sequence <= sequence else { return false }
+            ready.append(waiter)
+            return true
+        }
+        return ready
+    }
+}

@@ -1,0 +1,118 @@
+import CollabCore
+import Testing
+
+@testable import SessionActors
+
+/// Join order, host and presenter roles, removal by the host, host hand-off, limits.
+@Suite struct DiagramSessionMembershipTests {
+    typealias S = SessionFixture
+
+    @Test func joinSendsStateThenPresenterThenParticipants() async {
+        let session = S.make(cells: [S.node("n1")])
+        let a = await S.join(session, S.alice)
+        let first = a.take()
+        #expect(
+            first.map { $0["message_type"]?.stringValue } == [
+                "diagram_state_sync", "current_presenter", "participants_update",
+            ])
+        #expect(first[0]["cells"]?.arrayValue?.count == 1 && first[0]["diagram_id"] == "d1")
+        #expect(first[1]["current_presenter"]?["user_id"] == "alice-id")
+        #expect(first[2]["host"] == "alice-id")
+
+        let b = await S.join(session, S.bob, .reader)
+        #expect(b.takeTypes() == ["diagram_state_sync", "current_presenter", "participants_update"])
+        let toAlice = a.take()
+        #expect(
+            toAlice.map { $0["message_type"]?.stringValue } == ["participant_joined", "participants_update"])
+        #expect(toAlice[0]["joined_user"]?["email"] == "bob@test.tmi")
+        let rows = toAlice[1]["participants"]?.arrayValue ?? []
+        #expect(rows.map { $0["user"]?["user_id"]?.stringValue } == ["alice-id", "bob-id"])
+        #expect(rows.map { $0["permissions"]?.stringValue } == ["writer", "reader"])
+        // A second connection of the same user is not a new participant.
+        _ = await S.join(session, S.bob, .reader, connection: "bob-tab-2")
+        #expect(a.takeTypes() == ["participants_update"])
+    }
+
+    @Test func hostHandsOffToLongestConnectedWriterThenReader() async {
+        let session = S.make()
+        let a = await S.join(session, S.alice)
+        let b = await S.join(session, S.bob, .reader)
+        let c = await S.join(session, S.carol, .writer)
+        _ = (a.take(), b.take(), c.take())
+        await session.leave(connectionID: "alice-id")
+        let update = b.take().last { $0["message_type"] == "participants_update" }
+        #expect(update?["host"] == "carol-id")
+        // The presenter (alice) left too: the new host presents.
+        #expect(update?["current_presenter"] == "carol-id")
+        #expect(c.takeTypes() == ["participant_left", "participants_update", "current_presenter"])
+        await session.leave(connectionID: "carol-id")
+        #expect(await session.summary.host?.userID == "bob-id")
+        await session.leave(connectionID: "bob-id")
+        #expect(await session.participantCount == 0)
+        // An empty session's first joiner becomes host.
+        _ = await S.join(session, S.carol)
+        #expect(await session.summary.host?.userID == "carol-id")
+    }
+
+    @Test func onlyTheHostRemovesAndTheRemovedCannotRejoin() async {
+        let session = S.make()
+        let a = await S.join(session, S.alice)
+        let b = await S.join(session, S.bob)
+        _ = (a.take(), b.take())
+        let removeAlice: JSONValue = [
+            "message_type": "remove_participant", "removed_user": ["user_id": "alice-id"],
+        ]
+        await session.receive(S.text(removeAlice), from: "bob-id")
+        #expect(b.take().first?["code"] == "not_host")
+        #expect(a.take().isEmpty)
+
+        let removeBob: JSONValue = [
+            "message_type": "remove_participant", "removed_user": ["email": "bob@test.tmi"],
+        ]
+        await session.receive(S.text(removeBob), from: "alice-id")
+        #expect(b.closed == .removedByHost)
+        #expect(b.take().last?["code"] == "removed_by_host")
+        #expect(a.takeTypes() == ["participant_left", "participants_update"])
+        let again = MemoryOutbox()
+        let result = await session.join(
+            ParticipantIdentity(connectionID: "bob-2", user: S.bob, role: .writer), outbox: again)
+        #expect(result == .refused(.removedByHost))
+        #expect(again.closed == .joinRefused(.removedByHost))
+        // The host cannot remove themselves.
+        let removeSelf: JSONValue = [
+            "message_type": "remove_participant", "removed_user": ["user_id": "alice-id"],
+        ]
+        await session.receive(S.text(removeSelf), from: "alice-id")
+        #expect(a.take().first?["error"] == "invalid_participant")
+    }
+
+    @Test func participantLimitRefusesWithAnError() async {
+        let session = S.make(configuration: SessionConfiguration(maxParticipants: 2))
+        await S.join(session, S.alice)
+        await S.join(session, S.bob)
+        let c = MemoryOutbox()
+        let result = await session.join(
+            ParticipantIdentity(connectionID: "c", user: S.carol, role: .reader), outbox: c)
+        #expect(result == .refused(.sessionFull))
+        #expect(c.messages.first?["error"] == "session_full")
+        #expect(c.closed == .joinRefused(.sessionFull))
+    }
+
+    @Test func endingTellsEveryoneAndClosesThem() async {
+        let persistence = RecordingSessionPersistence()
+        let session = S.make(persistence: persistence)
+        let a = await S.join(session, S.alice)
+        let b = await S.join(session, S.bob)
+        await session.end(.diagramDeleted)
+        for o in [a, b] {
+            #expect(o.messages.last?["code"] == "diagram_deleted")
+            #expect(o.closed == .sessionEnded(.diagramDeleted))
+        }
+        #expect(persistence.snapshots.count == 1)
+        let late = MemoryOutbox()
+        #expect(
+            await session.join(
+                ParticipantIdentity(connectionID: "x", user: S.carol, role: .reader), outbox: late)
+                == .refused(.sessionEnded))
+    }
+}

@@ -1,7 +1,0 @@
-import Testing
-
-@testable import Storage
-
-@Suite struct StorageSmokeTests {
-    @Test func moduleLoads() { #expect(Bool(true)) }
-}
