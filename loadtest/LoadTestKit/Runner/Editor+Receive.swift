@@ -22,7 +22,7 @@ extension Editor {
     func handle(_ text: String) async {
         let now = context.clock.now()
         context.metrics.update { $0.messageIn(at: now) }
-        guard let message = ServerMessage.parse(text: text) else {
+        guard let message = SessionMessage.parse(text: text) else {
             context.metrics.update { $0.error("\(name): unparseable message: \(text.prefix(120))") }
             return
         }

@@ -8,7 +8,7 @@ import CollabCore
 public struct ClientDiagramModel: Sendable {
     public struct Pending: Sendable, Equatable {
         public var operationID: String
-        public var cells: [CellOperation]
+        public var cells: [CellChange]
         public var sentAt: Duration
     }
 
@@ -49,7 +49,7 @@ public struct ClientDiagramModel: Sendable {
     }
 
     /// Records an operation the editor just sent.
-    public mutating func sent(operationID: String, cells: [CellOperation], at now: Duration) {
+    public mutating func sent(operationID: String, cells: [CellChange], at now: Duration) {
         pending.append(Pending(operationID: operationID, cells: cells, sentAt: now))
     }
 
@@ -62,7 +62,7 @@ public struct ClientDiagramModel: Sendable {
         synchronized = true
     }
 
-    public mutating func apply(_ message: ServerMessage) -> Outcome {
+    public mutating func apply(_ message: SessionMessage) -> Outcome {
         switch message {
         case .operation(let operationID, let updateVector, let user, let cells):
             let mine = operationID.flatMap { id in pending.firstIndex { $0.operationID == id } }

@@ -12,7 +12,7 @@ public struct OperationGenerator: Sendable {
     }
 
     public enum Action: Sendable, Equatable {
-        case operation(kind: Kind, cells: [CellOperation])
+        case operation(kind: Kind, cells: [CellChange])
         case undo
         case cursor(x: Double, y: Double)
     }
@@ -87,7 +87,7 @@ public struct OperationGenerator: Sendable {
                 view[id]?["source"]?["cell"]?.stringValue == victim
                     || view[id]?["target"]?["cell"]?.stringValue == victim
             }
-            return .operation(kind: .remove, cells: attached.map(CellOperation.remove) + [.remove(victim)])
+            return .operation(kind: .remove, cells: attached.map(CellChange.remove) + [.remove(victim)])
         }
     }
 

@@ -22,8 +22,8 @@ public struct UserRef: Sendable, Equatable {
 }
 
 /// The messages an editor sends (tmi-asyncapi 2025-10-31, plus `base_vector` per DESIGN §6).
-public enum ClientMessage: Sendable, Equatable {
-    case operation(id: String, baseVector: Int?, cells: [CellOperation], user: UserRef)
+public enum EditorMessage: Sendable, Equatable {
+    case operation(id: String, baseVector: Int?, cells: [CellChange], user: UserRef)
     case undo(user: UserRef)
     case cursor(x: Double, y: Double)
     case presenterRequest
@@ -56,10 +56,10 @@ public enum ClientMessage: Sendable, Equatable {
 }
 
 /// The server messages the load tester acts on; everything else is `.other` (counted, ignored).
-public enum ServerMessage: Sendable, Equatable {
+public enum SessionMessage: Sendable, Equatable {
     /// A sequenced `diagram_operation` broadcast (to the sender it is the ack).
     case operation(
-        operationID: String?, updateVector: Int?, user: JSONValue?, cells: [CellOperation])
+        operationID: String?, updateVector: Int?, user: JSONValue?, cells: [CellChange])
     case rejected(operationID: String, reason: String)
     case stateSync(cells: [JSONValue], updateVector: Int?)
     case stateCorrection(updateVector: Int?)
@@ -69,13 +69,13 @@ public enum ServerMessage: Sendable, Equatable {
     case other(type: String)
 
     /// Interprets one text frame; nil when it is not a JSON object with a `message_type`.
-    public static func parse(_ value: JSONValue) -> ServerMessage? {
+    public static func parse(_ value: JSONValue) -> SessionMessage? {
         guard let type = value["message_type"]?.stringValue else { return nil }
         let vector = value["update_vector"]?.doubleValue.map { Int($0) }
         switch type {
         case "diagram_operation":
             guard let cells = value["operation"]?["cells"]?.arrayValue else { return nil }
-            let ops = cells.compactMap(CellOperation.init(json:))
+            let ops = cells.compactMap(CellChange.init(json:))
             guard ops.count == cells.count else { return nil }
             return .operation(
                 operationID: value["operation_id"]?.stringValue, updateVector: vector,
@@ -102,7 +102,7 @@ public enum ServerMessage: Sendable, Equatable {
         }
     }
 
-    public static func parse(text: String) -> ServerMessage? {
+    public static func parse(text: String) -> SessionMessage? {
         guard let value = try? JSONValue.parse(text) else { return nil }
         return parse(value)
     }
