@@ -62,13 +62,16 @@ import enum CollabCore.JSONValue
         #expect(model.confirmed.isEmpty)
     }
 
-    @Test func laterStateSyncDropsTheOperationItAnswered() {
+    @Test func stateSyncReplacesCellsAndKeepsPendingOperations() {
         var model = ClientDiagramModel(user: Self.alice)
-        #expect(model.apply(.stateSync(cells: [], updateVector: 1)) == .resynchronized(dropped: nil))
+        #expect(model.apply(.stateSync(cells: [], updateVector: 1)) == .resynchronized)
         model.sent(operationID: "a", cells: [.add(Self.node)], at: .zero)
         model.sent(operationID: "b", cells: [.remove("n1")], at: .zero)
-        #expect(model.apply(.stateSync(cells: [Self.node], updateVector: 3)) == .resynchronized(dropped: "a"))
+        // The server refuses "a" (base too old) and then sends its state.
+        #expect(model.apply(.rejected(operationID: "a", reason: "conflict_detected")) != .ignored)
+        #expect(model.apply(.stateSync(cells: [Self.node], updateVector: 3)) == .resynchronized)
         #expect(model.pending.map(\.operationID) == ["b"])
+        #expect(model.confirmed == ["n1": Self.node] && model.vector == 3 && model.view.isEmpty)
     }
 
     @Test func ownUndoIsRecognisedAndCorrectionAsksForResync() {

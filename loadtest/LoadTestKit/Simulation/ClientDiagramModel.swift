@@ -23,9 +23,10 @@ public struct ClientDiagramModel: Sendable {
         case ownUndoApplied
         /// One of this editor's operations was refused; it is no longer pending.
         case rejected(operationID: String, reason: String)
-        /// A full state replaced the cells; `dropped` is the operation it answered, if any.
-        case resynchronized(dropped: String?)
-        /// The server says our state is behind: fetch it (`resync_request`, then REST).
+        /// A full state replaced the cells.
+        case resynchronized
+        /// The server says our state is behind: ask for it (`resync_request`; the answer comes
+        /// in order on the same connection, so no broadcast can overtake it).
         case needsResync
         case ignored
     }
@@ -83,20 +84,14 @@ public struct ClientDiagramModel: Sendable {
             pending.remove(at: index)
             return .rejected(operationID: operationID, reason: reason)
         case .stateSync(let cells, let updateVector):
-            let first = !synchronized
+            // Pending operations stay: each still gets its own answer. (An operation whose base
+            // was too old is refused with `operation_rejected` before this sync arrives.)
             applySnapshot(cells: cells, vector: updateVector)
-            // After joining, a state sync answers our oldest pending operation (its base was
-            // older than the server's log): that operation was not applied.
-            if !first, !pending.isEmpty {
-                return .resynchronized(dropped: pending.removeFirst().operationID)
-            }
-            return .resynchronized(dropped: nil)
+            return .resynchronized
         case .stateCorrection(let updateVector):
             if let updateVector, updateVector <= vector { return .ignored }
             return .needsResync
-        case .resyncResponse:
-            return .needsResync
-        case .history, .error, .other:
+        case .resyncResponse, .history, .error, .other:
             return .ignored
         }
     }
