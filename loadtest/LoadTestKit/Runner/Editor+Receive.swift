@@ -27,6 +27,9 @@ extension Editor {
             return
         }
         let outcome = state.withLock { $0.model.apply(message) }
+        if case .authorizationDenied(_, let reason) = message {
+            context.metrics.update { $0.error("\(name): authorization_denied (\(reason))") }
+        }
         switch outcome {
         case .applied(let id):
             if let id {
@@ -49,9 +52,7 @@ extension Editor {
                     context.metrics.update { $0.error("\(name): server error \(code): \(text)") }
                 }
             }
-            if case .other("authorization_denied") = message {
-                context.metrics.update { $0.error("\(name): authorization_denied") }
-            }
+
         }
     }
 

@@ -77,6 +77,12 @@ public struct ClientDiagramModel: Sendable {
             if mine != nil, let operationID { return .acknowledged(operationID: operationID) }
             if self.user.matches(user) { return .ownUndoApplied }
             return .applied(operationID: operationID)
+        case .authorizationDenied(let operationID?, _):
+            guard let index = pending.firstIndex(where: { $0.operationID == operationID }) else {
+                return .ignored
+            }
+            pending.remove(at: index)
+            return .rejected(operationID: operationID, reason: "authorization_denied")
         case .rejected(let operationID, let reason):
             guard let index = pending.firstIndex(where: { $0.operationID == operationID }) else {
                 return .ignored
@@ -91,7 +97,7 @@ public struct ClientDiagramModel: Sendable {
         case .stateCorrection(let updateVector):
             if let updateVector, updateVector <= vector { return .ignored }
             return .needsResync
-        case .resyncResponse, .history, .error, .other:
+        case .resyncResponse, .history, .error, .other, .authorizationDenied:
             return .ignored
         }
     }

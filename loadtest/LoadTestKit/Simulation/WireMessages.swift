@@ -10,7 +10,10 @@ public struct UserRef: Sendable, Equatable {
         self.email = email
     }
 
-    var json: JSONValue { ["user_id": .string(userID), "email": .string(email)] }
+    /// The catalogue `User`: `user_id` only when known (an empty one would name nobody).
+    var json: JSONValue {
+        userID.isEmpty ? ["email": .string(email)] : ["user_id": .string(userID), "email": .string(email)]
+    }
 
     /// Whether a `User` object from the server names this user (by id, else by email).
     func matches(_ value: JSONValue?) -> Bool {
@@ -61,6 +64,8 @@ public enum SessionMessage: Sendable, Equatable {
     case operation(
         operationID: String?, updateVector: Int?, user: JSONValue?, cells: [CellChange])
     case rejected(operationID: String, reason: String)
+    /// The session refused a message for who sent it (`authorization_denied`).
+    case authorizationDenied(operationID: String?, reason: String)
     case stateSync(cells: [JSONValue], updateVector: Int?)
     case stateCorrection(updateVector: Int?)
     case resyncResponse
@@ -84,6 +89,10 @@ public enum SessionMessage: Sendable, Equatable {
             return .rejected(
                 operationID: value["operation_id"]?.stringValue ?? "",
                 reason: value["reason"]?.stringValue ?? "unspecified")
+        case "authorization_denied":
+            return .authorizationDenied(
+                operationID: value["operation_id"]?.stringValue,
+                reason: value["reason"]?.stringValue ?? "denied")
         case "diagram_state_sync":
             return .stateSync(cells: value["cells"]?.arrayValue ?? [], updateVector: vector)
         case "state_correction":
