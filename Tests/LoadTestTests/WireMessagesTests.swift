@@ -58,6 +58,14 @@ import Testing
                 text:
                     #"{"message_type":"diagram_operation","operation":{"cells":[{"id":"c","operation":"bogus"}]}}"#
             ) == nil)
+        #expect(
+            SessionMessage.parse(
+                text: #"{"message_type":"current_presenter","current_presenter":{"user_id":"u"}}"#)
+                == .currentPresenter(["user_id": "u"]))
+        #expect(
+            SessionMessage.parse(
+                text: #"{"message_type":"authorization_denied","operation_id":"o","reason":"r"}"#)
+                == .authorizationDenied(operationID: "o", reason: "r"))
         #expect(SessionMessage.parse(text: "not json") == nil)
         #expect(SessionMessage.parse(text: #"{"no_type":1}"#) == nil)
     }

@@ -26,7 +26,12 @@ extension Editor {
             context.metrics.update { $0.error("\(name): unparseable message: \(text.prefix(120))") }
             return
         }
-        let outcome = state.withLock { $0.model.apply(message) }
+        let outcome = state.withLock { s -> ClientDiagramModel.Outcome in
+            if case .currentPresenter(let user) = message {
+                s.generator.isPresenter = login.user.matches(user)
+            }
+            return s.model.apply(message)
+        }
         if case .authorizationDenied(_, let reason) = message {
             context.metrics.update { $0.error("\(name): authorization_denied (\(reason))") }
         }

@@ -11,21 +11,29 @@ extension LoadTestRunner {
         let editors = try await setUp(editorsPerDiagram: editorsPerDiagram, context: context)
         var report = Report(options: stepOptions)
 
-        for e in editors {
-            do { try await e.connect() } catch {
-                for opened in editors { await opened.stop() }
-                throw .unreachable("opening the WebSocket for \(e.name): \(error)")
-            }
-        }
         let monitor = Monitor(
             metrics: metrics, clock: clock, hooks: hooks, editors: editors.count,
             totalSeconds: options.duration)
+        var connectFailure: LoadTestError? = nil
         await withTaskGroup(of: Void.self) { readers in
-            for e in editors { readers.addTask { await e.readLoop() } }
-            await awaitJoinState(editors)
-            for e in editors where e.index % editorsPerDiagram == 0 {
-                try? await e.send(.presenterRequest)
+            for e in editors {
+                do { try await e.connect() } catch {
+                    connectFailure = .unreachable("opening the WebSocket for \(e.name): \(error)")
+                    break
+                }
+                readers.addTask { await e.readLoop() }
+                // The first to join a session is its host and presenter: let each diagram's
+                // first editor in before the others, so that role does not go to whoever wins
+                // a race between handshakes.
+                if e.index % editorsPerDiagram == 0 { await awaitJoinState([e]) }
             }
+            if connectFailure != nil {
+                await withTaskGroup(of: Void.self) { closing in
+                    for e in editors { closing.addTask { await e.stop() } }
+                }
+                return
+            }
+            await awaitJoinState(editors)
             // The schedule: a common start, warmup, then the measured window.
             let start = clock.now() + .milliseconds(20)
             let measureStart = start + seconds(options.warmup)
@@ -52,6 +60,7 @@ extension LoadTestRunner {
             }
             await readers.waitForAll()
         }
+        if let connectFailure { throw connectFailure }
         report.absorb(metrics.snapshot)
         report.server = monitor.serverUsage
         return report

@@ -97,7 +97,7 @@ public struct ClientDiagramModel: Sendable {
         case .stateCorrection(let updateVector):
             if let updateVector, updateVector <= vector { return .ignored }
             return .needsResync
-        case .resyncResponse, .history, .error, .other, .authorizationDenied:
+        case .resyncResponse, .history, .error, .other, .authorizationDenied, .currentPresenter:
             return .ignored
         }
     }

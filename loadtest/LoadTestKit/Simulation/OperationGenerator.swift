@@ -32,7 +32,8 @@ public struct OperationGenerator: Sendable {
     ]
 
     var rng: SeededRandom
-    public let isPresenter: Bool
+    /// Whether this editor presents (moves a shared cursor); follows `current_presenter`.
+    public var isPresenter: Bool
     var counter = 0
 
     public init(seed: UInt64, editorIndex: Int, isPresenter: Bool) {

@@ -68,6 +68,8 @@ public enum SessionMessage: Sendable, Equatable {
     case authorizationDenied(operationID: String?, reason: String)
     case stateSync(cells: [JSONValue], updateVector: Int?)
     case stateCorrection(updateVector: Int?)
+    /// Who presents now (`current_presenter`).
+    case currentPresenter(JSONValue?)
     case resyncResponse
     case history(operationType: String, message: String)
     case error(code: String, message: String)
@@ -97,6 +99,8 @@ public enum SessionMessage: Sendable, Equatable {
             return .stateSync(cells: value["cells"]?.arrayValue ?? [], updateVector: vector)
         case "state_correction":
             return .stateCorrection(updateVector: vector)
+        case "current_presenter":
+            return .currentPresenter(value["current_presenter"])
         case "resync_response":
             return .resyncResponse
         case "history_operation":
