@@ -31,6 +31,13 @@ extension Report {
                 ))
             rows.append(("server rss", "\(megabytes(server.maxRSSBytes)) max"))
         }
+        if let client {
+            rows.append(
+                (
+                    "loadtest cpu",
+                    "\(format(client.meanCPUPercent, 1))% mean, \(format(client.maxCPUPercent, 1))% max"
+                ))
+        }
         let width = rows.map(\.0.count).max() ?? 0
         for (name, value) in rows { lines.append(pad(name, width) + "  " + value) }
         lines.append("")

@@ -63,6 +63,7 @@ extension LoadTestRunner {
         if let connectFailure { throw connectFailure }
         report.absorb(metrics.snapshot)
         report.server = monitor.serverUsage
+        report.client = monitor.clientUsage
         return report
     }
 

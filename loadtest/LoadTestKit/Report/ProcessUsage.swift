@@ -1,6 +1,7 @@
-/// CPU and memory of the server over a run, built from successive `ProcFS` samples. CPU% is
-/// CPU seconds used per wall second between two samples (100% = one core busy).
-public struct ServerUsage: Sendable {
+/// CPU and memory of a process (the server, or the load tester itself) over a run, built from
+/// successive `ProcFS` samples. CPU% is CPU seconds used per wall second between two samples
+/// (100% = one core busy).
+public struct ProcessUsage: Sendable {
     public struct Point: Sendable, Equatable {
         public var second: Double
         public var cpuPercent: Double
