@@ -16,9 +16,9 @@ public struct ChildKindSpec: Sendable {
     public var bulkCreate: Bool
     public var bulkUpdateAndBatch: Bool
     /// Role needed to delete one item.
-    public var deleteRole: ModelRole
-    /// Checks a whole item after a change; PATCH maps its failure to 422 (DESIGN §1).
-    public var checkResult: (@Sendable ([String: JSONValue]) -> String?)?
+    public var deleteRole: Role
+    /// A patch whose result breaks the rules is 422 rather than 400 (diagrams, DESIGN §1).
+    public var invalidPatchResultIs422 = false
 }
 
 /// `/threat_models/{threat_model_id}/<kind>[/{id}]` plus bulk and batch operations.
@@ -31,7 +31,7 @@ public struct ChildRoutes: RouteProvider {
     public static let maxBatchPatch = 10
 
     public init(
-        store: ThreatModelStore, spec: ChildKindSpec, now: @escaping @Sendable () -> Double = Timestamp.now
+        store: ThreatModelStore, spec: ChildKindSpec, now: @escaping @Sendable () -> Double = WallClock.now
     ) {
         self.store = store
         self.spec = spec
@@ -69,7 +69,7 @@ public struct ChildRoutes: RouteProvider {
         let (limit, offset) = try ctx.pagination()
         let kind = spec.kind
         return .json(
-            try await store.read { s throws(APIError) in
+            try store.read { s throws(APIError) in
                 let c = try s.model(tm, for: user, needs: .reader).collection(kind)
                 let page = c.ids.dropFirst(offset).prefix(limit).compactMap { c[$0] }
                 if kind == .diagrams {
@@ -94,7 +94,7 @@ public struct ChildRoutes: RouteProvider {
         let id = try ctx.uuidParameter(spec.parameter)
         let kind = spec.kind
         return .json(
-            try await store.read { s throws(APIError) in
+            try store.read { s throws(APIError) in
                 let c = try s.model(tm, for: user, needs: .reader).collection(kind)
                 guard let r = c[id] else { throw APIError.notFound("\(kind.rawValue) item \(id) not found") }
                 return Rendering.child(kind, r, model: tm)
@@ -105,7 +105,8 @@ public struct ChildRoutes: RouteProvider {
     func newItem(_ body: [String: JSONValue], stamp: String) throws(APIError) -> (
         String, [String: JSONValue], [(String, String)]
     ) {
-        let (input, metadata) = try (spec.createSchema ?? spec.schema).parseCreate(body)
+        let schema = spec.createSchema ?? spec.schema
+        let (input, metadata) = try validated { () throws(ValidationError) in try schema.parseCreate(body) }
         let id = UUIDText.random()
         var fields = input
         fields["id"] = .string(id)
@@ -114,7 +115,6 @@ public struct ChildRoutes: RouteProvider {
             fields["modified_at"] = .string(stamp)
         }
         if spec.kind == .diagrams, fields["cells"] == nil { fields["cells"] = .array([]) }
-        if let problem = spec.checkResult?(fields) { throw APIError.badRequest(problem) }
         return (id, fields, metadata ?? [])
     }
 
@@ -145,7 +145,7 @@ public struct ChildRoutes: RouteProvider {
             [JSONValue], String
         )
     {
-        let stamp = Timestamp.format(now())
+        let stamp = WallClock.format(now())
         let kind = spec.kind
         return try await store.write { s throws(APIError) in
             let record = try s.model(tm, for: user, needs: .writer)
@@ -205,7 +205,7 @@ public struct ChildRoutes: RouteProvider {
         for (i, item) in try ctx.jsonArrayBody(maxItems: Self.maxBulk).enumerated() {
             guard var o = item.objectValue, let raw = o["id"]?.stringValue, let id = UUIDText.normalized(raw)
             else {
-                throw MetadataRules.fieldError("/\(i)/id", "is required and must be a UUID")
+                throw APIError.invalidField("/\(i)/id", "is required and must be a UUID")
             }
             o["id"] = .string(id)
             let body = o
@@ -227,7 +227,7 @@ public struct ChildRoutes: RouteProvider {
         var changes: [(String, @Sendable ([String: JSONValue]) throws(APIError) -> [String: JSONValue])] = []
         for (i, p) in patches.enumerated() {
             guard let raw = p["\(spec.parameter)"]?.stringValue, let id = UUIDText.normalized(raw) else {
-                throw MetadataRules.fieldError(
+                throw APIError.invalidField(
                     "/patches/\(i)/\(spec.parameter)", "is required and must be a UUID")
             }
             let ops = try PatchRequest.parse(p["operations"] ?? .null)
@@ -249,7 +249,7 @@ public struct ChildRoutes: RouteProvider {
         _ changes: [(String, @Sendable ([String: JSONValue]) throws(APIError) -> [String: JSONValue])],
         tm: String, user: AuthenticatedUser, patch: Bool
     ) async throws(APIError) -> [JSONValue] {
-        let stamp = Timestamp.format(now())
+        let stamp = WallClock.format(now())
         let spec = self.spec
         return try await store.write { s throws(APIError) in
             let record = try s.model(tm, for: user, needs: .writer)
@@ -263,7 +263,12 @@ public struct ChildRoutes: RouteProvider {
                 let current = Rendering.child(spec.kind, existing, model: tm).objectValue ?? [:]
                 let body = try prefixed(i, changes.count) { () throws(APIError) in try change(current) }
                 let (input, metadata) = try prefixed(i, changes.count) { () throws(APIError) in
-                    try spec.schema.parseReplace(body, current: current)
+                    do throws(ValidationError) {
+                        return try spec.schema.parseReplace(body, current: current)
+                    } catch {
+                        let unprocessable = patch && spec.invalidPatchResultIs422 && error.code != .readOnly
+                        throw APIError(error, status: unprocessable ? 422 : 400)
+                    }
                 }
                 var fields = input
                 for k in ["id", "created_at"] where existing.fields[k] != nil {
@@ -272,11 +277,6 @@ public struct ChildRoutes: RouteProvider {
                 if spec.timestamps { fields["modified_at"] = .string(stamp) }
                 if spec.kind == .diagrams, fields["cells"] == nil {
                     fields["cells"] = existing.fields["cells"] ?? .array([])
-                }
-                if let problem = spec.checkResult?(fields) {
-                    throw patch
-                        ? APIError(status: 422, code: "invalid_result", description: problem)
-                        : APIError.badRequest(problem)
                 }
                 var updated = ChildRecord(fields: fields, metadata: existing.metadata)
                 batch.append(.putChild(spec.kind, model: tm, id: id, fields: fields))
@@ -325,10 +325,10 @@ public struct ChildRoutes: RouteProvider {
     }
 
     /// Deletes every listed item or none (404 if any is missing).
-    func remove(_ ids: [String], tm: String, user: AuthenticatedUser, role: ModelRole) async throws(APIError)
+    func remove(_ ids: [String], tm: String, user: AuthenticatedUser, role: Role) async throws(APIError)
         -> [String]
     {
-        let stamp = Timestamp.format(now())
+        let stamp = WallClock.format(now())
         let kind = spec.kind
         return try await store.write { s throws(APIError) in
             let record = try s.model(tm, for: user, needs: role)

@@ -16,12 +16,12 @@ public enum ThreatModelAPI {
             ChildKindSpec(
                 kind: .diagrams, parameter: "diagram_id", schema: DiagramSchema(),
                 createSchema: CreateDiagramSchema(), timestamps: true, patchable: true, bulkCreate: false,
-                bulkUpdateAndBatch: false, deleteRole: .owner, checkResult: DiagramCheck.firstProblem),
+                bulkUpdateAndBatch: false, deleteRole: .owner, invalidPatchResultIs422: true),
         ]
     }
 
     public static func providers(
-        store: ThreatModelStore, now: @escaping @Sendable () -> Double = Timestamp.now,
+        store: ThreatModelStore, now: @escaping @Sendable () -> Double = WallClock.now,
         onModelDeleted: @escaping @Sendable (String) async -> Void = { _ in }
     ) -> [any RouteProvider] {
         var out: [any RouteProvider] = [
