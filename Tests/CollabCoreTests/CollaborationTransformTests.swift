@@ -136,8 +136,17 @@ import Testing
         var e = F.engine([])
         let first = e.submit(F.op("dup", .add(F.node("a"))), user: F.alice, origin: "A")
         let again = e.submit(F.op("dup", .add(F.node("a", x: 99))), user: F.alice, origin: "A2")
-        #expect(again == .duplicate(original: first.accepted?.message))
+        #expect(again == first.accepted.map { .duplicate(ack: $0.message) })
         #expect(e.revision == 11 && e.state["a"]?["x"] == 0)
+        // After later revisions the ack carries the cell as it stands now, never the old copy.
+        _ = e.submit(F.op("mv", .update("a", ["x": 7])), user: F.bob, origin: "B")
+        guard case .duplicate(let ack) = e.submit(F.op("dup", .add(F.node("a"))), user: F.alice, origin: "A")
+        else {
+            Issue.record("expected a replayed ack")
+            return
+        }
+        #expect(ack.updateVector == 12 && ack.sequenceNumber == 11)
+        #expect(ack.cells.first?.data?["x"] == 7)
         let other = e.submit(F.op("dup", .add(F.node("b"))), user: F.bob, origin: "B")
         #expect(other.rejection?.reason == .validationFailed)
     }

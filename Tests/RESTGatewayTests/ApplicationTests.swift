@@ -61,27 +61,3 @@ import WireProtocol
         }
     }
 }
-
-@Suite struct ShutdownSignalTests {
-    @Test func returnsTheSignalThatArrived() async {
-        // Ignore first so a signal raised before the watcher is installed cannot kill the runner.
-        signal(SIGUSR2, SIG_IGN)
-        let result = Atomic<Int32>(0)
-        let waiter = Task {
-            result.store(await ShutdownSignal.wait(for: [SIGUSR2]), ordering: .sequentiallyConsistent)
-        }
-        // The watcher is installed asynchronously: keep raising until it has reacted (bounded).
-        var attempts = 0
-        while result.load(ordering: .sequentiallyConsistent) == 0 && attempts < 200_000 {
-            kill(getpid(), SIGUSR2)
-            await Task.yield()
-            attempts += 1
-        }
-        guard result.load(ordering: .sequentiallyConsistent) != 0 else {
-            Issue.record("the signal was never observed")
-            return
-        }
-        await waiter.value
-        #expect(result.load(ordering: .sequentiallyConsistent) == SIGUSR2)
-    }
-}

@@ -1,6 +1,6 @@
 /// The transform and apply step (DESIGN §6), in the order the rules are checked:
 ///
-/// 1. A resent `operation_id` is not applied twice: the original result is replayed.
+/// 1. A resent `operation_id` is not applied twice: the sender gets its acknowledgement again.
 /// 2. A `base_vector` older than the log (or newer than the diagram) needs a full state sync.
 /// 3. Each cell op is applied in order to a scratch overlay, so the message is atomic:
 ///    - `remove` deletes the cell; removing a cell that is already gone is a no-op (the intent,
@@ -51,7 +51,7 @@ extension DiagramEngine {
                 return .rejected(
                     OperationRejection(.validationFailed, "operation_id \(m.operationID) is already in use"))
             }
-            return .duplicate(original: log.entry(revision: prior.revision)?.broadcast)
+            return .duplicate(ack: acknowledgement(for: m.operationID, prior))
         }
         guard !m.cells.isEmpty else {
             return .rejected(OperationRejection(.emptyOperation, "operation contains no cell operations"))
@@ -151,6 +151,26 @@ extension DiagramEngine {
         return .accepted(commit(changes, message: m, user: user, origin: origin, recording: recording))
     }
 
+    /// The acknowledgement for an operation applied earlier: its id and the cells it changed, but
+    /// each cell as it stands now and `update_vector` the current revision. Replaying the old copy
+    /// verbatim would be wrong: the client has since been sent later revisions, and applying older
+    /// whole cells after them would move it backwards. `sequence_number` stays the revision at
+    /// which the operation was applied.
+    func acknowledgement(for operationID: String, _ prior: AppliedOperationIDs.Applied)
+        -> DiagramOperationMessage
+    {
+        let cells = prior.cells.map { op in
+            if let cell = state[op.id] {
+                CellOperation(id: op.id, kind: op.kind == .remove ? .update : op.kind, data: cell)
+            } else {
+                CellOperation(id: op.id, kind: .remove)
+            }
+        }
+        return DiagramOperationMessage(
+            operationID: operationID, initiatingUser: prior.initiatingUser, sequenceNumber: prior.revision,
+            updateVector: state.revision, cells: cells)
+    }
+
     private mutating func commit(
         _ changes: [CellChange], message m: DiagramOperationMessage, user: CollabUser, origin: String,
         recording: Recording
@@ -176,7 +196,11 @@ extension DiagramEngine {
             LogEntry(
                 revision: revision, operationID: m.operationID, userID: user.userID, origin: origin,
                 changes: changes, broadcast: broadcast))
-        applied.record(m.operationID, revision: revision, userID: user.userID)
+        applied.record(
+            m.operationID,
+            .init(
+                revision: revision, userID: user.userID, cells: cells.map { ($0.id, $0.kind) },
+                initiatingUser: broadcast.initiatingUser))
         record(changes.filter { $0.before != $0.after }, for: user.userID, as: recording)
         return AcceptedOperation(revision: revision, message: broadcast)
     }

@@ -8,7 +8,8 @@ extension LoadTestOptions {
           --url URL                 server base URL, http:// only (default http://127.0.0.1:8080)
           --diagrams N              diagrams edited at once, one session each (default 1)
           --editors N               editors per diagram (default 4)
-          --rate R                  diagram operations per second per editor (default 2)
+          --rate R                  operations per second per editor (default 2); the mix is
+                                    mostly cell edits, plus undo and the presenter's cursor
           --duration S              measured seconds, after the warmup (default 10)
           --warmup S                seconds run before measuring; not counted (default 2)
           --seed N                  seed of the operation generator (default 1)

@@ -38,6 +38,9 @@ extension Report {
             pad("latency (ms)", 16) + columns(["count", "mean", "p50", "p90", "p99", "p99.9", "max"]))
         lines.append(latencyRow("delivery", delivery.summary))
         lines.append(latencyRow("ack", ack.summary))
+        lines.append(
+            "(delivery: send until the last other editor received it; ack: send until the sender got it back)"
+        )
         if stepLimitMs != nil {
             lines.append("")
             lines.append("steps (limit: delivery p99 <= \(format(stepLimitMs ?? 0, 1)) ms)")
