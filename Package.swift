@@ -56,6 +56,11 @@ let package = Package(
             name: "tmi-httpbench", dependencies: ["WireProtocol"], path: "benchmarks/tmi-httpbench",
             swiftSettings: strict),
 
+        // Micro-benchmark of the collaboration engine and session (benchmarks/collab.md).
+        .executableTarget(
+            name: "tmi-collabbench", dependencies: ["CollabCore", "SessionActors"],
+            path: "benchmarks/tmi-collabbench", swiftSettings: strict),
+
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol"], swiftSettings: strict),
         .testTarget(name: "CollabCoreTests", dependencies: ["CollabCore"], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strict),

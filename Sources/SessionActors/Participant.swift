@@ -21,6 +21,7 @@ public enum JoinRefusal: String, Sendable, Equatable {
     case removedByHost = "removed_by_host"
     case sessionEnded = "session_ended"
     case duplicateConnection = "duplicate_connection"
+    case tooManyConnections = "too_many_connections"
 }
 
 public enum JoinResult: Sendable, Equatable {

@@ -59,11 +59,12 @@ public actor SessionDirectory {
     public func find(diagramID: String) -> DiagramSession? { sessions[diagramID] }
 
     /// Joins the live session of `diagramID`; `nil` when there is none.
-    public func join(diagramID: String, _ identity: ParticipantIdentity, outbox: any ParticipantOutbox) async
-        -> JoinResult?
-    {
+    public func join(
+        diagramID: String, _ identity: ParticipantIdentity, outbox: any ParticipantOutbox,
+        resumeFrom: Int64? = nil
+    ) async -> JoinResult? {
         guard let session = sessions[diagramID] else { return nil }
-        return await session.join(identity, outbox: outbox)
+        return await session.join(identity, outbox: outbox, resumeFrom: resumeFrom)
     }
 
     public func leave(diagramID: String, connectionID: String) async {

@@ -1,4 +1,5 @@
 import CollabCore
+import FoundationEssentials
 import Testing
 
 @testable import SessionActors
@@ -16,8 +17,13 @@ import Testing
         ["id": "e0", "shape": "edge", "source": ["cell": "n0"], "target": ["cell": "n1"]],
     ]
 
-    /// The seeds: a fixed list, so a failure names its seed and replays exactly.
-    static let seeds: [UInt64] = (0..<1000).map { 0xC0FF_EE00 &+ UInt64($0) &* 7919 }
+    /// The seeds: a fixed list, so a failure names its seed and replays exactly. CI runs 1,000;
+    /// `TMI_CONVERGENCE_SCHEDULES=100000 swift test --filter ConvergenceTests` runs more locally.
+    static let seeds: [UInt64] = {
+        let count =
+            ProcessInfo.processInfo.environment["TMI_CONVERGENCE_SCHEDULES"].flatMap { Int($0) } ?? 1000
+        return (0..<max(1000, count)).map { 0xC0FF_EE00 &+ UInt64($0) &* 7919 }
+    }()
 
     @Test func randomSchedulesConverge() async {
         var failures: [UInt64] = []
@@ -114,10 +120,13 @@ import Testing
         client.counter += 1
         client.outbox = MemoryOutbox()
         client.consumed = 0
+        // Every other reconnect resumes from the client's revision (the missed operations, when the
+        // log still has them); the others start from a full state sync.
+        let resume = client.counter % 2 == 0 ? client.confirmed.revision : nil
         _ = await session.join(
             ParticipantIdentity(connectionID: client.connectionID, user: client.user, role: .writer),
-            outbox: client.outbox)
-        client.process(limit: 1, cache: cache)  // the state sync
+            outbox: client.outbox, resumeFrom: resume)
+        client.process(cache: cache)  // the state sync, or the missed operations
         for p in client.pending {
             client.outgoing.append(
                 DiagramOperationMessage(

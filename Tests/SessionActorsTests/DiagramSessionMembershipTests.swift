@@ -98,6 +98,39 @@ import Testing
         #expect(c.closed == .joinRefused(.sessionFull))
     }
 
+    @Test func perUserConnectionLimit() async {
+        let session = S.make(configuration: SessionConfiguration(maxConnectionsPerUser: 2))
+        await S.join(session, S.alice, connection: "a1")
+        await S.join(session, S.alice, connection: "a2")
+        let third = MemoryOutbox()
+        let result = await session.join(
+            ParticipantIdentity(connectionID: "a3", user: S.alice, role: .writer), outbox: third)
+        #expect(result == .refused(.tooManyConnections))
+        #expect(third.messages.first?["error"] == "too_many_connections")
+    }
+
+    @Test func reconnectResumesFromTheLogOrFallsBackToFullState() async {
+        let config = SessionConfiguration(engine: .init(logCapacity: 3))
+        let session = S.make(cells: [S.node("n")], configuration: config)
+        await S.join(session, S.alice)
+        for i in 1...4 {
+            await session.receive(
+                S.operation("m\(i)", [.update("n", ["x": .number(Double(i))])]), from: "alice-id")
+        }
+        let resumed = MemoryOutbox()
+        _ = await session.join(
+            ParticipantIdentity(connectionID: "b", user: S.bob, role: .reader), outbox: resumed, resumeFrom: 2
+        )
+        let got = resumed.take()
+        #expect(got.prefix(2).map { $0["update_vector"]?.doubleValue } == [3, 4])
+        #expect(got.prefix(2).allSatisfy { $0["message_type"] == "diagram_operation" })
+        let tooOld = MemoryOutbox()
+        _ = await session.join(
+            ParticipantIdentity(connectionID: "c", user: S.carol, role: .reader), outbox: tooOld,
+            resumeFrom: 0)
+        #expect(tooOld.take().first?["message_type"] == "diagram_state_sync")
+    }
+
     @Test func endingTellsEveryoneAndClosesThem() async {
         let persistence = RecordingSessionPersistence()
         let session = S.make(persistence: persistence)

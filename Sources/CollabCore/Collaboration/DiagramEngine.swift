@@ -17,7 +17,7 @@ public struct DiagramEngine: Sendable {
         public var logCapacity: Int
         /// How many applied `operation_id`s are remembered for de-duplication.
         public var rememberedOperationIDs: Int
-        /// Undo (and redo) depth per user.
+        /// Undo (and redo) depth per user: at least this many are kept (trimmed back in batches).
         public var undoDepth: Int
 
         public init(logCapacity: Int = 256, rememberedOperationIDs: Int = 4096, undoDepth: Int = 100) {
