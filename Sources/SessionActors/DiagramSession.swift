@@ -50,7 +50,8 @@ public actor DiagramSession {
         self.makeOperationID = makeOperationID
         self.host = host
         self.presenter = host
-        engine = DiagramEngine(state: state, configuration: configuration.engine)
+        engine = DiagramEngine(
+            state: state, configuration: configuration.engine, validator: configuration.cellValidator)
         delivery = DeliveryQueue(durableRevision: state.revision)
         let now = clock.now()
         lastActivity = now

@@ -18,13 +18,15 @@ public struct SessionConfiguration: Sendable {
     /// A snapshot copy is handed to persistence every this many accepted operations.
     public var snapshotEvery: Int
     public var engine: DiagramEngine.Configuration
+    /// The rule each added or changed cell must satisfy (the spec's, by default).
+    public var cellValidator: CellValidator
 
     public init(
         maxMessageBytes: Int = 256 * 1024, maxParticipants: Int = 100, maxConnectionsPerUser: Int = 5,
         cursorRate: Double = 30,
         cursorBurst: Double = 10, selectionRate: Double = 10, selectionBurst: Double = 5,
         snapshotEvery: Int = 500,
-        engine: DiagramEngine.Configuration = .init()
+        engine: DiagramEngine.Configuration = .init(), cellValidator: CellValidator = .spec
     ) {
         self.maxMessageBytes = maxMessageBytes
         self.maxParticipants = maxParticipants
@@ -35,5 +37,6 @@ public struct SessionConfiguration: Sendable {
         self.selectionBurst = selectionBurst
         self.snapshotEvery = snapshotEvery
         self.engine = engine
+        self.cellValidator = cellValidator
     }
 }

@@ -10,11 +10,19 @@ import Testing
 @Suite struct ConvergenceTests {
     static let initial: [JSONValue] = [
         [
-            "id": "n0", "shape": "process", "x": 0, "y": 0, "width": 80, "height": 40,
+            "id": "10000000-0000-4000-8000-000000000000", "shape": "process", "x": 0, "y": 0, "width": 80,
+            "height": 40,
             "attrs": ["text": ["text": "a"]],
         ],
-        ["id": "n1", "shape": "store", "x": 100, "y": 0, "width": 80, "height": 40],
-        ["id": "e0", "shape": "edge", "source": ["cell": "n0"], "target": ["cell": "n1"]],
+        [
+            "id": "10000000-0000-4000-8000-000000000001", "shape": "store", "x": 100, "y": 0, "width": 80,
+            "height": 40,
+        ],
+        [
+            "id": "10000000-0000-4000-8000-000000000002", "shape": "edge",
+            "source": ["cell": "10000000-0000-4000-8000-000000000000"],
+            "target": ["cell": "10000000-0000-4000-8000-000000000001"],
+        ],
     ]
 
     /// The seeds: a fixed list, so a failure names its seed and replays exactly. CI runs 1,000;
@@ -53,7 +61,7 @@ import Testing
         // A short log makes stale bases (and the state-sync path) happen in small schedules.
         let configuration = SessionConfiguration(
             cursorRate: 1000, engine: .init(logCapacity: Int.random(in: 3...12, using: &rng)))
-        let session = SessionFixture.make(cells: initial, configuration: configuration)
+        let session = SessionFixture.make(cells: initial, configuration: configuration, validator: .spec)
         let clientCount = Int.random(in: 2...4, using: &rng)
         var clients: [SimulatedClient] = []
         for i in 0..<clientCount {
@@ -159,7 +167,7 @@ import Testing
         let cache = ParseCache()
         a.process(cache: cache)
         b.process(cache: cache)
-        a.send([.update("n0", ["x": 42])], base: a.confirmed.revision)
+        a.send([.update("10000000-0000-4000-8000-000000000000", ["x": 42])], base: a.confirmed.revision)
         await session.receive(a.outgoing.removeFirst(), from: a.connectionID)
         a.process(cache: cache)
         #expect(Self.byID(a.confirmed) == Self.byID(await session.state))

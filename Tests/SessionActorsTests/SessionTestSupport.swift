@@ -70,10 +70,15 @@ enum SessionFixture {
     static let bob = CollabUser(userID: "bob-id", email: "bob@test.tmi", displayName: "Bob")
     static let carol = CollabUser(userID: "carol-id", email: "carol@test.tmi", displayName: "Carol")
 
+    /// A session over `cells`. Cell rules are off unless `validator` says otherwise, so tests of
+    /// the session's behaviour can use short ids.
     static func make(
         cells: [JSONValue] = [], configuration: SessionConfiguration = .init(),
-        persistence: any SessionPersistence = NoSessionPersistence(), clock: ManualClock = ManualClock()
+        persistence: any SessionPersistence = NoSessionPersistence(), clock: ManualClock = ManualClock(),
+        validator: CellValidator = .none
     ) -> DiagramSession {
+        var configuration = configuration
+        configuration.cellValidator = validator
         let counter = Mutex(0)
         return DiagramSession(
             sessionID: "s1", threatModelID: "tm1", diagramID: "d1", state: DiagramState(cells: cells),

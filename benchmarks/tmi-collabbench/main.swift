@@ -15,17 +15,23 @@ let cellCount = 2_000
 let opsPerRun = 20_000
 let runs = 7
 
+/// Cell ids are UUIDs, as the spec requires (the session checks every changed cell against it).
+func cellID(_ i: Int) -> String {
+    let serial = String(i)
+    return "00000000-0000-4000-8000-" + String(repeating: "0", count: 12 - serial.count) + serial
+}
+
 func diagram() -> DiagramState {
     var cells: [JSONValue] = []
     for i in 0..<cellCount {
         if i % 4 == 3 {
             cells.append([
-                "id": .string("c\(i)"), "shape": "edge", "source": ["cell": .string("c\(i - 1)")],
-                "target": ["cell": .string("c\(i - 2)")], "attrs": ["line": ["stroke": "#333"]],
+                "id": .string(cellID(i)), "shape": "edge", "source": ["cell": .string(cellID(i - 1))],
+                "target": ["cell": .string(cellID(i - 2))], "attrs": ["line": ["stroke": "#333"]],
             ])
         } else {
             cells.append([
-                "id": .string("c\(i)"), "shape": "process", "x": .number(Double(i)), "y": 10, "width": 120,
+                "id": .string(cellID(i)), "shape": "process", "x": .number(Double(i)), "y": 10, "width": 120,
                 "height": 60, "zIndex": 1,
                 "attrs": ["body": ["fill": "#fff"], "text": ["text": .string("Node \(i)")]],
                 "data": ["_metadata": []],
@@ -61,7 +67,7 @@ struct Sample {
 
 /// Whole-cell move of node `i`, based `lag` revisions behind the current one.
 func move(_ state: DiagramState, _ n: Int, lag: Int64) -> DiagramOperationMessage {
-    let id = "c\((n * 4) % cellCount)"
+    let id = cellID((n * 4) % cellCount)
     var cell = state[id] ?? .null
     cell["x"] = .number(Double(n) + 0.5)
     return DiagramOperationMessage(
@@ -69,10 +75,10 @@ func move(_ state: DiagramState, _ n: Int, lag: Int64) -> DiagramOperationMessag
         cells: [.update(id, cell)])
 }
 
-func benchEngine(lag: Int64) -> Sample {
+func benchEngine(lag: Int64, validator: CellValidator = .spec) -> Sample {
     var sample = Sample()
     for _ in 0..<runs {
-        var engine = DiagramEngine(state: diagram())
+        var engine = DiagramEngine(state: diagram(), validator: validator)
         // Messages are built up front; each is re-based as the revision advances.
         let messages = (0..<opsPerRun).map { move(engine.state, $0, lag: 0) }
         var accepted = 0
@@ -130,6 +136,7 @@ print(
     "one update (move) of one node in a \(cellCount)-cell diagram; median of \(runs) runs × \(opsPerRun) ops")
 print("| path | CPU per op | wall per op |")
 print("| --- | --- | --- |")
+show("engine, base = current, without cell rules", benchEngine(lag: 0, validator: .none))
 show("engine, base = current", benchEngine(lag: 0))
 show("engine, base 8 revisions behind", benchEngine(lag: 8))
 show("session actor, decoded message, 10 outboxes", await benchSession(participants: 10, decoded: true))

@@ -20,8 +20,10 @@
 /// 4. Edges (`DiagramEngine+Edges.swift`): edges attached to a removed node are removed with it;
 ///    an added or updated edge whose endpoint does not exist rejects the whole message, with a
 ///    `state_correction` for the sender.
-/// 5. A message that changes nothing is rejected (`no_state_change`).
-/// 6. Otherwise it commits: the revision goes up by exactly one, the log gets the pre-images, and
+/// 5. Every cell the message adds or changes must satisfy the spec's cell rules (`CellValidator`),
+///    or the message is rejected with `validation_failed`.
+/// 6. A message that changes nothing is rejected (`no_state_change`).
+/// 7. Otherwise it commits: the revision goes up by exactly one, the log gets the pre-images, and
 ///    the broadcast carries each changed cell whole, as it now stands.
 extension DiagramEngine {
     enum Recording {
@@ -128,6 +130,13 @@ extension DiagramEngine {
         let senderTouched = work.order
         let cascaded = removeEdgesOfRemovedNodes(&work)
         if let rejection = checkEdgeEndpoints(senderTouched, in: work) { return .rejected(rejection) }
+        for id in senderTouched {
+            guard let cell = work.cell(id, in: state), cell != state[id] else { continue }
+            if let violation = validator.violation(cell) {
+                return .rejected(
+                    OperationRejection(.validationFailed, "cell \(id): \(violation)", affectedCells: [id]))
+            }
+        }
 
         var changes: [CellChange] = []
         changes.reserveCapacity(work.order.count)

@@ -10,6 +10,7 @@
 /// - property paths, arrays atomic: `PropertyDelta.swift`
 /// - rebuilding the cell as the client saw it: `OperationLog.cellAsSeen`
 /// - edges and their endpoints: `DiagramEngine+Edges.swift`
+/// - each changed cell obeys the spec's cell rules: `CellValidator.swift`
 /// - selective per-user undo/redo: `DiagramEngine+History.swift`
 public struct DiagramEngine: Sendable {
     public struct Configuration: Sendable, Equatable {
@@ -32,9 +33,12 @@ public struct DiagramEngine: Sendable {
     var applied: AppliedOperationIDs
     var histories: [String: UserHistory] = [:]
     let undoDepth: Int
+    let validator: CellValidator
 
-    public init(state: DiagramState, configuration: Configuration = .init()) {
+    public init(state: DiagramState, configuration: Configuration = .init(), validator: CellValidator = .spec)
+    {
         self.state = state
+        self.validator = validator
         log = OperationLog(capacity: configuration.logCapacity, startingAt: state.revision)
         applied = AppliedOperationIDs(capacity: configuration.rememberedOperationIDs)
         undoDepth = max(0, configuration.undoDepth)
