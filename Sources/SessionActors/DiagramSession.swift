@@ -73,7 +73,7 @@ public actor DiagramSession {
     }
 
     func timestamp(_ t: Double? = nil) -> String {
-        CollabTimestamp.rfc3339(secondsSince1970: t ?? clock.now())
+        Timestamp(millisecondsSinceEpoch: Int64(((t ?? clock.now()) * 1000).rounded(.down))).rfc3339
     }
 
     /// One row per user (a user with two tabs is one participant), in join order; a user holding

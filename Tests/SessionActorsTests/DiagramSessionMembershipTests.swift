@@ -25,6 +25,8 @@ import Testing
         #expect(
             toAlice.map { $0["message_type"]?.stringValue } == ["participant_joined", "participants_update"])
         #expect(toAlice[0]["joined_user"]?["email"] == "bob@test.tmi")
+        // Times come from the injected clock (1_700_000_000 s), as RFC 3339 UTC.
+        #expect(toAlice[0]["timestamp"] == "2023-11-14T22:13:20.000Z")
         let rows = toAlice[1]["participants"]?.arrayValue ?? []
         #expect(rows.map { $0["user"]?["user_id"]?.stringValue } == ["alice-id", "bob-id"])
         #expect(rows.map { $0["permissions"]?.stringValue } == ["writer", "reader"])
