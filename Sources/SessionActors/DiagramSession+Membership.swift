@@ -109,7 +109,7 @@ extension DiagramSession {
     /// Operations not yet durable are not acknowledged. The final state is handed to persistence.
     public func end(_ reason: SessionEndReason) {
         guard !isEnded else { return }
-        isEnded = true
+        markEnded()
         delivery.removeAll()
         let goodbye = SharedMessage(
             .error(

@@ -1,5 +1,6 @@
 import CollabCore
 import FoundationEssentials
+import Synchronization
 
 /// One live diagram (DESIGN §6): its cells and revision, participants with their roles (host,
 /// presenter), the operation log and undo stacks (all inside `DiagramEngine`), and delivery.
@@ -29,7 +30,10 @@ public actor DiagramSession {
     var denied: Set<String> = []
     var lastActivity: Double
     var emptySince: Double?
-    public internal(set) var isEnded = false
+    /// Set once, when the session ends; readable without awaiting the actor so the directory can
+    /// skip an ended session synchronously.
+    private nonisolated let ended = Atomic<Bool>(false)
+    public nonisolated var isEnded: Bool { ended.load(ordering: .acquiring) }
 
     var delivery: DeliveryQueue
     var operationsSinceSnapshot = 0
@@ -71,6 +75,8 @@ public actor DiagramSession {
             sessionID: sessionID, threatModelID: threatModelID, diagramID: diagramID, host: host,
             presenter: presenter, participants: participantRows(), revision: engine.revision)
     }
+
+    func markEnded() { ended.store(true, ordering: .releasing) }
 
     func timestamp(_ t: Double? = nil) -> String {
         Timestamp(millisecondsSinceEpoch: Int64(((t ?? clock.now()) * 1000).rounded(.down))).rfc3339

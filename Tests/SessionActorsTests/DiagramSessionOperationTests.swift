@@ -169,7 +169,7 @@ import Testing
         await session.receive(S.operation("op", [.add(S.node("n"))]), from: "alice-id")
         #expect(a.takeTypes() == ["error"])
         #expect(a.closed == .sessionEnded(.persistenceFailed))
-        #expect(await session.isEnded)
+        #expect(session.isEnded)
     }
 
     @Test func restWritesGoThroughTheSession() async {
