@@ -214,6 +214,18 @@ import Testing
         #expect(e.revision == 3)
     }
 
+    @Test func diagramCannotGrowPastTheCellLimit() {
+        var e = DiagramEngine(
+            state: DiagramState(cells: [F.node("a")]), configuration: .init(maxCells: 2), validator: .none)
+        #expect(e.submit(F.op("1", .add(F.node("b"))), user: F.alice, origin: "A").accepted != nil)
+        #expect(
+            e.submit(F.op("2", .add(F.node("c"))), user: F.alice, origin: "A").rejection?.reason
+                == .validationFailed)
+        // Replacing a cell within the limit is fine.
+        #expect(
+            e.submit(F.op("3", .remove("b"), .add(F.node("c"))), user: F.alice, origin: "A").accepted != nil)
+    }
+
     @Test func newCellNeedsShape() {
         var e = F.engine([])
         #expect(

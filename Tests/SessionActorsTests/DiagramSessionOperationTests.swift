@@ -172,6 +172,43 @@ import Testing
         #expect(session.isEnded)
     }
 
+    @Test func everyUserFieldMustNameTheSender() async {
+        let session = S.make(cells: [S.node("n")])
+        let a = await S.join(session, S.alice)
+        await S.join(session, S.bob)
+        await session.receive(S.operation("mv", [.update("n", ["x": 5])]), from: "alice-id")
+        _ = a.take()
+        for type in ["undo_request", "redo_request"] {
+            await session.receive(
+                S.text(["message_type": .string(type), "initiating_user": ["user_id": "bob-id"]]),
+                from: "alice-id")
+            #expect(a.take().first?["code"] == "invalid_user")
+        }
+        let change: JSONValue = [
+            "message_type": "change_presenter", "initiating_user": ["email": "bob@test.tmi"],
+            "new_presenter": ["user_id": "bob-id"],
+        ]
+        await session.receive(S.text(change), from: "alice-id")
+        #expect(a.take().first?["code"] == "invalid_user")
+        #expect(await session.summary.presenter?.userID == "alice-id")
+        #expect(await session.state["n"]?["x"] == 5)
+    }
+
+    @Test func snapshotsAreHandedOffEveryNOperations() async {
+        let persistence = RecordingSessionPersistence()
+        let session = S.make(
+            cells: [S.node("n")], configuration: SessionConfiguration(snapshotEvery: 2),
+            persistence: persistence)
+        await S.join(session, S.alice)
+        for i in 1...5 {
+            await session.receive(
+                S.operation("m\(i)", [.update("n", ["x": .number(Double(i))])]), from: "alice-id")
+        }
+        #expect(persistence.snapshots.map(\.state.revision) == [2, 4])
+        #expect(persistence.snapshots.last?.state["n"]?["x"] == 4)
+        #expect(persistence.records.map(\.revision) == [1, 2, 3, 4, 5])
+    }
+
     @Test func restWritesGoThroughTheSession() async {
         let session = S.make()
         let a = await S.join(session, S.alice, .reader)

@@ -21,7 +21,8 @@
 ///    an added or updated edge whose endpoint does not exist rejects the whole message, with a
 ///    `state_correction` for the sender.
 /// 5. Every cell the message adds or changes must satisfy the spec's cell rules (`CellValidator`),
-///    or the message is rejected with `validation_failed`.
+///    and the diagram may not grow past `maxCells`, or the message is rejected with
+///    `validation_failed`.
 /// 6. A message that changes nothing is rejected (`no_state_change`).
 /// 7. Otherwise it commits: the revision goes up by exactly one, the log gets the pre-images, and
 ///    the broadcast carries each changed cell whole, as it now stands.
@@ -128,6 +129,16 @@ extension DiagramEngine {
         }
 
         let senderTouched = work.order
+        var added = 0
+        for id in senderTouched {
+            let existed = state.contains(id)
+            let exists = work.cell(id, in: state) != nil
+            if exists && !existed { added += 1 } else if existed && !exists { added -= 1 }
+        }
+        if added > 0 && state.count + added > maxCells {
+            return .rejected(
+                OperationRejection(.validationFailed, "the diagram would exceed \(maxCells) cells"))
+        }
         let cascaded = removeEdgesOfRemovedNodes(&work)
         if let rejection = checkEdgeEndpoints(senderTouched, in: work) { return .rejected(rejection) }
         for id in senderTouched {

@@ -21,7 +21,14 @@ public struct DiagramEngine: Sendable {
         /// Undo (and redo) depth per user: at least this many are kept (trimmed back in batches).
         public var undoDepth: Int
 
-        public init(logCapacity: Int = 256, rememberedOperationIDs: Int = 4096, undoDepth: Int = 100) {
+        /// Most cells the diagram may hold, as REST allows (`DiagramRules.maxCells`).
+        public var maxCells: Int
+
+        public init(
+            logCapacity: Int = 256, rememberedOperationIDs: Int = 4096, undoDepth: Int = 100,
+            maxCells: Int = DiagramRules.maxCells
+        ) {
+            self.maxCells = maxCells
             self.logCapacity = logCapacity
             self.rememberedOperationIDs = rememberedOperationIDs
             self.undoDepth = undoDepth
@@ -33,6 +40,7 @@ public struct DiagramEngine: Sendable {
     var applied: AppliedOperationIDs
     var histories: [String: UserHistory] = [:]
     let undoDepth: Int
+    let maxCells: Int
     let validator: CellValidator
 
     public init(state: DiagramState, configuration: Configuration = .init(), validator: CellValidator = .spec)
@@ -42,6 +50,7 @@ public struct DiagramEngine: Sendable {
         log = OperationLog(capacity: configuration.logCapacity, startingAt: state.revision)
         applied = AppliedOperationIDs(capacity: configuration.rememberedOperationIDs)
         undoDepth = max(0, configuration.undoDepth)
+        maxCells = configuration.maxCells
     }
 
     public var revision: Int64 { state.revision }
