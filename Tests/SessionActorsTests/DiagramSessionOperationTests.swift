@@ -160,6 +160,31 @@ import Testing
         #expect(c.takeTypes() == ["diagram_state_sync", "current_presenter", "participants_update"])
     }
 
+    @Test func broadcastsStayInRevisionOrderWhenAppendsFinishOutOfOrder() async {
+        let persistence = GatedPersistence()
+        let session = S.make(cells: [S.node("n")], persistence: persistence)
+        let a = await S.join(session, S.alice)
+        let b = await S.join(session, S.bob)
+        _ = (a.take(), b.take())
+        var arrivals = persistence.arrivals.makeAsyncIterator()
+        let first = Task {
+            await session.receive(S.operation("a1", [.update("n", ["x": 1])]), from: "alice-id")
+        }
+        #expect(await arrivals.next() == 1)
+        let second = Task {
+            await session.receive(S.operation("b1", [.update("n", ["y": 2])]), from: "bob-id")
+        }
+        #expect(await arrivals.next() == 2)
+        persistence.release { $0 == 2 }
+        await second.value
+        #expect(a.sent.isEmpty && b.sent.isEmpty)  // revision 2 is durable, but 1 is not yet
+        persistence.release { $0 == 1 }
+        await first.value
+        for o in [a, b] {
+            #expect(o.messages.map { $0["update_vector"]?.doubleValue } == [1, 2])
+        }
+    }
+
     @Test func persistenceFailureEndsTheSessionWithoutAcknowledging() async {
         let persistence = RecordingSessionPersistence()
         persistence.failAppends(true)
