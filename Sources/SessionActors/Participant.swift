@@ -70,6 +70,9 @@ struct Participant {
     var selectionLimiter: RateLimiter
     /// Set after telling the participant it is rate limited, cleared when it conforms again.
     var warnedRateLimit = false
+    /// Set after telling a non-presenter that only the presenter shares cursor and selection, so a
+    /// client that keeps sending gets one error, not one per message.
+    var warnedNotPresenter = false
 
     var user: CollabUser { identity.user }
 }

@@ -23,6 +23,8 @@ import Testing
         #expect(m["initiating_user"]?["user_id"] == "alice-id")
         #expect(m["operation"]?["cells"]?.arrayValue?.first?["data"] == S.node("n1", label: "x"))
         #expect(persistence.records.map(\.revision) == [1])
+        #expect(persistence.records.first?.upserts == [S.node("n1", label: "x")])
+        #expect(persistence.records.first?.removals == [])
         #expect(await session.state["n1"] != nil)
     }
 
