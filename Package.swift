@@ -61,6 +61,11 @@ let package = Package(
             name: "tmi-collabbench", dependencies: ["CollabCore", "SessionActors"],
             path: "benchmarks/tmi-collabbench", swiftSettings: strict),
 
+        // WebSocket echo server for Autobahn and the WebSocket benchmark (benchmarks/websocket.md).
+        .executableTarget(
+            name: "tmi-wsecho", dependencies: ["WireProtocol"], path: "benchmarks/tmi-wsecho",
+            swiftSettings: strict),
+
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol"], swiftSettings: strict),
         .testTarget(name: "CollabCoreTests", dependencies: ["CollabCore"], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strict),

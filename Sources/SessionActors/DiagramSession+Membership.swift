@@ -91,6 +91,16 @@ extension DiagramSession {
         if presenterChanged, let presenter { deliver(.currentPresenter(presenter), to: everyone) }
     }
 
+    /// Removes every connection of `userID` and closes them (`DELETE .../collaborate` by a
+    /// participant who is not the host: they leave, the session goes on, DESIGN §10).
+    public func leave(userID: String) {
+        for id in participants.keys.sorted() where participants[id]?.user.userID == userID {
+            let outbox = participants[id]?.outbox
+            leave(connectionID: id)
+            outbox?.close(.left)
+        }
+    }
+
     /// When the host's last connection leaves, the host role passes to the longest-connected writer,
     /// or the longest-connected reader if no writer is left (DESIGN §6: a host leaving must not end
     /// everyone's work). A presenter who leaves is replaced by the host. Returns whether the

@@ -30,10 +30,13 @@ public struct DiagramSnapshot: Sendable, Equatable {
 /// acknowledgement, until it returns, so nothing acknowledged can be lost. If it throws, the
 /// session ends (it can no longer promise durability) and clients resync from storage.
 ///
+/// `append` is `nonisolated(nonsending)`: it starts on the session actor, so whatever it does
+/// before its first suspension (enqueueing the record) happens in revision order.
+///
 /// `snapshotAvailable` is a hand-off, called from inside the actor: it must only enqueue the copy
 /// (encoding and writing happen elsewhere, never on the actor's hot path).
 public protocol SessionPersistence: Sendable {
-    func append(_ record: OperationRecord) async throws
+    nonisolated(nonsending) func append(_ record: OperationRecord) async throws
     func snapshotAvailable(_ snapshot: DiagramSnapshot)
 }
 

@@ -52,9 +52,10 @@ do {
 
 let sink = StandardErrorSink()
 let logger = Logger(sink: sink, minimumLevel: configuration.logLevel)
-// The lead plugs the identity, REST and collaboration features in here.
-let application = Application(
-    configuration: configuration, logger: logger, routeProviders: [], authenticator: RejectingAuthenticator())
+let application = TMIFeatures.application(configuration: configuration, logger: logger) { _ in
+    // TODO(identity): the identity service's routes and authenticator.
+    (routes: [], authenticator: RejectingAuthenticator())
+}
 
 let running: RunningServer
 do {
@@ -73,6 +74,7 @@ logger.info(
     ])
 
 await running.server.waitUntilStopped()
+await running.stopFeatures()
 logger.info("stopped")
 sink.flush()
 withExtendedLifetime(signalTrap) {}

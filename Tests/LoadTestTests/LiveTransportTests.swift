@@ -21,7 +21,7 @@ import WireProtocol
             target: "/threat_models/\(tm)/diagrams/\(d)/ws?token=\(login.accessToken)")
         let join = try #require(try await socket.receive())
         #expect(ServerMessage.parse(text: join) == .stateSync(cells: [], updateVector: 0))
-        let big = String(repeating: "x", count: 70_000)  // a 64-bit length frame on the way out
+        let big = String(repeating: "x", count: 70_000)  // a 64-bit length frame, if uncompressed
         let cell: JSONValue = [
             "id": "c1", "shape": "process", "x": 1, "y": 2, "attrs": ["text": ["text": .string(big)]],
         ]

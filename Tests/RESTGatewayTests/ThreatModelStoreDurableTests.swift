@@ -32,11 +32,11 @@ import Testing
             await api.call(
                 "POST", "/threat_models/\(tm)/metadata", as: alice, body: ["key": "k", "value": "v"]
             ).status == 201)
-        let before = await store.state
+        let before = store.state
         await store.close()
         let reopened = try await ThreatModelStore.open(directory: dir)
-        #expect(await reopened.state == before)
-        #expect(await reopened.state.models[tm]?.collection(.threats).count == 40)
+        #expect(reopened.state == before)
+        #expect(reopened.state.models[tm]?.collection(.threats).count == 40)
         let files = try FileManager.default.contentsOfDirectory(atPath: dir)
         #expect(files.contains("store.snapshot"), "compaction wrote a snapshot: \(files)")
     }

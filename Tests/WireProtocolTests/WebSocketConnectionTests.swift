@@ -70,6 +70,20 @@ import Testing
         #expect(h.connection.closeInfo?.code.rawValue == c.code)
     }
 
+    /// The application's reply to a message goes out before the close frame caused by what
+    /// follows the message on the wire, even when both arrive in one read.
+    @Test(arguments: [RawFrame.client(0x3), RawFrame.close(1000)])
+    func replyPrecedesCloseThatFollowsMessage(_ next: [UInt8]) async throws {
+        let h = ServerHarness.make()
+        async let run: Void = h.connection.run(WebSocketEcho.handler)
+        try await h.peer.send(RawFrame.text("first") + RawFrame.text("second") + next)
+        #expect(try await h.peer.nextFrame()?.payload == Array("first".utf8))
+        #expect(try await h.peer.nextFrame()?.payload == Array("second".utf8))
+        #expect(try await h.peer.expectClose() == (next[0] == 0x88 ? 1000 : 1002))
+        #expect(try await h.peer.expectEOF())
+        await run
+    }
+
     /// Codes the application chooses (1000 on return, 1001, 1008, 1011): a close frame with that
     /// code, then the peer's answer completes the handshake.
     @Test(arguments: [nil, 1001, 1008, 1011] as [UInt16?])

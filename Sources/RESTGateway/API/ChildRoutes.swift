@@ -19,6 +19,36 @@ public struct ChildKindSpec: Sendable {
     public var deleteRole: Role
     /// A patch whose result breaks the rules is 422 rather than 400 (diagrams, DESIGN §1).
     public var invalidPatchResultIs422 = false
+    /// Set for diagrams when live collaboration runs: writes to a diagram in a live session go
+    /// through the session, and deleting one ends it.
+    public var live: LiveDiagramHooks?
+}
+
+/// How the REST diagram routes reach live sessions (implemented by the collaboration feature).
+public struct LiveDiagramHooks: Sendable {
+    /// Whether a session is live for the diagram.
+    public var isLive: @Sendable (_ diagramID: String) async -> Bool
+    /// Applies the change from `old` to `new` cells as one operation by `user` in the live
+    /// session (broadcast to every participant, journaled by the session); false when no
+    /// session is live any more.
+    public var applyCells:
+        @Sendable (
+            _ diagramID: String, _ old: [JSONValue], _ new: [JSONValue], _ user: AuthenticatedUser
+        ) async throws(APIError) -> Bool
+    /// Called after the diagram is deleted.
+    public var deleted: @Sendable (_ diagramID: String) async -> Void
+
+    public init(
+        isLive: @escaping @Sendable (String) async -> Bool,
+        applyCells:
+            @escaping @Sendable (String, [JSONValue], [JSONValue], AuthenticatedUser) async throws(APIError)
+            -> Bool,
+        deleted: @escaping @Sendable (String) async -> Void
+    ) {
+        self.isLive = isLive
+        self.applyCells = applyCells
+        self.deleted = deleted
+    }
 }
 
 /// `/threat_models/{threat_model_id}/<kind>[/{id}]` plus bulk and batch operations.
@@ -69,7 +99,7 @@ public struct ChildRoutes: RouteProvider {
         let (limit, offset) = try ctx.pagination()
         let kind = spec.kind
         return .json(
-            try await store.read { s throws(APIError) in
+            try store.read { s throws(APIError) in
                 let c = try s.model(tm, for: user, needs: .reader).collection(kind)
                 let page = c.ids.dropFirst(offset).prefix(limit).compactMap { c[$0] }
                 if kind == .diagrams {
@@ -94,7 +124,7 @@ public struct ChildRoutes: RouteProvider {
         let id = try ctx.uuidParameter(spec.parameter)
         let kind = spec.kind
         return .json(
-            try await store.read { s throws(APIError) in
+            try store.read { s throws(APIError) in
                 let c = try s.model(tm, for: user, needs: .reader).collection(kind)
                 guard let r = c[id] else { throw APIError.notFound("\(kind.rawValue) item \(id) not found") }
                 return Rendering.child(kind, r, model: tm)
@@ -247,7 +277,7 @@ public struct ChildRoutes: RouteProvider {
     /// current item to the requested one, which is then validated as a replace.
     func update(
         _ changes: [(String, @Sendable ([String: JSONValue]) throws(APIError) -> [String: JSONValue])],
-        tm: String, user: AuthenticatedUser, patch: Bool
+        tm: String, user: AuthenticatedUser, patch: Bool, keepCells: KeptCells? = nil
     ) async throws(APIError) -> [JSONValue] {
         let stamp = WallClock.format(now())
         let spec = self.spec
@@ -299,6 +329,7 @@ public struct ChildRoutes: RouteProvider {
         let tm = try ctx.uuidParameter("threat_model_id")
         let id = try ctx.uuidParameter(spec.parameter)
         _ = try await remove([id], tm: tm, user: user, role: spec.deleteRole)
+        await spec.live?.deleted(id)
         return .empty()
     }
 
@@ -346,6 +377,14 @@ public struct ChildRoutes: RouteProvider {
         f["modified_at"] = .string(stamp)
         return .putModel(id: f["id"]?.stringValue ?? "", fields: f)
     }
+}
+
+/// The old and requested cells of a diagram update held back for a live session. Written once
+/// inside the store's critical section, read after it.
+final class KeptCells: @unchecked Sendable {
+    // Safe: written inside `ThreatModelStore.commit`'s lock by the one task that created it, and
+    // read by that same task after `write` returns; never shared with another task.
+    var value: ([JSONValue], [JSONValue])?
 }
 
 /// Runs `body`, prefixing the error message with the item index when several items were sent.

@@ -64,7 +64,7 @@ public struct MetadataRoutes: RouteProvider {
         let user = try ctx.requireUser()
         let t = try target(ctx)
         return .json(
-            try await store.read { s throws(APIError) in try Self.existing(s, t, user, .reader).1.json })
+            try store.read { s throws(APIError) in try Self.existing(s, t, user, .reader).1.json })
     }
 
     @Sendable func get(_ ctx: RequestContext) async throws -> HTTPResponse {
@@ -72,7 +72,7 @@ public struct MetadataRoutes: RouteProvider {
         let t = try target(ctx)
         let key = try key(ctx)
         return .json(
-            try await store.read { s throws(APIError) in
+            try store.read { s throws(APIError) in
                 guard let v = try Self.existing(s, t, user, .reader).1[key] else {
                     throw APIError.notFound("metadata key \(key) not found")
                 }

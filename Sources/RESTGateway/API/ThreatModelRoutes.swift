@@ -36,7 +36,7 @@ public struct ThreatModelRoutes: RouteProvider {
         let user = try ctx.requireUser()
         let (limit, offset) = try ctx.pagination(defaultLimit: 20, maxLimit: 1000)
         let filter = try ThreatModelFilter(query: ctx.query)
-        let page = await store.read { state in
+        let page = store.read { state in
             let visible = state.models.values.filter { $0.role(of: user) != nil && filter.matches($0) }
             let sorted = filter.sort(visible)
             let slice = sorted.dropFirst(offset).prefix(limit)
@@ -84,7 +84,7 @@ public struct ThreatModelRoutes: RouteProvider {
         let user = try ctx.requireUser()
         let id = try ctx.uuidParameter("threat_model_id")
         return .json(
-            try await store.read { s throws(APIError) in
+            try store.read { s throws(APIError) in
                 Rendering.model(try s.model(id, for: user, needs: .reader))
             })
     }

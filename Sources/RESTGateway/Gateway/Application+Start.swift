@@ -9,12 +9,17 @@ public final class RunningServer: Sendable {
     public let environment: ServerEnvironment
     /// The port actually bound (the kernel's choice for `--port 0`).
     public let port: Int
+    private let onShutdown: @Sendable () async -> Void
 
-    init(server: HTTPServer, gateway: Gateway, environment: ServerEnvironment, port: Int) {
+    init(
+        server: HTTPServer, gateway: Gateway, environment: ServerEnvironment, port: Int,
+        onShutdown: @escaping @Sendable () async -> Void
+    ) {
         self.server = server
         self.gateway = gateway
         self.environment = environment
         self.port = port
+        self.onShutdown = onShutdown
     }
 
     /// The `listening on` line of DESIGN §8: the bound address, not the public URL, so scripts
@@ -25,8 +30,15 @@ public final class RunningServer: Sendable {
         return "listening on http://\(host):\(port)"
     }
 
-    /// Stops accepting, lets in-flight requests finish, and returns when every connection ended.
-    public func shutdown() async { await server.shutdown() }
+    /// Stops accepting, lets in-flight requests finish, and returns when every connection ended;
+    /// then stops the features (sessions, stores).
+    public func shutdown() async {
+        await server.shutdown()
+        await onShutdown()
+    }
+
+    /// After the server stopped by itself (a signal): stops the features.
+    public func stopFeatures() async { await onShutdown() }
 }
 
 extension Application {
@@ -64,14 +76,17 @@ extension Application {
         }
         let environment = environment(boundPort: port)
         let gateway: Gateway
+        let components: ServerComponents
         do {
-            gateway = try await makeGateway(environment: environment)
+            (gateway, components) = try await makeGatewayAndComponents(environment: environment)
         } catch {
             await server.shutdown()
             throw StartError(message: "cannot assemble the server: \(error)")
         }
         slot.install(gateway)
-        return RunningServer(server: server, gateway: gateway, environment: environment, port: port)
+        return RunningServer(
+            server: server, gateway: gateway, environment: environment, port: port,
+            onShutdown: components.onShutdown)
     }
 
     static func describe(_ error: StreamError) -> String {

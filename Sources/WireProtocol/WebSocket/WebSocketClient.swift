@@ -51,6 +51,12 @@ public enum WebSocketClient {
     ) async throws(WebSocketError) -> Result {
         let connection = try await handshake(
             over: stream, host: host, path: path, headers: headers, configuration: configuration)
+        return try await run(connection, handler)
+    }
+
+    static func run<Result: Sendable>(
+        _ connection: WebSocketConnection, _ handler: @Sendable (WebSocketConnection) async -> Result
+    ) async throws(WebSocketError) -> Result {
         let box = ResultBox<Result>()
         await connection.run { ws in box.value = await handler(ws) }
         guard let value = box.value else { throw .connectionClosed }

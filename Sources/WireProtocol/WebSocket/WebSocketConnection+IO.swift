@@ -6,6 +6,7 @@ extension WebSocketConnection {
         await withTaskGroup(of: Void.self) { outer in
             outer.addTask { await self.runIO() }
             await handler(self)
+            inbox.abandon()
             close(code: .normalClosure)
             await outer.waitForAll()
         }
@@ -56,6 +57,10 @@ extension WebSocketConnection {
                 let (events, failure) = buffer.withUnsafeMutableBytes { processor.process($0, count: count) }
                 if await !handle(events) { return }
                 if let failure {
+                    // Replies to the messages before the bad frame go out before our close frame.
+                    // The close timer bounds the wait for an application that never reads.
+                    closeStarted.fire()
+                    await inbox.waitUntilIdle()
                     perform { $0.machine.failed(failure) }
                     return
                 }
@@ -97,6 +102,9 @@ extension WebSocketConnection {
             case .pong(let payload):
                 state.withLock { $0.machine.receivedPong(payload) }
             case .close(let code, let reason):
+                // As for failures: the application handles what came before the close first.
+                closeStarted.fire()
+                await inbox.waitUntilIdle()
                 perform { $0.machine.receivedClose(code: code, reason: reason) }
                 return false
             }

@@ -11,6 +11,22 @@ final class WebSocketInbox: Sendable {
         var finished = false
         var consumer: CheckedContinuation<WebSocketMessage?, Never>?
         var producer: CheckedContinuation<Void, Never>?
+        /// The application stopped iterating (its handler returned or was cancelled).
+        var abandoned = false
+        var idleWaiters: [CheckedContinuation<Void, Never>] = []
+
+        /// A message was handed to the application, which has not asked for the next one yet.
+        var outstanding = false
+
+        /// Every delivered message has been handled: the queue is empty and the application is
+        /// back asking for the next one (or will never ask again).
+        var isIdle: Bool { count == 0 && (!outstanding || finished || abandoned) }
+
+        mutating func takeIdleWaiters() -> [CheckedContinuation<Void, Never>] {
+            guard isIdle else { return [] }
+            defer { idleWaiters = [] }
+            return idleWaiters
+        }
 
         var count: Int { queue.count - head }
 
@@ -42,6 +58,7 @@ final class WebSocketInbox: Sendable {
             guard !s.finished else { return nil }
             if let c = s.consumer {
                 s.consumer = nil
+                s.outstanding = true
                 return c
             }
             s.queue.append(message)
@@ -65,13 +82,17 @@ final class WebSocketInbox: Sendable {
 
     /// The next message, or nil once finished and drained (or when the caller is cancelled).
     func next() async -> WebSocketMessage? {
-        let (message, producer, done) = state.withLock { s in
+        let (message, producer, done, idle) = state.withLock { s in
+            s.outstanding = false
+            let idle = s.takeIdleWaiters()
             let m = s.pop()
+            if m != nil { s.outstanding = true }
             let p = m != nil ? s.producer : nil
             if p != nil { s.producer = nil }
-            return (m, p, s.finished)
+            return (m, p, s.finished, idle)
         }
         producer?.resume()
+        for w in idle { w.resume() }
         if let message { return message }
         if done { return nil }
         return await withTaskCancellationHandler {
@@ -91,25 +112,51 @@ final class WebSocketInbox: Sendable {
                 if immediate.0 { cont.resume(returning: immediate.1) }
             }
         } onCancel: {
-            let c = state.withLock { s in
+            let (c, idle) = state.withLock { s in
                 defer { s.consumer = nil }
-                return s.consumer
+                s.abandoned = true
+                return (s.consumer, s.takeIdleWaiters())
             }
             c?.resume(returning: nil)
+            for w in idle { w.resume() }
         }
     }
 
     /// No more messages will be pushed; pending and later `next` calls drain then return nil.
     func finish() {
-        let (c, p) = state.withLock { s in
+        let (c, p, idle) = state.withLock { s in
             s.finished = true
             defer {
                 s.consumer = nil
                 s.producer = nil
             }
-            return (s.consumer, s.producer)
+            return (s.consumer, s.producer, s.takeIdleWaiters())
         }
         c?.resume(returning: nil)
         p?.resume()
+        for w in idle { w.resume() }
+    }
+
+    /// The application will not iterate any more (its handler returned).
+    func abandon() {
+        let idle = state.withLock { s in
+            s.abandoned = true
+            return s.takeIdleWaiters()
+        }
+        for w in idle { w.resume() }
+    }
+
+    /// Waits until the application has handled every message delivered so far, so that what it
+    /// sends in reply goes out before a close frame that follows those messages on the wire
+    /// (an echo of a message must precede the close caused by the next frame).
+    func waitUntilIdle() async {
+        await withCheckedContinuation { (cont: CheckedContinuation<Void, Never>) in
+            let ready = state.withLock { s -> Bool in
+                if s.isIdle { return true }
+                s.idleWaiters.append(cont)
+                return false
+            }
+            if ready { cont.resume() }
+        }
     }
 }

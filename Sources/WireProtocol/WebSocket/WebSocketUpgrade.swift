@@ -116,35 +116,13 @@ public enum WebSocketUpgrade {
 
     /// An error response with the JSON error body used across the API.
     static func errorResponse(_ refusal: Refusal) -> HTTPResponse {
-        var headers = HTTPHeaders()
-        headers.add("Content-Type", "application/json")
+        var response = HTTPErrorBody.response(
+            status: refusal.status, error: refusal.error, description: refusal.description)
         if refusal.status == 426 {
-            headers.add("Sec-WebSocket-Version", WebSocketHandshake.version)
-            headers.add("Upgrade", "websocket")
+            // RFC 6455 §4.4: list the versions we support.
+            response.headers.add("Sec-WebSocket-Version", WebSocketHandshake.version)
+            response.headers.add("Upgrade", "websocket")
         }
-        let body =
-            "{\"error\":\(jsonString(refusal.error)),\"error_description\":\(jsonString(refusal.description))}"
-        return HTTPResponse(status: refusal.status, headers: headers, body: Array(body.utf8))
-    }
-
-    private static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        return response
     }
 }

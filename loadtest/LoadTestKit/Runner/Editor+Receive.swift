@@ -26,14 +26,7 @@ extension Editor {
             context.metrics.update { $0.error("\(name): unparseable message: \(text.prefix(120))") }
             return
         }
-        let outcome = state.withLock { s -> ClientDiagramModel.Outcome in
-            let outcome = s.model.apply(message)
-            if case .history(let type, _) = message, type == "undo", s.pendingUndos > 0 {
-                s.pendingUndos -= 1
-            }
-            if case .ownUndoApplied = outcome, s.pendingUndos > 0 { s.pendingUndos -= 1 }
-            return outcome
-        }
+        let outcome = state.withLock { $0.model.apply(message) }
         switch outcome {
         case .applied(let id):
             if let id {
@@ -80,6 +73,8 @@ extension Editor {
     /// A few attempts to reopen the WebSocket. The server's join state replaces the cells; our
     /// pending operations are resent with their original ids (the server applies an id once).
     func reconnect() async -> Bool {
+        state.withLock { $0.reconnecting = true }
+        defer { state.withLock { $0.reconnecting = false } }
         for attempt in 1...Self.maxReconnects {
             context.metrics.update { $0.reconnect() }
             do {

@@ -10,8 +10,8 @@ public final class Editor: Sendable {
         var model: ClientDiagramModel
         var generator: OperationGenerator
         var socket: (any LoadTestSocket)?
-        /// `undo_request`s not yet answered (by our own operation broadcast or a history reply).
-        var pendingUndos = 0
+        /// Set while the read loop reopens the connection; the schedule skips its slots meanwhile.
+        var reconnecting = false
         var stopping = false
         var dead = false
     }
@@ -72,6 +72,7 @@ public final class Editor: Sendable {
             expireStale(now: now)
             let (message, isDead) = state.withLock { s -> (ClientMessage?, Bool) in
                 guard !s.dead, !s.stopping else { return (nil, true) }
+                if s.reconnecting { return (nil, false) }
                 switch s.generator.next(view: s.model.view) {
                 case .operation(_, let cells):
                     let id = s.generator.newID()
@@ -80,7 +81,6 @@ public final class Editor: Sendable {
                         .operation(id: id, baseVector: s.model.vector, cells: cells, user: login.user), false
                     )
                 case .undo:
-                    s.pendingUndos += 1
                     return (.undo(user: login.user), false)
                 case .cursor(let x, let y):
                     return (.cursor(x: x, y: y), false)
@@ -116,8 +116,9 @@ public final class Editor: Sendable {
         }
     }
 
-    /// Idle: no operation, undo or resync of ours is still in flight.
-    var isIdle: Bool { state.withLock { $0.model.pending.isEmpty && $0.pendingUndos == 0 } }
+    /// Idle: no operation of ours awaits its answer. (Undo requests are not awaited: a server may
+    /// answer them in several ways; the verdict waits for the REST revision instead.)
+    var isIdle: Bool { state.withLock { $0.model.pending.isEmpty } }
     var isDead: Bool { state.withLock { $0.dead } }
     var vector: Int { state.withLock { $0.model.vector } }
     var confirmedCells: [String: JSONValue] { state.withLock { $0.model.confirmed } }

@@ -3,17 +3,22 @@ import WireProtocol
 
 /// The real network transport: WireProtocol's `HTTPClient` for REST (one keep-alive connection,
 /// requests serialized — the runner's REST traffic is setup and verification only) and, per
-/// editor, a fresh connection upgraded to a WebSocket (RFC 6455 §4.1 handshake) and driven by
-/// `WebSocketLink`.
+/// editor, its own TCP connection upgraded by `WebSocketClient` (RFC 6455 §4.1, with
+/// permessage-deflate offered as a browser would).
 public struct LiveTransport: LoadTestTransport {
     let host: String
     let port: Int
     let rest: HTTPClient
+    let configuration: WebSocketConfiguration
 
     public init(host: String, port: Int) {
         self.host = host
         self.port = port
         rest = HTTPClient(host: host, port: port, timeout: .seconds(30))
+        var configuration = WebSocketConfiguration()
+        // Broadcasts arrive in bursts; let the reader run ahead of the editor's handling a little.
+        configuration.inboxCapacity = 256
+        self.configuration = configuration
     }
 
     public static func make(options: LoadTestOptions) throws(LoadTestError) -> any LoadTestTransport {
@@ -38,37 +43,20 @@ public struct LiveTransport: LoadTestTransport {
     }
 
     public func openWebSocket(target: String) async throws -> any LoadTestSocket {
-        var keyBytes = [UInt8](repeating: 0, count: 16)
-        var rng = SystemRandomNumberGenerator()
-        for i in 0..<16 { keyBytes[i] = UInt8.random(in: 0...255, using: &rng) }
-        let key = Base64.encode(keyBytes)
-        var headers = HTTPHeaders()
-        headers.add("Upgrade", "websocket")
-        headers.add("Connection", "Upgrade")
-        headers.add("Sec-WebSocket-Key", key)
-        headers.add("Sec-WebSocket-Version", "13")
-        let client = HTTPClient(host: host, port: port, timeout: .seconds(30))
-        let upgraded: (response: HTTPClientResponse, stream: (any ByteStream)?)
+        let stream: TCPConnection
         do {
-            upgraded = try await client.upgrade(HTTPRequest(method: "GET", target: target, headers: headers))
+            stream = try await TCPConnection.connect(host: host, port: port, deadline: .after(.seconds(30)))
         } catch {
-            throw TransportFailure(Self.describe(error))
+            throw TransportFailure(Self.describe(.stream(error)))
         }
-        guard let stream = upgraded.stream else {
-            await client.close()
-            throw TransportFailure(
-                "WebSocket upgrade answered \(upgraded.response.status) \(upgraded.response.text.prefix(200))"
-            )
+        let hostHeader = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        do {
+            let connection = try await WebSocketClient.handshake(
+                over: stream, host: hostHeader, path: target, configuration: configuration)
+            return LiveSocket(connection)
+        } catch {
+            throw TransportFailure("WebSocket \(error)")
         }
-        // The client MUST fail the connection unless the accept value matches (RFC 6455 §4.1).
-        guard
-            upgraded.response.headers["sec-websocket-accept"]
-                == WebSocketClientFrames.acceptValue(forKey: key)
-        else {
-            stream.close()
-            throw TransportFailure("WebSocket upgrade had a wrong Sec-WebSocket-Accept")
-        }
-        return WebSocketLink(stream: stream)
     }
 
     /// One line for the operator: "connection refused" rather than an enum dump.
@@ -80,6 +68,35 @@ public struct LiveTransport: LoadTestTransport {
         case .stream(.closed): "connection closed"
         case .malformed(let e): "malformed response (\(e))"
         }
+    }
+}
+
+/// A `WebSocketConnection` as a `LoadTestSocket`: its I/O runs in a task from open to close.
+final class LiveSocket: LoadTestSocket {
+    let connection: WebSocketConnection
+    let io: Task<Void, Never>
+
+    init(_ connection: WebSocketConnection) {
+        self.connection = connection
+        io = Task { await connection.run { ws in _ = await ws.waitUntilClosed() } }
+    }
+
+    func send(text: String) async throws {
+        try connection.send(text: text)
+    }
+
+    /// Only the editor's read loop calls this, so one iterator at a time reads the inbox.
+    func receive() async throws -> String? {
+        var messages = connection.messages.makeAsyncIterator()
+        while let message = await messages.next() {
+            if let text = message.text { return text }
+        }
+        return nil
+    }
+
+    func close() async {
+        connection.close()
+        await io.value
     }
 }
 

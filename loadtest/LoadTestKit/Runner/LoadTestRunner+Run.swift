@@ -46,7 +46,10 @@ extension LoadTestRunner {
             report.convergence = await verdict(editors)
             monitorTask.cancel()
             await monitorTask.value
-            for e in editors { await e.stop() }
+            // Close concurrently: each close waits for the server's half of the close handshake.
+            await withTaskGroup(of: Void.self) { closing in
+                for e in editors { closing.addTask { await e.stop() } }
+            }
             await readers.waitForAll()
         }
         report.absorb(metrics.snapshot)
