@@ -88,6 +88,18 @@ import Testing
         #expect(a.take().first?["error"] == "invalid_participant")
     }
 
+    @Test func leavingByUserClosesEveryConnectionOfThatUser() async {
+        let session = S.make()
+        let a = await S.join(session, S.alice)
+        let b1 = await S.join(session, S.bob, connection: "b1")
+        let b2 = await S.join(session, S.bob, connection: "b2")
+        _ = a.take()
+        await session.leave(userID: "bob-id")
+        #expect(b1.closed == .left && b2.closed == .left)
+        #expect(a.takeTypes() == ["participants_update", "participant_left", "participants_update"])
+        #expect(await session.participantCount == 1)
+    }
+
     @Test func participantLimitRefusesWithAnError() async {
         let session = S.make(configuration: SessionConfiguration(maxParticipants: 2))
         await S.join(session, S.alice)
