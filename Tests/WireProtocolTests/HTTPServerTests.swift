@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 
 @testable import WireProtocol
@@ -16,6 +17,14 @@ import Testing
         #expect(first.headers["date"]?.hasSuffix(" GMT") == true)
         #expect(first.headers["content-length"] == "9")
         await client.close()
+        await server.shutdown()
+    }
+
+    @Test func aBusyPortFailsToStartWithEADDRINUSE() async throws {
+        let (server, port) = try await startServer(EchoResponder())
+        let second = HTTPServer(
+            configuration: .init(host: "127.0.0.1", port: port), responder: EchoResponder())
+        await #expect(throws: StreamError.system(EADDRINUSE)) { try await second.start() }
         await server.shutdown()
     }
 
