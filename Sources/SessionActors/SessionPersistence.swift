@@ -9,6 +9,13 @@ public struct OperationRecord: Sendable, Equatable {
     public var message: DiagramOperationMessage
 }
 
+extension OperationRecord {
+    /// The cells to insert or replace, whole, in broadcast order (the store's `patchCells` form).
+    public var upserts: [JSONValue] { message.cells.compactMap { $0.kind == .remove ? nil : $0.data } }
+    /// The ids of the cells removed (cascaded edge removals included).
+    public var removals: [String] { message.cells.filter { $0.kind == .remove }.map(\.id) }
+}
+
 /// An immutable copy of a session's diagram for compaction into a snapshot.
 public struct DiagramSnapshot: Sendable, Equatable {
     public var threatModelID: String

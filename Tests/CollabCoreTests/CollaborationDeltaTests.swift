@@ -73,3 +73,18 @@ import Testing
         #expect(log.cellAsSeen("c", base: 5, origin: "mine").found == false)
     }
 }
+
+@Suite struct CollaborationStateDiffTests {
+    @Test func operationsReachTheTargetCells() {
+        let state = DiagramState(cells: [Fixture.node("a"), Fixture.node("b"), Fixture.node("c")])
+        let target = [Fixture.node("c"), Fixture.node("a", x: 9), Fixture.node("d")]
+        let ops = state.operations(toReach: target)
+        #expect(ops == [.remove("b"), .update("a", Fixture.node("a", x: 9)), .add(Fixture.node("d"))])
+        var engine = DiagramEngine(state: state, validator: .none)
+        _ = engine.submit(
+            DiagramOperationMessage(operationID: "put", cells: ops), user: Fixture.alice, origin: "rest")
+        #expect(Set(engine.state.cellIDs) == ["a", "c", "d"])
+        #expect(engine.state["a"] == Fixture.node("a", x: 9))
+        #expect(state.operations(toReach: state.cells).isEmpty)
+    }
+}

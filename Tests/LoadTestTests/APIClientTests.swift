@@ -35,7 +35,24 @@ import Testing
         let login = try await APIClient(transport: t, baseURL: "http://x").login(hint: "bob")
         #expect(login.accessToken == "opaque")
         #expect(login.user == UserRef(userID: "", email: "bob@test.tmi"))  // not a JWT: fall back to the hint
-        #expect(t.seen.withLock { $0 }.last == "GET /oauth2/callback?code=c&state=s")
+        #expect(
+            t.seen.withLock { $0 }.suffix(2) == [
+                "GET /oauth2/callback?code=c&state=s", "GET /oauth2/userinfo",
+            ])
+    }
+
+    @Test func opaqueTokensLearnWhoTheyAreFromUserinfo() async throws {
+        let t = Scripted([
+            "GET /oauth2/authorize": Self.tokens("opaque"),
+            "GET /oauth2/userinfo": HTTPResult(
+                status: 200, body: Array(#"{"sub":"u-9","email":"bob@test.tmi"}"#.utf8)),
+        ])
+        let login = try await APIClient(transport: t, baseURL: "").login(hint: "bob")
+        #expect(login.user == UserRef(userID: "u-9", email: "bob@test.tmi"))
+        #expect(
+            EditorMessage.undo(user: UserRef(userID: "", email: "a@b")).json["initiating_user"] == [
+                "email": "a@b"
+            ])
     }
 
     @Test func acceptsTokensWithoutARedirect() async throws {

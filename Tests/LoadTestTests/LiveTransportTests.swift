@@ -20,15 +20,15 @@ import WireProtocol
         let socket = try await transport.openWebSocket(
             target: "/threat_models/\(tm)/diagrams/\(d)/ws?token=\(login.accessToken)")
         let join = try #require(try await socket.receive())
-        #expect(ServerMessage.parse(text: join) == .stateSync(cells: [], updateVector: 0))
+        #expect(SessionMessage.parse(text: join) == .stateSync(cells: [], updateVector: 0))
         let big = String(repeating: "x", count: 70_000)  // a 64-bit length frame, if uncompressed
         let cell: JSONValue = [
             "id": "c1", "shape": "process", "x": 1, "y": 2, "attrs": ["text": ["text": .string(big)]],
         ]
         try await socket.send(
-            text: ClientMessage.operation(id: "op1", baseVector: 0, cells: [.add(cell)], user: login.user)
+            text: EditorMessage.operation(id: "op1", baseVector: 0, cells: [.add(cell)], user: login.user)
                 .text)
-        let echoed = ServerMessage.parse(text: try #require(try await socket.receive()))
+        let echoed = SessionMessage.parse(text: try #require(try await socket.receive()))
         guard case .operation(let id, let vector, _, let cells)? = echoed else {
             Issue.record("expected the broadcast, got \(String(describing: echoed))")
             return

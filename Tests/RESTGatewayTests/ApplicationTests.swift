@@ -61,3 +61,19 @@ import WireProtocol
         }
     }
 }
+
+@Suite struct GatewaySlotTests {
+    @Test func answers503UntilTheGatewayIsInstalled() async throws {
+        let slot = GatewaySlot()
+        let early = await slot.respond(to: .make("GET", "/"), connection: HTTPConnectionInfo())
+        #expect(early.status == 503)
+        #expect(early.headers["Retry-After"] == "1")
+        #expect(slot.bodyLimit(for: .make("POST", "/")) == nil)
+
+        let routes = [Route("POST", "/", access: .open, bodyLimit: 7) { _ in .empty(status: 202) }]
+        slot.install(try Gateway(routes: routes, authenticator: StubAuthenticator(), middleware: []))
+        let later = await slot.respond(to: .make("POST", "/"), connection: HTTPConnectionInfo(peer: "p"))
+        #expect(later.status == 202)
+        #expect(slot.bodyLimit(for: .make("POST", "/")) == 7)
+    }
+}

@@ -20,11 +20,15 @@ import WireProtocol
     static func withServer(_ body: (RunningServer, HTTPClient) async throws -> Void) async throws {
         var configuration = ServerConfiguration()
         configuration.port = 0
+        // Generous deadlines: in the full suite, CPU-heavy tests elsewhere can hold the
+        // cooperative pool for seconds, and these tests are not about timeouts.
+        configuration.headTimeout = 120
+        configuration.idleTimeout = 120
         let application = Application(
             configuration: configuration, logger: .discarding, routeProviders: [Echo()],
             authenticator: StubAuthenticator())
         let running = try await application.start()
-        let client = HTTPClient(port: running.port, timeout: .seconds(10))
+        let client = HTTPClient(port: running.port, timeout: .seconds(120))
         do {
             try await body(running, client)
         } catch {

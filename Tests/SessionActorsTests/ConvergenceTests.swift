@@ -1,4 +1,5 @@
 import CollabCore
+import FoundationEssentials
 import Testing
 
 @testable import SessionActors
@@ -9,15 +10,28 @@ import Testing
 @Suite struct ConvergenceTests {
     static let initial: [JSONValue] = [
         [
-            "id": "n0", "shape": "process", "x": 0, "y": 0, "width": 80, "height": 40,
+            "id": "10000000-0000-4000-8000-000000000000", "shape": "process", "x": 0, "y": 0, "width": 80,
+            "height": 40,
             "attrs": ["text": ["text": "a"]],
         ],
-        ["id": "n1", "shape": "store", "x": 100, "y": 0, "width": 80, "height": 40],
-        ["id": "e0", "shape": "edge", "source": ["cell": "n0"], "target": ["cell": "n1"]],
+        [
+            "id": "10000000-0000-4000-8000-000000000001", "shape": "store", "x": 100, "y": 0, "width": 80,
+            "height": 40,
+        ],
+        [
+            "id": "10000000-0000-4000-8000-000000000002", "shape": "edge",
+            "source": ["cell": "10000000-0000-4000-8000-000000000000"],
+            "target": ["cell": "10000000-0000-4000-8000-000000000001"],
+        ],
     ]
 
-    /// The seeds: a fixed list, so a failure names its seed and replays exactly.
-    static let seeds: [UInt64] = (0..<1000).map { 0xC0FF_EE00 &+ UInt64($0) &* 7919 }
+    /// The seeds: a fixed list, so a failure names its seed and replays exactly. CI runs 1,000;
+    /// `TMI_CONVERGENCE_SCHEDULES=100000 swift test --filter ConvergenceTests` runs more locally.
+    static let seeds: [UInt64] = {
+        let count =
+            ProcessInfo.processInfo.environment["TMI_CONVERGENCE_SCHEDULES"].flatMap { Int($0) } ?? 1000
+        return (0..<max(1000, count)).map { 0xC0FF_EE00 &+ UInt64($0) &* 7919 }
+    }()
 
     @Test func randomSchedulesConverge() async {
         var failures: [UInt64] = []
@@ -47,7 +61,7 @@ import Testing
         // A short log makes stale bases (and the state-sync path) happen in small schedules.
         let configuration = SessionConfiguration(
             cursorRate: 1000, engine: .init(logCapacity: Int.random(in: 3...12, using: &rng)))
-        let session = SessionFixture.make(cells: initial, configuration: configuration)
+        let session = SessionFixture.make(cells: initial, configuration: configuration, validator: .spec)
         let clientCount = Int.random(in: 2...4, using: &rng)
         var clients: [SimulatedClient] = []
         for i in 0..<clientCount {
@@ -114,10 +128,13 @@ import Testing
         client.counter += 1
         client.outbox = MemoryOutbox()
         client.consumed = 0
+        // Every other reconnect resumes from the client's revision (the missed operations, when the
+        // log still has them); the others start from a full state sync.
+        let resume = client.counter % 2 == 0 ? client.confirmed.revision : nil
         _ = await session.join(
             ParticipantIdentity(connectionID: client.connectionID, user: client.user, role: .writer),
-            outbox: client.outbox)
-        client.process(limit: 1, cache: cache)  // the state sync
+            outbox: client.outbox, resumeFrom: resume)
+        client.process(cache: cache)  // the state sync, or the missed operations
         for p in client.pending {
             client.outgoing.append(
                 DiagramOperationMessage(
@@ -150,7 +167,7 @@ import Testing
         let cache = ParseCache()
         a.process(cache: cache)
         b.process(cache: cache)
-        a.send([.update("n0", ["x": 42])], base: a.confirmed.revision)
+        a.send([.update("10000000-0000-4000-8000-000000000000", ["x": 42])], base: a.confirmed.revision)
         await session.receive(a.outgoing.removeFirst(), from: a.connectionID)
         a.process(cache: cache)
         #expect(Self.byID(a.confirmed) == Self.byID(await session.state))

@@ -127,9 +127,17 @@ struct SimulatedClient {
         }
     }
 
+    /// A fresh cell id: a UUID, as the spec requires, unique per client.
     mutating func nextID(_ kind: String) -> String {
         counter += 1
-        return "\(kind)-\(index)-\(counter)"
+        let serial = String(index * 1_000_000 + counter)
+        return "\(kind == "e" ? "e" : "c")0000000-0000-4000-8000-"
+            + String(repeating: "0", count: 12 - serial.count) + serial
+    }
+
+    mutating func nextOperationID() -> String {
+        counter += 1
+        return "op-\(index)-\(counter)"
     }
 
     /// Makes one random local edit (or history request) and queues it for the server.
@@ -201,7 +209,7 @@ struct SimulatedClient {
     }
 
     mutating func send(_ cells: [CellOperation], base: Int64?) {
-        let id = nextID("op")
+        let id = nextOperationID()
         pending.append((id, cells))
         outgoing.append(
             DiagramOperationMessage(

@@ -35,6 +35,7 @@ struct WebSocketBenchmark {
     var port: Int
     var quick: Bool
     var only: String?
+    var memoryPath = "/idle"
 
     var plain: WebSocketConfiguration {
         var c = WebSocketConfiguration()
@@ -131,7 +132,7 @@ struct WebSocketBenchmark {
         let before = await serverRSS()
         var sockets: [WebSocketConnection] = []
         for _ in 0..<count {
-            sockets.append(try await WebSocketClient.handshake(host: host, port: port, path: "/idle", configuration: config))
+            sockets.append(try await WebSocketClient.handshake(host: host, port: port, path: memoryPath, configuration: config))
         }
         let countdown = Countdown()
         await withTaskGroup(of: Void.self) { group in

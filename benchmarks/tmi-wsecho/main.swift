@@ -82,6 +82,7 @@ var port = 9001
 var benchMode = false
 var quick = false
 var only: String?
+var memoryPath = "/idle"
 var arguments = CommandLine.arguments.dropFirst()
 while let flag = arguments.popFirst() {
     switch flag {
@@ -90,6 +91,7 @@ while let flag = arguments.popFirst() {
     case "bench": benchMode = true
     case "--quick": quick = true
     case "--only": only = arguments.popFirst()
+    case "--memory-path": memoryPath = arguments.popFirst() ?? memoryPath
     default:
         say("usage: tmi-wsecho [--host H] [--port P] | tmi-wsecho bench --port P [--quick]", to: 2)
         exit(2)
@@ -97,7 +99,7 @@ while let flag = arguments.popFirst() {
 }
 
 if benchMode {
-    await WebSocketBenchmark(host: host, port: port, quick: quick, only: only).run()
+    await WebSocketBenchmark(host: host, port: port, quick: quick, only: only, memoryPath: memoryPath).run()
     exit(0)
 }
 

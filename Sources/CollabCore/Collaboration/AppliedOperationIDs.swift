@@ -3,6 +3,8 @@
 /// Bounded FIFO: a client resends only what it has not seen acknowledged, which is recent, so a
 /// few thousand ids cover any reconnect; the oldest are forgotten first. Each id keeps the revision
 /// it produced and the cells it changed, which is all an acknowledgement needs to be rebuilt.
+/// Only accepted operations are remembered: a rejected message changed nothing, so sending it
+/// again (perhaps corrected) is evaluated afresh.
 struct AppliedOperationIDs: Sendable {
     struct Applied: Sendable {
         var revision: Int64

@@ -20,8 +20,11 @@
 /// 4. Edges (`DiagramEngine+Edges.swift`): edges attached to a removed node are removed with it;
 ///    an added or updated edge whose endpoint does not exist rejects the whole message, with a
 ///    `state_correction` for the sender.
-/// 5. A message that changes nothing is rejected (`no_state_change`).
-/// 6. Otherwise it commits: the revision goes up by exactly one, the log gets the pre-images, and
+/// 5. Every cell the message adds or changes must satisfy the spec's cell rules (`CellValidator`),
+///    and the diagram may not grow past `maxCells`, or the message is rejected with
+///    `validation_failed`.
+/// 6. A message that changes nothing is rejected (`no_state_change`).
+/// 7. Otherwise it commits: the revision goes up by exactly one, the log gets the pre-images, and
 ///    the broadcast carries each changed cell whole, as it now stands.
 extension DiagramEngine {
     enum Recording {
@@ -126,8 +129,25 @@ extension DiagramEngine {
         }
 
         let senderTouched = work.order
+        var added = 0
+        for id in senderTouched {
+            let existed = state.contains(id)
+            let exists = work.cell(id, in: state) != nil
+            if exists && !existed { added += 1 } else if existed && !exists { added -= 1 }
+        }
+        if added > 0 && state.count + added > maxCells {
+            return .rejected(
+                OperationRejection(.validationFailed, "the diagram would exceed \(maxCells) cells"))
+        }
         let cascaded = removeEdgesOfRemovedNodes(&work)
         if let rejection = checkEdgeEndpoints(senderTouched, in: work) { return .rejected(rejection) }
+        for id in senderTouched {
+            guard let cell = work.cell(id, in: state), cell != state[id] else { continue }
+            if let violation = validator.violation(cell) {
+                return .rejected(
+                    OperationRejection(.validationFailed, "cell \(id): \(violation)", affectedCells: [id]))
+            }
+        }
 
         var changes: [CellChange] = []
         changes.reserveCapacity(work.order.count)

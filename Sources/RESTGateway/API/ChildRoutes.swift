@@ -211,8 +211,8 @@ public struct ChildRoutes: RouteProvider {
         let id = try ctx.uuidParameter(spec.parameter)
         let body = try ctx.jsonObjectBody()
         return .json(
-            try await update(
-                [(id, { @Sendable _ throws(APIError) in body })], tm: tm, user: user, patch: false)[0])
+            try await updateOne(id, tm: tm, user: user, patch: false) { @Sendable _ throws(APIError) in body }
+        )
     }
 
     @Sendable func patch(_ ctx: RequestContext) async throws -> HTTPResponse {
@@ -225,7 +225,33 @@ public struct ChildRoutes: RouteProvider {
             current throws(APIError) in
             try PatchRequest.apply(ops, to: current, readOnly: readOnly)
         }
-        return .json(try await update([(id, change)], tm: tm, user: user, patch: true)[0])
+        return .json(try await updateOne(id, tm: tm, user: user, patch: true, change))
+    }
+
+    /// One item's PUT or PATCH. For a diagram in a live session the cells change through the
+    /// session (every participant sees it as an operation); the other fields change here.
+    func updateOne(
+        _ id: String, tm: String, user: AuthenticatedUser, patch: Bool,
+        _ change: @escaping @Sendable ([String: JSONValue]) throws(APIError) -> [String: JSONValue]
+    ) async throws(APIError) -> JSONValue {
+        guard let live = spec.live, await live.isLive(id) else {
+            return try await update([(id, change)], tm: tm, user: user, patch: patch)[0]
+        }
+        let held = KeptCells()
+        _ = try await update([(id, change)], tm: tm, user: user, patch: patch, keepCells: held)
+        if let (old, new) = held.value, old != new {
+            if try await !live.applyCells(id, old, new, user) {
+                // The session ended in between: store the cells directly.
+                return try await update([(id, change)], tm: tm, user: user, patch: patch)[0]
+            }
+        }
+        let kind = spec.kind
+        return try store.read { s throws(APIError) in
+            guard let r = s.models[tm]?.collection(kind)[id] else {
+                throw APIError.notFound("\(id) not found")
+            }
+            return Rendering.child(kind, r, model: tm)
+        }
     }
 
     @Sendable func bulkUpdate(_ ctx: RequestContext) async throws -> HTTPResponse {
@@ -301,12 +327,24 @@ public struct ChildRoutes: RouteProvider {
                     }
                 }
                 var fields = input
-                for k in ["id", "created_at"] where existing.fields[k] != nil {
+                for k in ["id", "created_at", "update_vector"] where existing.fields[k] != nil {
                     fields[k] = existing.fields[k]
                 }
                 if spec.timestamps { fields["modified_at"] = .string(stamp) }
-                if spec.kind == .diagrams, fields["cells"] == nil {
-                    fields["cells"] = existing.fields["cells"] ?? .array([])
+                if spec.kind == .diagrams {
+                    if fields["cells"] == nil { fields["cells"] = existing.fields["cells"] ?? .array([]) }
+                    if let keepCells {
+                        // Live session: the store keeps its cells; the session applies the new ones.
+                        keepCells.value = (
+                            existing.fields["cells"]?.arrayValue ?? [], fields["cells"]?.arrayValue ?? []
+                        )
+                        fields["cells"] = existing.fields["cells"]
+                    } else if fields["cells"] != existing.fields["cells"] {
+                        // Cells changed outside a session: a new revision, so a client resuming
+                        // with an older base_vector resynchronises.
+                        fields["update_vector"] = .number(
+                            (existing.fields["update_vector"]?.doubleValue ?? 0) + 1)
+                    }
                 }
                 var updated = ChildRecord(fields: fields, metadata: existing.metadata)
                 batch.append(.putChild(spec.kind, model: tm, id: id, fields: fields))

@@ -12,31 +12,26 @@ extension WebSocketConnection {
         }
     }
 
-    /// Runs the reader, writer and timers until the stream is closed.
+    /// Reads until the stream ends, then waits for the writer to flush and close. The reader
+    /// runs in this task; the writer and the timers exist only while they have work.
     func runIO() async {
-        await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                await self.readLoop()
-                return true
-            }
-            group.addTask {
-                await self.writeLoop()
-                return true
-            }
-            group.addTask {
-                await self.keepaliveLoop()
-                return false
-            }
-            group.addTask {
-                await self.closeTimerLoop()
-                return false
-            }
-            var ioDone = 0
-            for await isIO in group where isIO {
-                ioDone += 1
-                if ioDone == 2 { group.cancelAll() }
-            }
+        state.withLock { s in
+            s.running = true
+            wakeWriter(&s)
         }
+        startCloseTimerIfClosing()
+        scheduleKeepalive()
+        await readLoop()
+        state.withLock { s in
+            s.finishAfterFlush = true
+            wakeWriter(&s)
+        }
+        await writerDone.wait()
+        let pending = state.withLock { s in
+            s.ioEnded = true
+            return [s.keepaliveTimer, s.closeTimer]
+        }
+        for id in pending.compactMap({ $0 }) { timers.cancel(id) }
         inbox.finish()
         ended.fire()
     }
@@ -50,7 +45,7 @@ extension WebSocketConnection {
                 acceptsBinary: configuration.acceptsBinary, inflate: deflate?.inflate))
         var buffer = initialBytes
         var count = buffer.count
-        let minimumBuffer = 2048
+        let minimumBuffer = 1024
         let maximumBuffer = 256 * 1024
         while true {
             if count > 0 {
@@ -59,7 +54,7 @@ extension WebSocketConnection {
                 if let failure {
                     // Replies to the messages before the bad frame go out before our close frame.
                     // The close timer bounds the wait for an application that never reads.
-                    closeStarted.fire()
+                    startCloseTimer()
                     await inbox.waitUntilIdle()
                     perform { $0.machine.failed(failure) }
                     return
@@ -98,12 +93,12 @@ extension WebSocketConnection {
                     return enqueuePong(
                         WebSocketFrameEncoder.encode(opcode: .pong, payload: pong, maskingKey: key), &s)
                 }
-                if case .failure = result { signalIfClosing() }
+                if case .failure = result { startCloseTimerIfClosing() }
             case .pong(let payload):
                 state.withLock { $0.machine.receivedPong(payload) }
             case .close(let code, let reason):
                 // As for failures: the application handles what came before the close first.
-                closeStarted.fire()
+                startCloseTimer()
                 await inbox.waitUntilIdle()
                 perform { $0.machine.receivedClose(code: code, reason: reason) }
                 return false
@@ -144,9 +139,22 @@ extension WebSocketConnection {
         case finish
     }
 
-    private func writeLoop() async {
+    /// Writes everything queued, coalesced into one vectored write per round, until the outbox
+    /// is empty (then the task ends) or the connection is finished (then it closes the stream).
+    func drainOutbox() async {
         while true {
-            switch await nextWriterStep() {
+            let step = state.withLock { s -> WriterStep? in
+                if !s.outbox.isEmpty {
+                    let batch = s.outbox
+                    s.outbox = []
+                    s.outboxBytes = 0
+                    return .write(batch)
+                }
+                if s.finishAfterFlush { return .finish }
+                s.writerActive = false
+                return nil
+            }
+            switch step {
             case .write(let batch):
                 do {
                     if batch.count == 1 {
@@ -156,65 +164,46 @@ extension WebSocketConnection {
                     }
                 } catch {
                     streamEnded()
-                    return
                 }
             case .finish:
                 stream.close()
+                writerDone.fire()
+                return
+            case nil:
                 return
             }
         }
     }
 
-    private func nextWriterStep() async -> WriterStep {
-        while true {
-            let step = state.withLock { s -> WriterStep? in
-                if !s.outbox.isEmpty {
-                    let batch = s.outbox
-                    s.outbox = []
-                    s.outboxBytes = 0
-                    return .write(batch)
-                }
-                return s.finishAfterFlush ? .finish : nil
-            }
-            if let step { return step }
-            await withCheckedContinuation { (cont: CheckedContinuation<Void, Never>) in
-                let ready = state.withLock { s -> Bool in
-                    if !s.outbox.isEmpty || s.finishAfterFlush { return true }
-                    s.writer = cont
-                    return false
-                }
-                if ready { cont.resume() }
-            }
-        }
-    }
-
-    private func keepaliveLoop() async {
+    private func scheduleKeepalive() {
         guard let interval = configuration.pingInterval else { return }
-        let clock = configuration.clock
-        let key: WebSocketMaskingKey? = role == .client ? .random() : nil
-        while true {
-            do { try await clock.sleep(for: interval) } catch { return }
-            let sent = state.withLock { s -> Bool in
-                guard let payload = s.machine.keepaliveTick() else { return false }
-                let ping = WebSocketFrameEncoder.encode(opcode: .ping, payload: payload, maskingKey: key)
-                if case .failure = enqueuePong(ping, &s) { return false }
-                return true
-            }
-            signalIfClosing()
-            guard sent else {
-                if state.withLock({ !$0.machine.canSendData }) { return }
-                continue
-            }
-            do { try await clock.sleep(for: configuration.pongTimeout) } catch { return }
-            perform { $0.machine.pongDeadlinePassed() }
-        }
+        let id = timers.schedule(after: interval) { [weak self] in self?.keepaliveFired() }
+        state.withLock { $0.keepaliveTimer = id }
     }
 
-    private func closeTimerLoop() async {
-        await closeStarted.wait()
-        guard !Task.isCancelled else { return }
-        do { try await configuration.clock.sleep(for: configuration.closeTimeout) } catch { return }
-        // The peer never answered our close, or never read our last frames: drop the stream.
+    /// The ping interval passed: send a ping and check for its pong after `pongTimeout`.
+    private func keepaliveFired() {
+        let key: WebSocketMaskingKey? = role == .client ? .random() : nil
+        let sent = state.withLock { s -> Bool in
+            guard !s.ioEnded, let payload = s.machine.keepaliveTick() else { return false }
+            let ping = WebSocketFrameEncoder.encode(opcode: .ping, payload: payload, maskingKey: key)
+            if case .failure = enqueuePong(ping, &s) { return false }
+            return true
+        }
+        startCloseTimerIfClosing()
+        guard sent else { return }
+        let id = timers.schedule(after: configuration.pongTimeout) { [weak self] in self?.pongDeadlinePassed()
+        }
+        state.withLock { $0.keepaliveTimer = id }
+    }
+
+    private func pongDeadlinePassed() {
+        perform { $0.machine.pongDeadlinePassed() }
+        if state.withLock({ $0.machine.canSendData && !$0.ioEnded }) { scheduleKeepalive() }
+    }
+
+    /// The peer never answered our close, or never read our last frames: drop the stream.
+    func closeTimedOut() {
         state.withLock { s in
             _ = s.machine.closeTimedOut()
             s.outbox.removeAll()

@@ -34,8 +34,9 @@ public final class WebSocketConnection: Sendable {
     let initialBytes: [UInt8]
     let state: Mutex<SharedState>
     let inbox: WebSocketInbox
-    /// Fired when a close frame is queued or the stream must be finished: starts the close timer.
-    let closeStarted = WebSocketSignal()
+    let timers: WebSocketTimers
+    /// Fired when the writer has flushed the last frame and closed the stream.
+    let writerDone = WebSocketSignal()
     /// Fired when the connection's I/O is over.
     let ended = WebSocketSignal()
 
@@ -46,7 +47,15 @@ public final class WebSocketConnection: Sendable {
         var outboxBytes = 0
         /// Flush the outbox, then close the stream; nothing more is queued.
         var finishAfterFlush = false
-        var writer: CheckedContinuation<Void, Never>?
+        /// `run` has started: the writer may be started and timers armed.
+        var running = false
+        /// A writer task is draining the outbox. It exists only while there is something to
+        /// write, so an idle connection holds one task (its reader), not two.
+        var writerActive = false
+        var closeTimerStarted = false
+        var closeTimer: UInt64?
+        var keepaliveTimer: UInt64?
+        var ioEnded = false
         /// Created on the first compressed message, so an idle connection holds no zlib state.
         var compressor: PerMessageDeflateCompressor?
     }
@@ -65,6 +74,7 @@ public final class WebSocketConnection: Sendable {
         self.initialBytes = initialBytes
         self.state = Mutex(SharedState())
         self.inbox = WebSocketInbox(capacity: configuration.inboxCapacity)
+        self.timers = WebSocketTimers.service(for: configuration.clock)
     }
 
     /// The received text and binary messages, in order. Ends when the connection closes.
@@ -152,7 +162,7 @@ public final class WebSocketConnection: Sendable {
     /// A failed send may have started closing (outbox overflow): start the close timer then.
     private func checked(_ result: Result<Void, WebSocketError>) throws(WebSocketError) {
         if case .failure(let error) = result {
-            signalIfClosing()
+            startCloseTimerIfClosing()
             throw error
         }
     }
@@ -178,7 +188,7 @@ public final class WebSocketConnection: Sendable {
     /// Runs a state machine event under the lock and performs the resulting action.
     func perform(_ event: (inout SharedState) -> WebSocketStateMachine.CloseAction) {
         state.withLock { s in apply(event(&s), &s) }
-        signalIfClosing()
+        startCloseTimerIfClosing()
     }
 
     func apply(_ action: WebSocketStateMachine.CloseAction, _ s: inout SharedState) {
@@ -197,19 +207,34 @@ public final class WebSocketConnection: Sendable {
         wakeWriter(&s)
     }
 
+    /// Starts a writer task when there is something to write and none is running.
     func wakeWriter(_ s: inout SharedState) {
-        // Resuming under the lock is safe: the writer only takes the lock after it resumes.
-        s.writer?.resume()
-        s.writer = nil
+        guard s.running, !s.writerActive, !s.outbox.isEmpty || s.finishAfterFlush else { return }
+        s.writerActive = true
+        // Unstructured on purpose: the writer lives only while frames wait (see `writerActive`);
+        // `runIO` waits for it through `writerDone` before the connection ends.
+        Task { await self.drainOutbox() }
     }
 
-    /// Starts the close timer once a close frame or a finish is pending.
-    func signalIfClosing() {
+    /// Arms the close timer once a close frame or a finish is pending (§7.1.1: a peer that does
+    /// not answer our close, or does not read our last frames, is dropped after `closeTimeout`).
+    func startCloseTimerIfClosing() {
         let closing = state.withLock { s in
             if case .open = s.machine.state { return s.finishAfterFlush }
             return true
         }
-        if closing { closeStarted.fire() }
+        if closing { startCloseTimer() }
+    }
+
+    func startCloseTimer() {
+        let start = state.withLock { s -> Bool in
+            guard s.running, !s.closeTimerStarted, !s.ioEnded else { return false }
+            s.closeTimerStarted = true
+            return true
+        }
+        guard start else { return }
+        let id = timers.schedule(after: configuration.closeTimeout) { [weak self] in self?.closeTimedOut() }
+        state.withLock { $0.closeTimer = id }
     }
 }
 

@@ -104,7 +104,10 @@ struct WebSocketInboundProcessor {
         if !compressed {
             // Refuse before buffering: the declared length alone would pass the message limit.
             guard bytes.count + header.length <= options.maxMessageSize else { throw .messageTooBig }
-            if header.length > 0 { bytes.reserveCapacity(bytes.count + header.length) }
+            // Reserve once per frame, growing geometrically: exact reservations per fragment
+            // would copy the message again for every small fragment.
+            let needed = bytes.count + header.length
+            if needed > bytes.capacity { bytes.reserveCapacity(max(needed, bytes.capacity * 2)) }
         }
     }
 

@@ -18,7 +18,8 @@ extension LoadTestOptions {
           --step-until-p99-ms N     step mode: add editors each step until delivery p99 > N ms,
                                     then report the largest load held
           --max-steps N             step mode: stop after N steps (default 10)
-          --threat-model UUID       use this threat model instead of creating one
+          --threat-model UUID       use this threat model instead of creating one per diagram
+                                    (editors PREFIX-N@test.tmi must be able to write to it)
           --diagram UUID            use this diagram (needs --threat-model; implies --diagrams 1)
           --max-error-rate F        exit 1 when errors / operations sent exceeds F (default 0.01)
           --server-pid PID          sample this process for CPU and RSS (default: the local

@@ -54,7 +54,12 @@ public struct APIClient: Sendable {
         else {
             throw .login("\(hint): the callback answered \(callback.status)\(Self.errorText(callback))")
         }
-        let claims = Self.jwtClaims(access)
+        // Who we are, for `initiating_user`: the JWT's claims, else the userinfo endpoint.
+        var claims = Self.jwtClaims(access)
+        if claims?["sub"] == nil {
+            let info = try await send("GET", "/oauth2/userinfo", token: access)
+            if info.status == 200 { claims = try? JSONValue.parse(info.body) }
+        }
         let email = claims?["email"]?.stringValue ?? "\(hint)@test.tmi"
         let subject = claims?["sub"]?.stringValue ?? ""
         return Login(accessToken: access, user: UserRef(userID: subject, email: email))

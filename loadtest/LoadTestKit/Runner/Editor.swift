@@ -53,7 +53,7 @@ public final class Editor: Sendable {
 
     var socket: (any LoadTestSocket)? { state.withLock { $0.socket } }
 
-    func send(_ message: ClientMessage) async throws {
+    func send(_ message: EditorMessage) async throws {
         guard let socket else { throw LoadTestError.setup("\(name) is not connected") }
         try await socket.send(text: message.text)
     }
@@ -70,7 +70,7 @@ public final class Editor: Sendable {
             k += 1
             let now = context.clock.now()
             expireStale(now: now)
-            let (message, isDead) = state.withLock { s -> (ClientMessage?, Bool) in
+            let (message, isDead) = state.withLock { s -> (EditorMessage?, Bool) in
                 guard !s.dead, !s.stopping else { return (nil, true) }
                 if s.reconnecting { return (nil, false) }
                 switch s.generator.next(view: s.model.view) {

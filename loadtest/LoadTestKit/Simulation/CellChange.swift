@@ -2,7 +2,7 @@ import CollabCore
 
 /// One cell change inside a `diagram_operation` (DESIGN §6): `add` and `update` carry the cell in
 /// `data`, `remove` carries only the id.
-public struct CellOperation: Sendable, Equatable {
+public struct CellChange: Sendable, Equatable {
     public enum Kind: String, Sendable { case add, update, remove }
 
     public var id: String
@@ -15,15 +15,15 @@ public struct CellOperation: Sendable, Equatable {
         self.data = data
     }
 
-    public static func add(_ cell: JSONValue) -> CellOperation {
-        CellOperation(id: cell["id"]?.stringValue ?? "", kind: .add, data: cell)
+    public static func add(_ cell: JSONValue) -> CellChange {
+        CellChange(id: cell["id"]?.stringValue ?? "", kind: .add, data: cell)
     }
 
-    public static func update(_ cell: JSONValue) -> CellOperation {
-        CellOperation(id: cell["id"]?.stringValue ?? "", kind: .update, data: cell)
+    public static func update(_ cell: JSONValue) -> CellChange {
+        CellChange(id: cell["id"]?.stringValue ?? "", kind: .update, data: cell)
     }
 
-    public static func remove(_ id: String) -> CellOperation { CellOperation(id: id, kind: .remove) }
+    public static func remove(_ id: String) -> CellChange { CellChange(id: id, kind: .remove) }
 
     var json: JSONValue {
         var o: [String: JSONValue] = ["id": .string(id), "operation": .string(kind.rawValue)]
