@@ -20,6 +20,20 @@ import Testing
         #expect(target == ["a": ["b": 9, "c": 3], "v": [1, 2, 3], "added": "x", "other": 1])
     }
 
+    @Test(arguments: [
+        (
+            [PropertyChange(path: ["x"], value: 5), PropertyChange(path: ["position", "y"], value: 1.5)], true
+        ),
+        ([PropertyChange(path: ["x"], value: "5")], false),
+        ([PropertyChange(path: ["width"], value: 10)], false),
+        ([PropertyChange(path: ["position"], value: ["x": 1, "y": 2])], false),
+        ([PropertyChange(path: ["y"], value: nil)], false),
+        ([PropertyChange(path: ["x"], value: .number(.infinity))], false),
+    ])
+    func positionOnlyChanges(changes: [PropertyChange], expected: Bool) {
+        #expect(PropertyDelta.onlyMovesPosition(changes) == expected)
+    }
+
     @Test func settingBelowANonObjectReplacesIt() {
         var target: JSONValue = ["attrs": "flat"]
         PropertyDelta.apply([PropertyChange(path: ["attrs", "text", "text"], value: "L")], to: &target)

@@ -189,8 +189,9 @@ import Testing
         let a = "6ba7b810-9dad-11d1-80b4-00c04fd430c8"
         let b = "123e4567-e89b-12d3-a456-426614174000"
         var e = DiagramEngine(state: DiagramState(revision: 1, cells: [F.node(a)]), validator: .spec)
-        // A spec-valid move applies.
+        // A spec-valid move applies; a position that is not a number does not.
         #expect(e.submit(F.op("ok", .update(a, ["x": 5])), user: F.alice, origin: "A").accepted != nil)
+        #expect(e.submit(F.op("bad", .update(a, ["x": "left"])), user: F.alice, origin: "A").rejection != nil)
         // A node narrower than the spec's minimum, or an unknown shape, rejects the whole message.
         let narrow = e.submit(
             F.op("w", .add(F.node(b)), .update(a, ["width": 10])), user: F.alice, origin: "A")

@@ -65,22 +65,32 @@ struct Sample {
     }
 }
 
-/// Whole-cell move of node `i`, based `lag` revisions behind the current one.
-func move(_ state: DiagramState, _ n: Int, lag: Int64) -> DiagramOperationMessage {
+enum Edit {
+    /// A drag: `x` changes (no cell rule can break, so the cell is not re-validated).
+    case move
+    /// A relabel: `attrs.text.text` changes (the changed cell is checked against the spec).
+    case relabel
+}
+
+/// A whole-cell update of one node, based `lag` revisions behind the current one.
+func edit(_ kind: Edit, _ state: DiagramState, _ n: Int, lag: Int64) -> DiagramOperationMessage {
     let id = cellID((n * 4) % cellCount)
     var cell = state[id] ?? .null
-    cell["x"] = .number(Double(n) + 0.5)
+    switch kind {
+    case .move: cell["x"] = .number(Double(n) + 0.5)
+    case .relabel: cell["attrs"] = ["body": ["fill": "#fff"], "text": ["text": .string("Label \(n)")]]
+    }
     return DiagramOperationMessage(
         operationID: "op-\(n)", initiatingUser: UserClaim(user), baseVector: max(0, state.revision - lag),
         cells: [.update(id, cell)])
 }
 
-func benchEngine(lag: Int64, validator: CellValidator = .spec) -> Sample {
+func benchEngine(_ kind: Edit, lag: Int64, validator: CellValidator = .spec) -> Sample {
     var sample = Sample()
     for _ in 0..<runs {
         var engine = DiagramEngine(state: diagram(), validator: validator)
         // Messages are built up front; each is re-based as the revision advances.
-        let messages = (0..<opsPerRun).map { move(engine.state, $0, lag: 0) }
+        let messages = (0..<opsPerRun).map { edit(kind, engine.state, $0, lag: 0) }
         var accepted = 0
         let start = now()
         for var m in messages {
@@ -88,12 +98,12 @@ func benchEngine(lag: Int64, validator: CellValidator = .spec) -> Sample {
             if case .accepted = engine.submit(m, user: user, origin: "bench") { accepted += 1 }
         }
         sample.add(from: start, ops: opsPerRun)
-        precondition(accepted == opsPerRun, "every move must be accepted")
+        precondition(accepted == opsPerRun, "every edit must be accepted")
     }
     return sample
 }
 
-func benchSession(participants: Int, decoded: Bool) async -> Sample {
+func benchSession(_ kind: Edit, participants: Int, decoded: Bool) async -> Sample {
     var sample = Sample()
     for _ in 0..<runs {
         let state = diagram()
@@ -104,7 +114,7 @@ func benchSession(participants: Int, decoded: Bool) async -> Sample {
                 ParticipantIdentity(connectionID: "c\(p)", user: user, role: .writer), outbox: NullOutbox())
         }
         let messages = (0..<opsPerRun).map { n -> DiagramOperationMessage in
-            var m = move(state, n, lag: 0)
+            var m = edit(kind, state, n, lag: 0)
             m.baseVector = nil
             return m
         }
@@ -117,7 +127,7 @@ func benchSession(participants: Int, decoded: Bool) async -> Sample {
         }
         sample.add(from: start, ops: opsPerRun)
         let revision = await session.state.revision
-        precondition(revision == Int64(opsPerRun), "every move must be accepted")
+        precondition(revision == Int64(opsPerRun), "every edit must be accepted")
     }
     return sample
 }
@@ -132,12 +142,19 @@ func show(_ label: String, _ s: Sample) {
     print("| \(label) | \(micros(s.cpu)) | \(micros(s.wall)) |")
 }
 
-print(
-    "one update (move) of one node in a \(cellCount)-cell diagram; median of \(runs) runs × \(opsPerRun) ops")
+print("one update of one node in a \(cellCount)-cell diagram; median of \(runs) runs × \(opsPerRun) ops")
 print("| path | CPU per op | wall per op |")
 print("| --- | --- | --- |")
-show("engine, base = current, without cell rules", benchEngine(lag: 0, validator: .none))
-show("engine, base = current", benchEngine(lag: 0))
-show("engine, base 8 revisions behind", benchEngine(lag: 8))
-show("session actor, decoded message, 10 outboxes", await benchSession(participants: 10, decoded: true))
-show("session actor, JSON bytes in, 10 outboxes", await benchSession(participants: 10, decoded: false))
+show("engine, move, base = current", benchEngine(.move, lag: 0))
+show("engine, move, base 8 revisions behind", benchEngine(.move, lag: 8))
+show("engine, relabel, base = current", benchEngine(.relabel, lag: 0))
+show("engine, relabel, without cell rules", benchEngine(.relabel, lag: 0, validator: .none))
+show(
+    "session actor, move, decoded message, 10 outboxes",
+    await benchSession(.move, participants: 10, decoded: true))
+show(
+    "session actor, move, JSON bytes in, 10 outboxes",
+    await benchSession(.move, participants: 10, decoded: false))
+show(
+    "session actor, relabel, JSON bytes in, 10 outboxes",
+    await benchSession(.relabel, participants: 10, decoded: false))

@@ -65,6 +65,7 @@ extension DiagramEngine {
         var work = Overlay()
         var intended: [String: JSONValue?] = [:]
         var dropped: [String] = []
+        var needsCheck: Set<String> = []
         for op in m.cells {
             switch op.kind {
             case .remove:
@@ -89,6 +90,7 @@ extension DiagramEngine {
                         }
                         work.set(op.id, data)
                         intended[op.id] = .some(data)
+                        needsCheck.insert(op.id)
                         continue
                     }
                     // Remove beats update: the cell was removed after the client's base (or, with no
@@ -117,6 +119,7 @@ extension DiagramEngine {
                     : PropertyDelta.partialChanges(from: seen, named: data)
                 PropertyDelta.apply(changes, to: &cell)
                 work.set(op.id, cell)
+                if !PropertyDelta.onlyMovesPosition(changes) { needsCheck.insert(op.id) }
                 if isWhole {
                     intended[op.id] = .some(data)
                 } else if var view = seen {
@@ -141,7 +144,9 @@ extension DiagramEngine {
         }
         let cascaded = removeEdgesOfRemovedNodes(&work)
         if let rejection = checkEdgeEndpoints(senderTouched, in: work) { return .rejected(rejection) }
-        for id in senderTouched {
+        // A change that only moves a cell (new numbers for `x`/`y`) cannot make it invalid, and
+        // dragging is most of what editors send; every other changed cell gets the full check.
+        for id in senderTouched where needsCheck.contains(id) {
             guard let cell = work.cell(id, in: state), cell != state[id] else { continue }
             if let violation = validator.violation(cell) {
                 return .rejected(

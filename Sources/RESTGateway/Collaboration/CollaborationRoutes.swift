@@ -191,6 +191,9 @@ public struct CollaborationRoutes: RouteProvider {
         let frames = self.frames
         let role: CollabRole = t.role >= .writer ? .writer : .reader
         let me = Self.collabUser(user)
+        // A reconnecting client names the revision it last applied: it gets only what it missed
+        // when the session's log still covers it (DESIGN §6).
+        let resumeFrom = ctx.query["base_vector"].flatMap { Int64($0) }
         let openSession = { @Sendable () async -> DiagramSession in
             switch await self.openSession(t, host: user) {
             case .created(let s), .exists(let s): s
@@ -201,7 +204,9 @@ public struct CollaborationRoutes: RouteProvider {
             let connectionID = UUIDText.random()
             let outbox = WebSocketOutbox(connection: connection, frames: frames)
             let identity = ParticipantIdentity(connectionID: connectionID, user: me, role: role)
-            guard await session.join(identity, outbox: outbox) == .joined else { return }
+            guard await session.join(identity, outbox: outbox, resumeFrom: resumeFrom) == .joined else {
+                return
+            }
             for await message in connection.messages {
                 await session.receive(message.bytes, from: connectionID)
             }
@@ -219,7 +224,7 @@ extension CollaborationRoutes {
             isLive: { await directory.find(diagramID: $0) != nil },
             applyCells: { diagramID, old, new, user throws(APIError) in
                 guard let session = await directory.find(diagramID: diagramID) else { return false }
-                let ops = Self.operations(from: old, to: new)
+                let ops = DiagramState(cells: old).operations(toReach: new)
                 guard !ops.isEmpty else { return true }
                 switch await session.applyServerOperation(ops, by: Self.collabUser(user)) {
                 case .accepted, .duplicate: return true
@@ -231,26 +236,5 @@ extension CollaborationRoutes {
                 }
             },
             deleted: { await directory.end(diagramID: $0, reason: .diagramDeleted) })
-    }
-
-    /// The cell operations that turn `old` into `new`: removals, then adds and whole-cell updates
-    /// in the order of `new`.
-    static func operations(from old: [JSONValue], to new: [JSONValue]) -> [CellOperation] {
-        var before: [String: JSONValue] = [:]
-        for c in old { if let id = c["id"]?.stringValue { before[id] = c } }
-        var after = Set<String>()
-        var ops: [CellOperation] = []
-        for c in new {
-            guard let id = c["id"]?.stringValue else { continue }
-            after.insert(id)
-            if let prior = before[id] {
-                if prior != c { ops.append(.update(id, c)) }
-            } else {
-                ops.append(.add(c))
-            }
-        }
-        let removals = old.compactMap { $0["id"]?.stringValue }.filter { !after.contains($0) }.map(
-            CellOperation.remove)
-        return removals + ops
     }
 }

@@ -10,20 +10,9 @@ struct StoreSessionPersistence: SessionPersistence {
 
     /// Runs on the session actor up to `waitDurable`, so records are enqueued in revision order.
     nonisolated(nonsending) func append(_ record: OperationRecord) async throws {
-        var upserts: [JSONValue] = []
-        var removes: [String] = []
-        for cell in record.message.cells {
-            switch cell.kind {
-            case .remove: removes.append(cell.id)
-            case .add, .update:
-                var whole = cell.data ?? .object([:])
-                whole["id"] = .string(cell.id)
-                upserts.append(whole)
-            }
-        }
         let mutation = StoreMutation.patchCells(
-            model: record.threatModelID, diagram: record.diagramID, upserts: upserts, removes: removes,
-            updateVector: Int(record.revision))
+            model: record.threatModelID, diagram: record.diagramID, upserts: record.upserts,
+            removes: record.removals, updateVector: Int(record.revision))
         let (_, ticket) = try store.commit { state throws(APIError) in
             guard state.models[record.threatModelID]?.children[.diagrams]?[record.diagramID] != nil else {
                 throw APIError.notFound("diagram \(record.diagramID) no longer exists")
