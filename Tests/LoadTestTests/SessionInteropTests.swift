@@ -60,7 +60,29 @@ import Testing
             }
         }
         var sent = 0
-        for _ in 0..<4_000 {
+        var connections = (0..<editors).map { "c\($0)" }
+        for step in 0..<4_000 {
+            if step == 2_000 {
+                // Editor 1's connection drops: what was in flight either way is lost. It comes
+                // back naming the revision it applied and resends what is still pending, as
+                // `Editor.reconnect` does.
+                await session.leave(connectionID: connections[1])
+                toServer[1].removeAll()
+                outboxes[1] = Outbox()
+                connections[1] = "c1-again"
+                models[1].rejoining()
+                let joined = await session.join(
+                    ParticipantIdentity(
+                        connectionID: connections[1], user: CollabUser(userID: "u1", email: "e1@test.tmi"),
+                        role: .writer),
+                    outbox: outboxes[1], resumeFrom: Int64(models[1].vector))
+                #expect(joined == .joined)
+                for op in models[1].pending {
+                    let message = EditorMessage.operation(
+                        id: op.operationID, baseVector: nil, cells: op.cells, user: models[1].user)
+                    toServer[1].append(Array(message.text.utf8))
+                }
+            }
             let who = Int.random(in: 0..<editors, using: &rng)
             switch Int.random(in: 0..<3, using: &rng) {
             case 0 where sent < 600:
@@ -77,14 +99,16 @@ import Testing
                 toServer[who].append(Array(message.text.utf8))
                 sent += 1
             case 1 where !toServer[who].isEmpty:
-                await session.receive(toServer[who].removeFirst(), from: "c\(who)")
+                await session.receive(toServer[who].removeFirst(), from: connections[who])
             case 2:
                 deliverOne(who)
             default: break
             }
         }
         for i in 0..<editors {
-            while !toServer[i].isEmpty { await session.receive(toServer[i].removeFirst(), from: "c\(i)") }
+            while !toServer[i].isEmpty {
+                await session.receive(toServer[i].removeFirst(), from: connections[i])
+            }
         }
         let state = await session.state
         for i in 0..<editors {

@@ -88,8 +88,11 @@ extension Editor {
             context.metrics.update { $0.reconnect() }
             do {
                 try await context.clock.sleep(until: context.clock.now() + .milliseconds(100 * attempt))
-                state.withLock { $0.model.rejoining() }
-                try await connect()
+                let applied = state.withLock { s in
+                    s.model.rejoining()
+                    return s.model.vector
+                }
+                try await connect(resumeFrom: applied)
                 let resend = state.withLock { s in s.model.pending }
                 for op in resend {
                     try await send(

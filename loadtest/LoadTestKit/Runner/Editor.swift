@@ -41,13 +41,17 @@ public final class Editor: Sendable {
                 generator: OperationGenerator(seed: seed, editorIndex: index, isPresenter: isPresenter)))
     }
 
-    var wsTarget: String {
-        "/threat_models/\(diagram.threatModel)/diagrams/\(diagram.diagram)/ws?token=\(login.accessToken)"
+    /// The session's WebSocket; a reconnect names the revision already applied (`base_vector`)
+    /// so the server can send only what was missed when its log still covers it.
+    func wsTarget(resumeFrom: Int?) -> String {
+        let base =
+            "/threat_models/\(diagram.threatModel)/diagrams/\(diagram.diagram)/ws?token=\(login.accessToken)"
+        return resumeFrom.map { base + "&base_vector=\($0)" } ?? base
     }
 
-    /// Opens the WebSocket (the server then sends the join state).
-    func connect() async throws {
-        let socket = try await context.transport.openWebSocket(target: wsTarget)
+    /// Opens the WebSocket (the server then sends the join state, or what was missed).
+    func connect(resumeFrom: Int? = nil) async throws {
+        let socket = try await context.transport.openWebSocket(target: wsTarget(resumeFrom: resumeFrom))
         state.withLock { $0.socket = socket }
     }
 
