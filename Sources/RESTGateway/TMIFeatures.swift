@@ -11,9 +11,17 @@ public enum TMIFeatures {
             routes: [any RouteProvider], authenticator: any Authenticator
         )
 
+    /// The identity service of the configuration (keys, users and tokens in the data directory),
+    /// as `tmi-server` runs it.
+    public static let builtInIdentity: Identity = { environment in
+        let service = try await IdentityService.open(
+            IdentityConfiguration(server: environment.configuration, baseURL: environment.baseURL))
+        return (routes: [IdentityRoutes(service: service)], authenticator: service)
+    }
+
     /// An `Application` serving the whole API from `configuration.dataDirectory`.
     public static func application(
-        configuration: ServerConfiguration, logger: Logger, identity: @escaping Identity
+        configuration: ServerConfiguration, logger: Logger, identity: @escaping Identity = builtInIdentity
     ) -> Application {
         Application(configuration: configuration, logger: logger) { environment in
             try await assemble(environment, identity: identity)

@@ -52,10 +52,7 @@ do {
 
 let sink = StandardErrorSink()
 let logger = Logger(sink: sink, minimumLevel: configuration.logLevel)
-let application = TMIFeatures.application(configuration: configuration, logger: logger) { _ in
-    // TODO(identity): the identity service's routes and authenticator.
-    (routes: [], authenticator: RejectingAuthenticator())
-}
+let application = TMIFeatures.application(configuration: configuration, logger: logger)
 
 let running: RunningServer
 do {
