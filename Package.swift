@@ -56,6 +56,11 @@ let package = Package(
             name: "tmi-httpbench", dependencies: ["WireProtocol"], path: "benchmarks/tmi-httpbench",
             swiftSettings: strict),
 
+        // Micro-benchmark of the collaboration engine and session (benchmarks/collab.md).
+        .executableTarget(
+            name: "tmi-collabbench", dependencies: ["CollabCore", "SessionActors"],
+            path: "benchmarks/tmi-collabbench", swiftSettings: strict),
+
         // WebSocket echo server for Autobahn and the WebSocket benchmark (benchmarks/websocket.md).
         .executableTarget(
             name: "tmi-wsecho", dependencies: ["WireProtocol"], path: "benchmarks/tmi-wsecho",
@@ -68,7 +73,8 @@ let package = Package(
             name: "SessionActorsTests", dependencies: ["SessionActors", "CollabCore"],
             swiftSettings: strict),
         .testTarget(
-            name: "RESTGatewayTests", dependencies: ["RESTGateway", "WireProtocol", "CollabCore"],
+            name: "RESTGatewayTests",
+            dependencies: ["RESTGateway", "WireProtocol", "CollabCore", "COpenSSL"],
             swiftSettings: strict),
         .testTarget(
             name: "LoadTestTests", dependencies: ["LoadTestKit", "RESTGateway"], swiftSettings: strict),
