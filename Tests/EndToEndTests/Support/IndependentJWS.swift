@@ -8,7 +8,13 @@ import Foundation
 enum IndependentJWS {
     struct Failure: Error, CustomStringConvertible {
         var description: String
-        init(_ what: String) { description = "OpenSSL: \(what) failed" }
+        init(_ what: String) {
+            var text = [CChar](repeating: 0, count: 256)
+            ERR_error_string_n(ERR_get_error(), &text, text.count)
+            description =
+                "OpenSSL: \(what) failed: "
+                + String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
     }
 
     // MARK: base64url (RFC 7515 §2, RFC 4648 §5, no padding)
@@ -54,7 +60,9 @@ enum IndependentJWS {
         }
         guard let builder = OSSL_PARAM_BLD_new() else { throw Failure("OSSL_PARAM_BLD_new") }
         defer { OSSL_PARAM_BLD_free(builder) }
-        guard OSSL_PARAM_BLD_push_BN(builder, "n", bn) == 1, OSSL_PARAM_BLD_push_BN(builder, "e", be) == 1,
+        // The builder keeps the key names by reference until `to_param`: pass static strings.
+        guard OSSL_PARAM_BLD_push_BN(builder, Self.cString("n"), bn) == 1,
+            OSSL_PARAM_BLD_push_BN(builder, Self.cString("e"), be) == 1,
             let params = OSSL_PARAM_BLD_to_param(builder)
         else { throw Failure("OSSL_PARAM_BLD_push_BN") }
         defer { OSSL_PARAM_free(params) }
@@ -68,6 +76,11 @@ enum IndependentJWS {
             let key
         else { throw Failure("EVP_PKEY_fromdata") }
         return key
+    }
+
+    /// A NUL-terminated C string that lives for the whole process.
+    static func cString(_ s: StaticString) -> UnsafePointer<CChar> {
+        UnsafeRawPointer(s.utf8Start).assumingMemoryBound(to: CChar.self)
     }
 
     /// A private key from PEM (the server's `identity/signing-key.pem`), to forge tokens whose
