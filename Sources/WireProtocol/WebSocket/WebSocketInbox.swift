@@ -101,6 +101,8 @@ final class WebSocketInbox: Sendable {
                 let immediate = state.withLock {
                     s -> (Bool, WebSocketMessage?, CheckedContinuation<Void, Never>?) in
                     if let m = s.pop() {
+                        // Handed to the application: not idle until it asks again.
+                        s.outstanding = true
                         let p = s.producer
                         s.producer = nil
                         return (true, m, p)
