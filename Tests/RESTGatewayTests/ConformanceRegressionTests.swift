@@ -37,3 +37,40 @@ import Testing
                 "description") == false)
     }
 }
+
+extension ConformanceRegressionTests {
+    /// `offset` has only `minimum: 0` and the spec's `integer` no format: an offset past the end
+    /// (even past `Int64`) is an empty page, not a 400 (schemathesis positive mode sent 9999999999).
+    @Test func aLargeOffsetIsAnEmptyPage() async throws {
+        let (api, _) = APIHarness.make()
+        let id = try #require(
+            await api.call("POST", "/threat_models", as: alice, body: ["name": "M"]).json["id"]?.stringValue)
+        for offset in ["9999999999", "99999999999999999999999"] {
+            let page = await api.call(
+                "GET", "/threat_models/\(id)/threats?offset=\(offset)&limit=3", as: alice)
+            #expect(page.status == 200, "offset \(offset)")
+            #expect(page.json["threats"] == .array([]))
+            #expect(await api.call("GET", "/threat_models?offset=\(offset)", as: alice).status == 200)
+        }
+        #expect(await api.call("GET", "/threat_models/\(id)/threats?offset=-1", as: alice).status == 400)
+        #expect(await api.call("GET", "/threat_models/\(id)/threats?offset=null", as: alice).status == 400)
+    }
+
+    /// GET and DELETE of a metadata key declare no 400 and the spec's `key` is any string: a key
+    /// that breaks the key rules cannot exist, so it is 404 (after the access check), not 400.
+    @Test func aKeyThatCannotExistIsNotFound() async throws {
+        let (api, _) = APIHarness.make()
+        let id = try #require(
+            await api.call("POST", "/threat_models", as: alice, body: ["name": "M"]).json["id"]?.stringValue)
+        for key in ["V%F1%B6%B0%9A", "a%20b", "%3E"] {
+            #expect(await api.call("GET", "/threat_models/\(id)/metadata/\(key)", as: alice).status == 404)
+            #expect(await api.call("DELETE", "/threat_models/\(id)/metadata/\(key)", as: alice).status == 404)
+            #expect(
+                await api.call("GET", "/threat_models/\(id)/metadata/\(key)", as: .make("bob")).status == 403)
+            // PUT creates the key, so its rules still apply there.
+            #expect(
+                await api.call("PUT", "/threat_models/\(id)/metadata/\(key)", as: alice, body: ["value": "v"])
+                    .status == 400)
+        }
+    }
+}
