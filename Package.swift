@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(
             name: "LoadTestTests", dependencies: ["LoadTestKit", "RESTGateway"], swiftSettings: strict),
         .testTarget(
-            name: "EndToEndTests", dependencies: ["RESTGateway", "WireProtocol", "CollabCore"],
+            name: "EndToEndTests", dependencies: ["RESTGateway", "WireProtocol", "CollabCore", "COpenSSL"],
             swiftSettings: strict),
     ]
 )

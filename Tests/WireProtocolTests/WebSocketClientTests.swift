@@ -128,4 +128,31 @@ enum MemoryServer {
             ])
         a.close()
     }
+
+    /// §4.1: the client fails the connection on any wrong answer to its handshake.
+    @Test(
+        arguments: [
+            ("HTTP/1.1 200 OK", nil, nil, "server answered 200"),
+            ("HTTP/1.1 101 Switching Protocols", "wrong", nil, "wrong Sec-WebSocket-Accept"),
+            (
+                "HTTP/1.1 101 Switching Protocols", nil, "Sec-WebSocket-Protocol: other",
+                "server chose a subprotocol we did not offer"
+            ),
+            (
+                "HTTP/1.1 101 Switching Protocols", nil, "Sec-WebSocket-Extensions: x-foo",
+                "unexpected Sec-WebSocket-Extensions response"
+            ),
+        ] as [(String, String?, String?, String)])
+    func rejectsBadHandshakeResponse(_ status: String, _ accept: String?, _ extra: String?, _ why: String)
+        throws
+    {
+        let key = "dGhlIHNhbXBsZSBub25jZQ=="
+        var head = "\(status)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        head += "Sec-WebSocket-Accept: \(accept ?? WebSocketHandshake.acceptValue(forKey: key))\r\n"
+        if let extra { head += extra + "\r\n" }
+        let response = try WebSocketClient.parseHead(Array(head.utf8))
+        #expect(throws: WebSocketError.handshakeFailed(why)) {
+            try WebSocketClient.validate(response, key: key, configuration: WebSocketConfiguration())
+        }
+    }
 }

@@ -84,6 +84,19 @@ import Testing
         await run
     }
 
+    /// A handler that never takes its messages cannot hold the connection open: the close
+    /// timer drops it once the peer's close has waited `closeTimeout`.
+    @Test func handlerThatNeverReadsIsBoundedByCloseTimeout() async throws {
+        let h = ServerHarness.make { $0.closeTimeout = .seconds(5) }
+        async let run: Void = h.connection.run { ws in _ = await ws.waitUntilClosed() }
+        try await h.peer.send(RawFrame.text("unread") + RawFrame.close(1000))
+        await h.clock.waitForSleepers(1)
+        h.clock.advance(by: .seconds(5))
+        #expect(try await h.peer.expectEOF())
+        await run
+        #expect(h.connection.closeInfo?.code == .abnormalClosure)
+    }
+
     /// Codes the application chooses (1000 on return, 1001, 1008, 1011): a close frame with that
     /// code, then the peer's answer completes the handshake.
     @Test(arguments: [nil, 1001, 1008, 1011] as [UInt16?])

@@ -1,7 +1,8 @@
 /// The connection's tasks: one reader, one writer, the keepalive and the close timer.
 extension WebSocketConnection {
-    /// Runs the connection until it is closed and `handler` has returned. When the handler
-    /// returns first, the connection is closed with 1000.
+    /// Runs the connection until it is closed and `handler` has returned (call it once). When
+    /// the handler returns first, the connection is closed with 1000. The handler should iterate
+    /// `messages`: the reader waits while received messages are not taken (backpressure).
     public func run(_ handler: @Sendable (WebSocketConnection) async -> Void) async {
         await withTaskGroup(of: Void.self) { outer in
             outer.addTask { await self.runIO() }

@@ -2,10 +2,14 @@ import Synchronization
 
 /// One open WebSocket connection, server or client side (RFC 6455).
 ///
-/// The application iterates `messages` and sends with `send(...)`; both may be used from any
-/// task. Sending never waits for the peer: frames go to a bounded outbox that one writer drains,
+/// The application iterates `messages` (from one task) and sends with `send(...)` (from any
+/// task). Sending never waits for the peer: frames go to a bounded outbox that one writer drains,
 /// coalescing everything queued into one vectored write. A peer that stops reading until the
-/// outbox passes `WebSocketConfiguration.outboxLimit` is closed with 1008.
+/// outbox passes `WebSocketConfiguration.outboxLimit` is closed with 1008. To broadcast, encode
+/// once with `EncodedFrame` and `send` it to every connection: they share one buffer.
+///
+/// An idle connection holds one task (its reader); the writer runs only while frames wait, and
+/// timeouts live in a deadline heap shared per clock.
 ///
 /// Control frames are handled internally: pings are answered, the close handshake is completed,
 /// keepalive pings are sent on the configured interval.

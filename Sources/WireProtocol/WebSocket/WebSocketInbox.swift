@@ -19,8 +19,9 @@ final class WebSocketInbox: Sendable {
         var outstanding = false
 
         /// Every delivered message has been handled: the queue is empty and the application is
-        /// back asking for the next one (or will never ask again).
-        var isIdle: Bool { count == 0 && (!outstanding || finished || abandoned) }
+        /// back asking for the next one. Also true once nobody will wait for that any more: the
+        /// inbox was finished (close timeout, end of stream) or the application stopped reading.
+        var isIdle: Bool { finished || abandoned || (count == 0 && !outstanding) }
 
         mutating func takeIdleWaiters() -> [CheckedContinuation<Void, Never>] {
             guard isIdle else { return [] }

@@ -45,6 +45,8 @@ private final class ClockTimers<C: Clock<Duration>>: TimerBackend {
         /// A binary min-heap on deadline; cancelled entries are dropped when they surface.
         var heap: [Entry] = []
         var cancelled = Set<UInt64>()
+        /// Ids in the heap, so a cancel is O(1) and never leaves a stale id behind.
+        var pending = Set<UInt64>()
         var nextID: UInt64 = 0
         var serving = false
         /// The deadline the serving task sleeps until, and how to wake it for an earlier one.
@@ -81,7 +83,7 @@ private final class ClockTimers<C: Clock<Duration>>: TimerBackend {
 
     func cancel(_ id: UInt64) {
         state.withLock { s in
-            if s.heap.contains(where: { $0.id == id }) { s.cancelled.insert(id) }
+            if s.pending.contains(id) { s.cancelled.insert(id) }
         }
     }
 
@@ -141,6 +143,7 @@ private final class ClockTimers<C: Clock<Duration>>: TimerBackend {
 
 fileprivate extension ClockTimers.State {
     mutating func push(_ entry: ClockTimers.Entry) {
+        pending.insert(entry.id)
         heap.append(entry)
         var i = heap.count - 1
         while i > 0 {
@@ -153,6 +156,7 @@ fileprivate extension ClockTimers.State {
 
     mutating func pop() -> ClockTimers.Entry {
         let top = heap[0]
+        pending.remove(top.id)
         let last = heap.removeLast()
         if !heap.isEmpty {
             heap[0] = last

@@ -38,6 +38,25 @@ struct LiveServer {
         return LiveServer(running: try await app.start(), dataDirectory: dataDirectory)
     }
 
+    /// The product with its real identity service (`TMIFeatures.builtInIdentity`, or `identity`),
+    /// as `tmi-server` runs it. `port` 0 picks a free one; a restart passes the old port so the
+    /// issuer (`http://127.0.0.1:PORT`) and every token it signed stay the same.
+    static func startWithIdentity(
+        dataDirectory: String = temporaryDirectory(), port: Int = 0,
+        configure: (inout ServerConfiguration) -> Void = { _ in },
+        identity: @escaping TMIFeatures.Identity = TMIFeatures.builtInIdentity
+    ) async throws -> LiveServer {
+        var configuration = ServerConfiguration()
+        configuration.port = port
+        configuration.dataDirectory = dataDirectory
+        configure(&configuration)
+        let app = TMIFeatures.application(
+            configuration: configuration, logger: .discarding, identity: identity)
+        return LiveServer(running: try await app.start(), dataDirectory: dataDirectory)
+    }
+
+    var baseURL: String { running.environment.baseURL }
+
     func stop() async { await running.shutdown() }
 
     /// One request as `email` (nil: no token); the body as JSON.
