@@ -63,7 +63,8 @@ let package = Package(
             name: "SessionActorsTests", dependencies: ["SessionActors", "CollabCore"],
             swiftSettings: strict),
         .testTarget(
-            name: "RESTGatewayTests", dependencies: ["RESTGateway", "WireProtocol", "CollabCore"],
+            name: "RESTGatewayTests",
+            dependencies: ["RESTGateway", "WireProtocol", "CollabCore", "COpenSSL"],
             swiftSettings: strict),
         .testTarget(
             name: "LoadTestTests", dependencies: ["LoadTestKit", "RESTGateway"], swiftSettings: strict),

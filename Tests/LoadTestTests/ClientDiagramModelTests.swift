@@ -1,5 +1,6 @@
-import CollabCore
 import Testing
+
+import enum CollabCore.JSONValue
 
 @testable import LoadTestKit
 
