@@ -56,6 +56,16 @@ let package = Package(
             name: "tmi-httpbench", dependencies: ["WireProtocol"], path: "benchmarks/tmi-httpbench",
             swiftSettings: strict),
 
+        // Micro-benchmark of the collaboration engine and session (benchmarks/collab.md).
+        .executableTarget(
+            name: "tmi-collabbench", dependencies: ["CollabCore", "SessionActors"],
+            path: "benchmarks/tmi-collabbench", swiftSettings: strict),
+
+        // WebSocket echo server for Autobahn and the WebSocket benchmark (benchmarks/websocket.md).
+        .executableTarget(
+            name: "tmi-wsecho", dependencies: ["WireProtocol"], path: "benchmarks/tmi-wsecho",
+            swiftSettings: strict),
+
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol"], swiftSettings: strict),
         .testTarget(name: "CollabCoreTests", dependencies: ["CollabCore"], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strict),
@@ -69,7 +79,7 @@ let package = Package(
         .testTarget(
             name: "LoadTestTests", dependencies: ["LoadTestKit", "RESTGateway"], swiftSettings: strict),
         .testTarget(
-            name: "EndToEndTests", dependencies: ["RESTGateway", "WireProtocol", "CollabCore"],
+            name: "EndToEndTests", dependencies: ["RESTGateway", "WireProtocol", "CollabCore", "COpenSSL"],
             swiftSettings: strict),
     ]
 )

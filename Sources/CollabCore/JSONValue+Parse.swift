@@ -29,19 +29,21 @@ extension JSONValue {
     public static let maxParseDepth = 128
 
     public static func parse(_ bytes: [UInt8]) throws(ParseError) -> JSONValue {
-        let result: Result<JSONValue, ParseError> = bytes.withUnsafeBufferPointer { buffer in
-            var parser = JSONByteParser(buffer)
-            do throws(ParseError) {
-                return .success(try parser.parseDocument())
-            } catch {
-                return .failure(error)
-            }
-        }
-        return try result.get()
+        try bytes.withUnsafeBufferPointer(parse(buffer:)).get()
     }
 
     public static func parse(_ text: String) throws(ParseError) -> JSONValue {
-        try parse(Array(text.utf8))
+        var text = text
+        return try text.withUTF8(parse(buffer:)).get()
+    }
+
+    static func parse(buffer: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, ParseError> {
+        var parser = JSONByteParser(buffer)
+        do throws(ParseError) {
+            return .success(try parser.parseDocument())
+        } catch {
+            return .failure(error)
+        }
     }
 }
 

@@ -6,7 +6,13 @@ extension DiagramSession {
     /// initial message), then `current_presenter` and `participants_update`; the others get
     /// `participant_joined` (for a user's first connection) and `participants_update`.
     /// Joining an empty session makes the joiner host (and presenter): "the first user is host".
-    public func join(_ identity: ParticipantIdentity, outbox: any ParticipantOutbox) -> JoinResult {
+    ///
+    /// `resumeFrom` is the `update_vector` a reconnecting client last applied: when the log still
+    /// covers it, the client is sent the operations it missed, in order, instead of the whole
+    /// diagram (DESIGN §6: reconnect resumes without a full reload); otherwise it gets the sync.
+    public func join(_ identity: ParticipantIdentity, outbox: any ParticipantOutbox, resumeFrom: Int64? = nil)
+        -> JoinResult
+    {
         let refusal: JoinRefusal? =
             if isEnded { .sessionEnded } else if denied.contains(identity.user.userID) {
                 .removedByHost
@@ -14,6 +20,8 @@ extension DiagramSession {
                 .duplicateConnection
             } else if participants.count >= configuration.maxParticipants {
                 .sessionFull
+            } else if connections(of: identity.user.userID).count >= configuration.maxConnectionsPerUser {
+                .tooManyConnections
             } else { nil }
         if let refusal {
             let text: String =
@@ -22,6 +30,8 @@ extension DiagramSession {
                 case .removedByHost: "the host removed you from this session"
                 case .sessionEnded: "the session has ended"
                 case .duplicateConnection: "this connection has already joined"
+                case .tooManyConnections:
+                    "you already have \(configuration.maxConnectionsPerUser) connections to this session"
                 }
             outbox.send(
                 SharedMessage(
@@ -48,7 +58,11 @@ extension DiagramSession {
         lastActivity = now
         emptySince = nil
 
-        deliver(stateSync, to: [outbox])
+        if let resumeFrom, let missed = engine.log.broadcasts(after: resumeFrom, current: engine.revision) {
+            for m in missed { deliver(.diagramOperation(m), to: [outbox]) }
+        } else {
+            deliver(stateSync, to: [outbox])
+        }
         if let presenter { deliver(.currentPresenter(presenter), to: [outbox]) }
         if firstConnectionOfUser {
             deliver(
@@ -77,6 +91,16 @@ extension DiagramSession {
         if presenterChanged, let presenter { deliver(.currentPresenter(presenter), to: everyone) }
     }
 
+    /// Removes every connection of `userID` and closes them (`DELETE .../collaborate` by a
+    /// participant who is not the host: they leave, the session goes on, DESIGN §10).
+    public func leave(userID: String) {
+        for id in participants.keys.sorted() where participants[id]?.user.userID == userID {
+            let outbox = participants[id]?.outbox
+            leave(connectionID: id)
+            outbox?.close(.left)
+        }
+    }
+
     /// When the host's last connection leaves, the host role passes to the longest-connected writer,
     /// or the longest-connected reader if no writer is left (DESIGN §6: a host leaving must not end
     /// everyone's work). A presenter who leaves is replaced by the host. Returns whether the
@@ -95,7 +119,7 @@ extension DiagramSession {
     /// Operations not yet durable are not acknowledged. The final state is handed to persistence.
     public func end(_ reason: SessionEndReason) {
         guard !isEnded else { return }
-        isEnded = true
+        markEnded()
         delivery.removeAll()
         let goodbye = SharedMessage(
             .error(

@@ -3,18 +3,16 @@ import CollabCore
 /// `diagram_operation`, `undo_request` and `redo_request`: the engine decides, the session replies.
 extension DiagramSession {
     /// Submits a writer's operation. Accepted: broadcast to everyone once durable (the sender's copy
-    /// is its ack). Duplicate `operation_id`: the sender alone gets the original broadcast again (or
-    /// the full state if it has aged out of the log). Rejected: `operation_rejected` to the sender,
+    /// is its ack). Duplicate `operation_id`: the sender alone gets its acknowledgement again, with
+    /// the cells as they now stand. Rejected: `operation_rejected` to the sender,
     /// plus `state_correction` when an edge lost its endpoint. Base too old: `operation_rejected`
     /// with `requires_resync` followed by `diagram_state_sync`.
     func applyOperation(_ m: DiagramOperationMessage, from p: Participant) async {
         switch engine.submit(m, user: p.user, origin: p.identity.connectionID) {
         case .accepted(let accepted):
             await publish(accepted, sender: p.outbox)
-        case .duplicate(let original?):
-            deliver(.diagramOperation(original), to: [p.outbox])
-        case .duplicate(nil):
-            deliver(stateSync, to: [p.outbox])
+        case .duplicate(let ack):
+            deliver(.diagramOperation(ack), to: [p.outbox])
         case .rejected(let rejection):
             deliver(
                 .operationRejected(operationID: m.operationID, rejection: rejection, timestamp: timestamp()),

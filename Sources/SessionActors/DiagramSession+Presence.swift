@@ -43,13 +43,18 @@ extension DiagramSession {
         _ message: ServerMessage, from p: Participant, limiter: WritableKeyPath<Participant, RateLimiter>
     ) {
         let id = p.identity.connectionID
+        guard var participant = participants[id] else { return }
         guard presenter?.userID == p.user.userID else {
-            sendError(
-                "not_presenter", "only the presenter may share cursor and selection", to: p.outbox,
-                ordered: false)
+            // Told once, not once per message: a client may keep sending until it notices.
+            if !participant.warnedNotPresenter {
+                participants[id]?.warnedNotPresenter = true
+                sendError(
+                    "not_presenter", "only the presenter may share cursor and selection", to: p.outbox,
+                    ordered: false)
+            }
             return
         }
-        guard var participant = participants[id] else { return }
+        participant.warnedNotPresenter = false
         let allowed = participant[keyPath: limiter].allow(now: clock.now())
         let warn = !allowed && !participant.warnedRateLimit
         participant.warnedRateLimit = !allowed

@@ -1,5 +1,6 @@
 import CollabCore
 import FoundationEssentials
+import Synchronization
 
 /// One live diagram (DESIGN §6): its cells and revision, participants with their roles (host,
 /// presenter), the operation log and undo stacks (all inside `DiagramEngine`), and delivery.
@@ -29,7 +30,10 @@ public actor DiagramSession {
     var denied: Set<String> = []
     var lastActivity: Double
     var emptySince: Double?
-    public internal(set) var isEnded = false
+    /// Set once, when the session ends; readable without awaiting the actor so the directory can
+    /// skip an ended session synchronously.
+    private nonisolated let ended = Atomic<Bool>(false)
+    public nonisolated var isEnded: Bool { ended.load(ordering: .acquiring) }
 
     var delivery: DeliveryQueue
     var operationsSinceSnapshot = 0
@@ -50,7 +54,8 @@ public actor DiagramSession {
         self.makeOperationID = makeOperationID
         self.host = host
         self.presenter = host
-        engine = DiagramEngine(state: state, configuration: configuration.engine)
+        engine = DiagramEngine(
+            state: state, configuration: configuration.engine, validator: configuration.cellValidator)
         delivery = DeliveryQueue(durableRevision: state.revision)
         let now = clock.now()
         lastActivity = now
@@ -71,8 +76,10 @@ public actor DiagramSession {
             presenter: presenter, participants: participantRows(), revision: engine.revision)
     }
 
+    func markEnded() { ended.store(true, ordering: .releasing) }
+
     func timestamp(_ t: Double? = nil) -> String {
-        CollabTimestamp.rfc3339(secondsSince1970: t ?? clock.now())
+        Timestamp(millisecondsSinceEpoch: Int64(((t ?? clock.now()) * 1000).rounded(.down))).rfc3339
     }
 
     /// One row per user (a user with two tabs is one participant), in join order; a user holding

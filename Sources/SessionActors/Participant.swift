@@ -21,6 +21,7 @@ public enum JoinRefusal: String, Sendable, Equatable {
     case removedByHost = "removed_by_host"
     case sessionEnded = "session_ended"
     case duplicateConnection = "duplicate_connection"
+    case tooManyConnections = "too_many_connections"
 }
 
 public enum JoinResult: Sendable, Equatable {
@@ -69,6 +70,9 @@ struct Participant {
     var selectionLimiter: RateLimiter
     /// Set after telling the participant it is rate limited, cleared when it conforms again.
     var warnedRateLimit = false
+    /// Set after telling a non-presenter that only the presenter shares cursor and selection, so a
+    /// client that keeps sending gets one error, not one per message.
+    var warnedNotPresenter = false
 
     var user: CollabUser { identity.user }
 }

@@ -25,6 +25,8 @@ public enum OutboxCloseReason: Sendable, Equatable {
     case removedByHost
     /// The session ended for everyone.
     case sessionEnded(SessionEndReason)
+    /// The participant left through REST (`DELETE .../collaborate` by a non-host).
+    case left
     /// The join was refused (session full, deny list, ended).
     case joinRefused(JoinRefusal)
 }

@@ -7,6 +7,8 @@ public struct SessionConfiguration: Sendable {
     public var maxMessageBytes: Int
     /// Connections allowed in one session at once.
     public var maxParticipants: Int
+    /// Connections one user may hold in one session (several tabs), so one user cannot fill it.
+    public var maxConnectionsPerUser: Int
     /// Presenter cursor messages per second (average) and burst.
     public var cursorRate: Double
     public var cursorBurst: Double
@@ -16,20 +18,25 @@ public struct SessionConfiguration: Sendable {
     /// A snapshot copy is handed to persistence every this many accepted operations.
     public var snapshotEvery: Int
     public var engine: DiagramEngine.Configuration
+    /// The rule each added or changed cell must satisfy (the spec's, by default).
+    public var cellValidator: CellValidator
 
     public init(
-        maxMessageBytes: Int = 256 * 1024, maxParticipants: Int = 100, cursorRate: Double = 30,
+        maxMessageBytes: Int = 256 * 1024, maxParticipants: Int = 100, maxConnectionsPerUser: Int = 5,
+        cursorRate: Double = 30,
         cursorBurst: Double = 10, selectionRate: Double = 10, selectionBurst: Double = 5,
         snapshotEvery: Int = 500,
-        engine: DiagramEngine.Configuration = .init()
+        engine: DiagramEngine.Configuration = .init(), cellValidator: CellValidator = .spec
     ) {
         self.maxMessageBytes = maxMessageBytes
         self.maxParticipants = maxParticipants
+        self.maxConnectionsPerUser = maxConnectionsPerUser
         self.cursorRate = cursorRate
         self.cursorBurst = cursorBurst
         self.selectionRate = selectionRate
         self.selectionBurst = selectionBurst
         self.snapshotEvery = snapshotEvery
         self.engine = engine
+        self.cellValidator = cellValidator
     }
 }

@@ -47,7 +47,8 @@ public actor SessionDirectory {
         threatModelID: String, diagramID: String, host: CollabUser?, state: DiagramState,
         persistence: any SessionPersistence = NoSessionPersistence()
     ) -> CreateResult {
-        if let live = sessions[diagramID] { return .exists(live) }
+        // A session that ended on its own (its persistence failed) is replaced, not reported.
+        if let live = sessions[diagramID], !live.isEnded { return .exists(live) }
         let session = DiagramSession(
             sessionID: makeID(), threatModelID: threatModelID, diagramID: diagramID, state: state, host: host,
             configuration: configuration.session, persistence: persistence, clock: clock,
@@ -56,14 +57,23 @@ public actor SessionDirectory {
         return .created(session)
     }
 
-    public func find(diagramID: String) -> DiagramSession? { sessions[diagramID] }
+    /// The live session of `diagramID`, if any (an ended one is forgotten).
+    public func find(diagramID: String) -> DiagramSession? {
+        guard let session = sessions[diagramID] else { return nil }
+        if session.isEnded {
+            sessions[diagramID] = nil
+            return nil
+        }
+        return session
+    }
 
     /// Joins the live session of `diagramID`; `nil` when there is none.
-    public func join(diagramID: String, _ identity: ParticipantIdentity, outbox: any ParticipantOutbox) async
-        -> JoinResult?
-    {
-        guard let session = sessions[diagramID] else { return nil }
-        return await session.join(identity, outbox: outbox)
+    public func join(
+        diagramID: String, _ identity: ParticipantIdentity, outbox: any ParticipantOutbox,
+        resumeFrom: Int64? = nil
+    ) async -> JoinResult? {
+        guard let session = find(diagramID: diagramID) else { return nil }
+        return await session.join(identity, outbox: outbox, resumeFrom: resumeFrom)
     }
 
     public func leave(diagramID: String, connectionID: String) async {
@@ -100,7 +110,7 @@ public actor SessionDirectory {
         var expired: [String] = []
         for (diagramID, session) in sessions.sorted(by: { $0.key < $1.key }) {
             let (lastActivity, emptySince) = await session.activity
-            let ended = await session.isEnded
+            let ended = session.isEnded
             let idle = now - lastActivity >= configuration.inactivityTimeout
             let abandoned = emptySince.map { now - $0 >= configuration.emptyGracePeriod } ?? false
             guard ended || idle || abandoned else { continue }

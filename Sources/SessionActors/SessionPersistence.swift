@@ -9,6 +9,13 @@ public struct OperationRecord: Sendable, Equatable {
     public var message: DiagramOperationMessage
 }
 
+extension OperationRecord {
+    /// The cells to insert or replace, whole, in broadcast order (the store's `patchCells` form).
+    public var upserts: [JSONValue] { message.cells.compactMap { $0.kind == .remove ? nil : $0.data } }
+    /// The ids of the cells removed (cascaded edge removals included).
+    public var removals: [String] { message.cells.filter { $0.kind == .remove }.map(\.id) }
+}
+
 /// An immutable copy of a session's diagram for compaction into a snapshot.
 public struct DiagramSnapshot: Sendable, Equatable {
     public var threatModelID: String
@@ -23,10 +30,13 @@ public struct DiagramSnapshot: Sendable, Equatable {
 /// acknowledgement, until it returns, so nothing acknowledged can be lost. If it throws, the
 /// session ends (it can no longer promise durability) and clients resync from storage.
 ///
+/// `append` is `nonisolated(nonsending)`: it starts on the session actor, so whatever it does
+/// before its first suspension (enqueueing the record) happens in revision order.
+///
 /// `snapshotAvailable` is a hand-off, called from inside the actor: it must only enqueue the copy
 /// (encoding and writing happen elsewhere, never on the actor's hot path).
 public protocol SessionPersistence: Sendable {
-    func append(_ record: OperationRecord) async throws
+    nonisolated(nonsending) func append(_ record: OperationRecord) async throws
     func snapshotAvailable(_ snapshot: DiagramSnapshot)
 }
 

@@ -12,6 +12,13 @@ import Synchronization
 /// Every record carries a sequence number, rising by one. A snapshot records the last sequence it
 /// includes and replay skips everything up to it, which makes recovery idempotent at any point of
 /// a compaction (see `compact(snapshot:through:)`).
+///
+/// Use from an actor: apply a change and `enqueue` its record in the same synchronous step (the
+/// journal then holds changes in apply order), then `await waitDurable(ticket)` before answering.
+/// If that fails, the log refuses further appends (`.unusable`); the owner's memory holds a change
+/// the disk may not, so it should answer 503 and reload by closing and opening the log again.
+/// Each log starts a journal thread of its own unless `StorageOptions.journalThread` names one to
+/// share (sensible for many small logs, e.g. one per live diagram).
 public final class DurableLog: Sendable {
     public let directory: String
     public let name: String

@@ -114,12 +114,18 @@ enum FileIO {
         guard unlink(path) == 0 || errno == ENOENT else { throw .lastIO("unlink", path) }
     }
 
-    /// Creates `path` and any missing parents (mode 0755).
+    /// Creates `path` and any missing parents (mode 0755), fsyncing the parent of each directory
+    /// it creates so the new directory survives a crash along with what is later written in it.
     static func makeDirectories(_ path: String) throws(StorageError) {
         var prefix = path.hasPrefix("/") ? "/" : ""
         for part in path.split(separator: "/") {
+            let parent = prefix.isEmpty ? "." : prefix
             prefix += prefix.isEmpty || prefix.hasSuffix("/") ? String(part) : "/" + part
-            if mkdir(prefix, 0o755) != 0 && errno != EEXIST { throw .lastIO("mkdir", prefix) }
+            if mkdir(prefix, 0o755) == 0 {
+                try syncDirectory(parent)
+            } else if errno != EEXIST {
+                throw .lastIO("mkdir", prefix)
+            }
         }
         var info = stat()
         guard stat(path, &info) == 0 else { throw .lastIO("stat", path) }

@@ -71,6 +71,16 @@ public final class Journal: Sendable {
         file = Mutex(OpenFile(fd: fd, path: path, durableLength: length))
     }
 
+    /// A journal dropped without `close()` still releases its descriptor and its thread. (Queued
+    /// work holds a reference, so this runs only once nothing is pending.)
+    deinit {
+        file.withLock { f in
+            if f.isOpen { FileIO.close(f.fd) }
+            f.isOpen = false
+        }
+        if ownsThread { thread.stop() }
+    }
+
     /// The path of the file appends currently go to.
     public var path: String { state.withLock { $0.path } }
     /// The sequence number of the last record enqueued (0 before the first).

@@ -3,12 +3,28 @@
 import FoundationEssentials
 import Glibc
 import RESTGateway
+import WireProtocol
+
+/// Writes all of `text` to a file descriptor, unbuffered (stdout may be a pipe a script reads).
+func emit(_ text: String, to fd: Int32) {
+    let bytes = Array(text.utf8)
+    var offset = 0
+    while offset < bytes.count {
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+        if n > 0 {
+            offset += n
+        } else if n < 0 && errno == EINTR {
+            continue
+        } else {
+            return
+        }
+    }
+}
 
 /// One clear line on stderr and exit status 2: the contract for a bad flag, a busy port or an
 /// unwritable data directory.
 func fail(_ message: String) -> Never {
-    let line = Array("tmi-server: error: \(message)\n".utf8)
-    _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    emit("tmi-server: error: \(message)\n", to: 2)
     exit(2)
 }
 
@@ -19,7 +35,7 @@ do {
         arguments: arguments, environment: ProcessInfo.processInfo.environment)
     {
     case .help(let text):
-        print(text, terminator: "")
+        emit(text, to: 1)
         exit(0)
     case .run(let parsed):
         configuration = parsed
@@ -36,18 +52,27 @@ do {
 
 let sink = StandardErrorSink()
 let logger = Logger(sink: sink, minimumLevel: configuration.logLevel)
-let application = Application(
-    configuration: configuration, logger: logger, routeProviders: [], authenticator: RejectingAuthenticator())
+let application = TMIFeatures.application(configuration: configuration, logger: logger)
 
-// TODO(http-server): bind the HTTPServer from WireProtocol once it is on main: bind first (a busy
-// port -> fail(...)), then `application.environment(boundPort:)`, `makeGateway`, print
-// "listening on http://HOST:PORT" to stdout and flush, serve until `ShutdownSignal.wait()`, then
-// drain in-flight requests and `sink.flush()`.
+let running: RunningServer
 do {
-    _ = try await application.makeGateway(environment: application.environment(boundPort: configuration.port))
+    running = try await application.start()
 } catch {
-    fail("cannot assemble the server: \(error)")
+    fail(error.message)
 }
-logger.error("the HTTP server is not wired into tmi-server yet")
+// Installed before announcing, so a script that signals right after reading the line is served.
+let signalTrap = running.server.shutdownOnTerminationSignals()
+emit(running.listeningLine + "\n", to: 1)
+logger.info(
+    "started",
+    [
+        ("port", .number(Double(running.port))), ("base_url", .string(running.environment.baseURL)),
+        ("data_dir", .string(configuration.dataDirectory)), ("build", .string(ServerBuild.version)),
+    ])
+
+await running.server.waitUntilStopped()
+await running.stopFeatures()
+logger.info("stopped")
 sink.flush()
-exit(1)
+withExtendedLifetime(signalTrap) {}
+exit(0)

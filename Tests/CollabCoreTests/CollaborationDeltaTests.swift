@@ -20,6 +20,20 @@ import Testing
         #expect(target == ["a": ["b": 9, "c": 3], "v": [1, 2, 3], "added": "x", "other": 1])
     }
 
+    @Test(arguments: [
+        (
+            [PropertyChange(path: ["x"], value: 5), PropertyChange(path: ["position", "y"], value: 1.5)], true
+        ),
+        ([PropertyChange(path: ["x"], value: "5")], false),
+        ([PropertyChange(path: ["width"], value: 10)], false),
+        ([PropertyChange(path: ["position"], value: ["x": 1, "y": 2])], false),
+        ([PropertyChange(path: ["y"], value: nil)], false),
+        ([PropertyChange(path: ["x"], value: .number(.infinity))], false),
+    ])
+    func positionOnlyChanges(changes: [PropertyChange], expected: Bool) {
+        #expect(PropertyDelta.onlyMovesPosition(changes) == expected)
+    }
+
     @Test func settingBelowANonObjectReplacesIt() {
         var target: JSONValue = ["attrs": "flat"]
         PropertyDelta.apply([PropertyChange(path: ["attrs", "text", "text"], value: "L")], to: &target)
@@ -71,5 +85,20 @@ import Testing
         #expect(log.cellAsSeen("c", base: 2, origin: "mine").cell == 4.5)
         #expect(log.cellAsSeen("c", base: 2, origin: "else").cell == 2)
         #expect(log.cellAsSeen("c", base: 5, origin: "mine").found == false)
+    }
+}
+
+@Suite struct CollaborationStateDiffTests {
+    @Test func operationsReachTheTargetCells() {
+        let state = DiagramState(cells: [Fixture.node("a"), Fixture.node("b"), Fixture.node("c")])
+        let target = [Fixture.node("c"), Fixture.node("a", x: 9), Fixture.node("d")]
+        let ops = state.operations(toReach: target)
+        #expect(ops == [.remove("b"), .update("a", Fixture.node("a", x: 9)), .add(Fixture.node("d"))])
+        var engine = DiagramEngine(state: state, validator: .none)
+        _ = engine.submit(
+            DiagramOperationMessage(operationID: "put", cells: ops), user: Fixture.alice, origin: "rest")
+        #expect(Set(engine.state.cellIDs) == ["a", "c", "d"])
+        #expect(engine.state["a"] == Fixture.node("a", x: 9))
+        #expect(state.operations(toReach: state.cells).isEmpty)
     }
 }

@@ -27,7 +27,7 @@ enum Fixture {
     static func engine(_ cells: [JSONValue], revision: Int64 = 10, logCapacity: Int = 64) -> DiagramEngine {
         DiagramEngine(
             state: DiagramState(revision: revision, cells: cells),
-            configuration: .init(logCapacity: logCapacity))
+            configuration: .init(logCapacity: logCapacity), validator: .none)
     }
 
     static func moved(_ cell: JSONValue, x: Double, y: Double) -> JSONValue {

@@ -104,12 +104,4 @@ import Testing
         #expect(u["participants"]?.arrayValue?.first?["user"]?["name"] == "carol@test.tmi")
         #expect(u["current_presenter"] == "")
     }
-
-    @Test(arguments: [
-        (0.0, "1970-01-01T00:00:00Z"), (1_705_314_600, "2024-01-15T10:30:00Z"),
-        (951_782_400.25, "2000-02-29T00:00:00.250Z"), (-1, "1969-12-31T23:59:59Z"),
-    ])
-    func timestamps(seconds: Double, text: String) {
-        #expect(CollabTimestamp.rfc3339(secondsSince1970: seconds) == text)
-    }
 }

@@ -136,8 +136,17 @@ import Testing
         var e = F.engine([])
         let first = e.submit(F.op("dup", .add(F.node("a"))), user: F.alice, origin: "A")
         let again = e.submit(F.op("dup", .add(F.node("a", x: 99))), user: F.alice, origin: "A2")
-        #expect(again == .duplicate(original: first.accepted?.message))
+        #expect(again == first.accepted.map { .duplicate(ack: $0.message) })
         #expect(e.revision == 11 && e.state["a"]?["x"] == 0)
+        // After later revisions the ack carries the cell as it stands now, never the old copy.
+        _ = e.submit(F.op("mv", .update("a", ["x": 7])), user: F.bob, origin: "B")
+        guard case .duplicate(let ack) = e.submit(F.op("dup", .add(F.node("a"))), user: F.alice, origin: "A")
+        else {
+            Issue.record("expected a replayed ack")
+            return
+        }
+        #expect(ack.updateVector == 12 && ack.sequenceNumber == 11)
+        #expect(ack.cells.first?.data?["x"] == 7)
         let other = e.submit(F.op("dup", .add(F.node("b"))), user: F.bob, origin: "B")
         #expect(other.rejection?.reason == .validationFailed)
     }
@@ -174,6 +183,48 @@ import Testing
         let r = e.submit(F.op("same", .update("a", F.node("a"))), user: F.alice, origin: "A")
         #expect(r.rejection?.reason == .noStateChange)
         #expect(e.revision == 10)
+    }
+
+    @Test func changedCellsMustObeyTheSpecsCellRules() {
+        let a = "6ba7b810-9dad-11d1-80b4-00c04fd430c8"
+        let b = "123e4567-e89b-12d3-a456-426614174000"
+        var e = DiagramEngine(state: DiagramState(revision: 1, cells: [F.node(a)]), validator: .spec)
+        // A spec-valid move applies; a position that is not a number does not.
+        #expect(e.submit(F.op("ok", .update(a, ["x": 5])), user: F.alice, origin: "A").accepted != nil)
+        #expect(e.submit(F.op("bad", .update(a, ["x": "left"])), user: F.alice, origin: "A").rejection != nil)
+        // A node narrower than the spec's minimum, or an unknown shape, rejects the whole message.
+        let narrow = e.submit(
+            F.op("w", .add(F.node(b)), .update(a, ["width": 10])), user: F.alice, origin: "A")
+        #expect(narrow.rejection?.reason == .validationFailed && narrow.rejection?.affectedCells == [a])
+        #expect(e.state[b] == nil)
+        var banana = F.node(b)
+        banana["shape"] = "banana"
+        #expect(
+            e.submit(F.op("s", .add(banana)), user: F.alice, origin: "A").rejection?.reason
+                == .validationFailed)
+        // Ids must be UUIDs, as everywhere in the API.
+        #expect(e.submit(F.op("i", .add(F.node("not-a-uuid"))), user: F.alice, origin: "A").rejection != nil)
+        // An edge must attach to nodes, not to other edges.
+        let c = "00000000-0000-4000-8000-000000000001"
+        let d = "00000000-0000-4000-8000-000000000002"
+        #expect(
+            e.submit(F.op("e", .add(F.node(b)), .add(F.edge(c, from: a, to: b))), user: F.alice, origin: "A")
+                .accepted != nil)
+        let edgeToEdge = e.submit(F.op("ee", .add(F.edge(d, from: a, to: c))), user: F.alice, origin: "A")
+        #expect(edgeToEdge.rejection?.reason == .validationFailed)
+        #expect(e.revision == 3)
+    }
+
+    @Test func diagramCannotGrowPastTheCellLimit() {
+        var e = DiagramEngine(
+            state: DiagramState(cells: [F.node("a")]), configuration: .init(maxCells: 2), validator: .none)
+        #expect(e.submit(F.op("1", .add(F.node("b"))), user: F.alice, origin: "A").accepted != nil)
+        #expect(
+            e.submit(F.op("2", .add(F.node("c"))), user: F.alice, origin: "A").rejection?.reason
+                == .validationFailed)
+        // Replacing a cell within the limit is fine.
+        #expect(
+            e.submit(F.op("3", .remove("b"), .add(F.node("c"))), user: F.alice, origin: "A").accepted != nil)
     }
 
     @Test func newCellNeedsShape() {

@@ -126,4 +126,35 @@ import Testing
             #expect(RandomJSON.nearlyEqual(ours, RandomJSON.fromFoundation(theirs)), "\(shown)")
         }
     }
+
+    /// Every strict prefix of an array document is incomplete and must be refused (never crash,
+    /// never yield a value); the whole document must parse.
+    @Test func refusesEveryTruncation() throws {
+        var rng = SeededRandom(seed: 3)
+        for _ in 0..<40 {
+            let value: JSONValue = [RandomJSON.value(depth: 1, using: &rng)]
+            var text: [UInt8] = []
+            RandomJSON.write(value, to: &text, using: &rng)
+            while let last = text.last, [0x20, 0x09, 0x0A, 0x0D].contains(last) { text.removeLast() }
+            for end in 0..<text.count {
+                #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(Array(text[..<end])) }
+            }
+            #expect(try JSONValue.parse(text) == value)
+        }
+    }
+
+    /// Random byte corruption: the parser either refuses the input or returns a value that
+    /// survives its own serialize/parse round trip.
+    @Test func survivesCorruptedInput() throws {
+        var rng = SeededRandom(seed: 5)
+        for _ in 0..<300 {
+            var text = RandomJSON.value(depth: 0, using: &rng).serialized()
+            for _ in 0..<Int.random(in: 1...3, using: &rng) where !text.isEmpty {
+                text[Int.random(in: 0..<text.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
+            }
+            if let value = try? JSONValue.parse(text) {
+                #expect(try JSONValue.parse(value.serialized()) == value)
+            }
+        }
+    }
 }

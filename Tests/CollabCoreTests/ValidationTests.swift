@@ -261,6 +261,85 @@ let diagramRows: [ValidationRow] = [
         .diagram, "label position above 1", "/cells/2/labels/0/position", .aboveMaximum,
         set("/cells/2/labels/0/position", 1.5)),
     bad(.diagram, "vertex x required", "/cells/2/vertices/0/x", .required, del("/cells/2/vertices/0/x")),
+    ok(.diagram, "attrs fill 32", set("/cells/0/attrs/body/fill", text(32))),
+    bad(
+        .diagram, "attrs fill 33", "/cells/0/attrs/body/fill", .tooLong,
+        set("/cells/0/attrs/body/fill", text(33))),
+    bad(.diagram, "attrs type", "/cells/0/attrs", .wrongType, set("/cells/0/attrs", "red")),
+    bad(
+        .diagram, "attrs strokeWidth", "/cells/0/attrs/body/strokeWidth", .belowMinimum,
+        set("/cells/0/attrs/body/strokeWidth", -1)),
+    ok(.diagram, "attrs dasharray null", set("/cells/0/attrs/body/strokeDasharray", nil)),
+    bad(
+        .diagram, "attrs dasharray 65", "/cells/0/attrs/body/strokeDasharray", .tooLong,
+        set("/cells/0/attrs/body/strokeDasharray", text(65))),
+    bad(
+        .diagram, "attrs text 257", "/cells/0/attrs/text/text", .tooLong,
+        set("/cells/0/attrs/text/text", text(257))),
+    bad(
+        .diagram, "attrs fontSize", "/cells/0/attrs/text/fontSize", .belowMinimum,
+        set("/cells/0/attrs/text/fontSize", 0.5)),
+    bad(
+        .diagram, "attrs fontFamily 65", "/cells/0/attrs/text/fontFamily", .tooLong,
+        set("/cells/0/attrs/text/fontFamily", text(65))),
+    ok(.diagram, "attrs unknown members kept", set("/cells/0/attrs/custom", ["a": [1]])),
+    bad(
+        .diagram, "port id required", "/cells/1/ports/items/0/id", .required, del("/cells/1/ports/items/0/id")
+    ),
+    bad(
+        .diagram, "port id 65", "/cells/1/ports/items/0/id", .tooLong,
+        set("/cells/1/ports/items/0/id", text(65))),
+    bad(
+        .diagram, "port group 33", "/cells/1/ports/items/0/group", .tooLong,
+        set("/cells/1/ports/items/0/group", text(33))),
+    bad(
+        .diagram, "port group position", "/cells/1/ports/groups/in/position", .notInEnum,
+        set("/cells/1/ports/groups", ["in": ["position": "middle"]])),
+    ok(
+        .diagram, "port group positions",
+        set(
+            "/cells/1/ports/groups",
+            [
+                "a": ["position": "top"], "b": ["position": "right"], "c": ["position": "bottom"],
+                "d": ["position": "left"],
+            ])),
+    bad(
+        .diagram, "node style fill 33", "/cells/0/style/fill", .tooLong,
+        set("/cells/0/style", ["fill": text(33)])),
+    bad(
+        .diagram, "node style fontSize", "/cells/0/style/fontSize", .belowMinimum,
+        set("/cells/0/style", ["fontSize": 0])),
+    bad(
+        .diagram, "edge style dasharray 65", "/cells/2/style/strokeDasharray", .tooLong,
+        set("/cells/2/style", ["strokeDasharray": text(65)])),
+    bad(
+        .diagram, "edge line stroke 33", "/cells/2/attrs/line/stroke", .tooLong,
+        set("/cells/2/attrs", ["line": ["stroke": text(33)]])),
+    bad(
+        .diagram, "marker name", "/cells/2/attrs/line/targetMarker/name", .notInEnum,
+        set("/cells/2/attrs", ["line": ["targetMarker": ["name": "arrow"]]])),
+    ok(
+        .diagram, "marker names",
+        set(
+            "/cells/2/attrs",
+            ["line": ["targetMarker": ["name": "classic", "size": 8], "sourceMarker": ["name": "circle"]]])),
+    ok(
+        .diagram, "marker names block diamond",
+        set(
+            "/cells/2/attrs",
+            ["line": ["targetMarker": ["name": "block"], "sourceMarker": ["name": "diamond"]]])),
+    bad(
+        .diagram, "marker size", "/cells/2/attrs/line/sourceMarker/size", .belowMinimum,
+        set("/cells/2/attrs", ["line": ["sourceMarker": ["size": 0]]])),
+    bad(
+        .diagram, "edge label text 257", "/cells/2/labels/0/attrs/text/text", .tooLong,
+        set("/cells/2/labels/0/attrs/text/text", text(257))),
+    bad(
+        .diagram, "label position below 0", "/cells/2/labels/0/position", .belowMinimum,
+        set("/cells/2/labels/0/position", -0.1)),
+    bad(
+        .diagram, "defaultLabel position", "/cells/2/defaultLabel/position", .aboveMaximum,
+        set("/cells/2/defaultLabel", ["position": 2])),
     ok(.diagram, "image null", set("/image", nil)),
     ok(.diagram, "image", set("/image", ["svg": "PHN2Zy8+", "update_vector": 3])),
     bad(.diagram, "image svg base64", "/image/svg", .format, set("/image", ["svg": "<svg/>"])),

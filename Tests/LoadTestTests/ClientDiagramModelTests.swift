@@ -10,8 +10,8 @@ import enum CollabCore.JSONValue
         "id": "n1", "shape": "process", "x": 10, "y": 20, "width": 120, "height": 60,
     ]
 
-    static func broadcast(_ id: String?, vector: Int, user: String = "u-bob", cells: [CellOperation])
-        -> ServerMessage
+    static func broadcast(_ id: String?, vector: Int, user: String = "u-bob", cells: [CellChange])
+        -> SessionMessage
     {
         .operation(operationID: id, updateVector: vector, user: ["user_id": .string(user)], cells: cells)
     }
@@ -62,13 +62,16 @@ import enum CollabCore.JSONValue
         #expect(model.confirmed.isEmpty)
     }
 
-    @Test func laterStateSyncDropsTheOperationItAnswered() {
+    @Test func stateSyncReplacesCellsAndKeepsPendingOperations() {
         var model = ClientDiagramModel(user: Self.alice)
-        #expect(model.apply(.stateSync(cells: [], updateVector: 1)) == .resynchronized(dropped: nil))
+        #expect(model.apply(.stateSync(cells: [], updateVector: 1)) == .resynchronized)
         model.sent(operationID: "a", cells: [.add(Self.node)], at: .zero)
         model.sent(operationID: "b", cells: [.remove("n1")], at: .zero)
-        #expect(model.apply(.stateSync(cells: [Self.node], updateVector: 3)) == .resynchronized(dropped: "a"))
+        // The server refuses "a" (base too old) and then sends its state.
+        #expect(model.apply(.rejected(operationID: "a", reason: "conflict_detected")) != .ignored)
+        #expect(model.apply(.stateSync(cells: [Self.node], updateVector: 3)) == .resynchronized)
         #expect(model.pending.map(\.operationID) == ["b"])
+        #expect(model.confirmed == ["n1": Self.node] && model.vector == 3 && model.view.isEmpty)
     }
 
     @Test func ownUndoIsRecognisedAndCorrectionAsksForResync() {
@@ -82,7 +85,7 @@ import enum CollabCore.JSONValue
 
     @Test func partialUpdateChangesOnlyNamedProperties() {
         var cells: [String: JSONValue] = ["n1": Self.node]
-        CellOperation(id: "n1", kind: .update, data: ["id": "n1", "x": 99]).apply(to: &cells)
+        CellChange(id: "n1", kind: .update, data: ["id": "n1", "x": 99]).apply(to: &cells)
         #expect(cells["n1"]?["x"] == 99 && cells["n1"]?["width"] == 120)
     }
 
@@ -109,12 +112,12 @@ import enum CollabCore.JSONValue
             OperationGenerator(seed: seed, editorIndex: $0, isPresenter: $0 == 0)
         }
         var toServer = Array(repeating: [JSONValue](), count: editors)
-        var toClient = Array(repeating: [ServerMessage](), count: editors)
+        var toClient = Array(repeating: [SessionMessage](), count: editors)
         var sent = 0
         func deliver(_ reply: InMemorySequencer.Reply, from sender: Int) {
             switch reply {
-            case .broadcast(let m): for i in 0..<editors { toClient[i].append(ServerMessage.parse(m)!) }
-            case .toSender(let m): toClient[sender].append(ServerMessage.parse(m)!)
+            case .broadcast(let m): for i in 0..<editors { toClient[i].append(SessionMessage.parse(m)!) }
+            case .toSender(let m): toClient[sender].append(SessionMessage.parse(m)!)
             case .none: break
             }
         }
@@ -127,11 +130,11 @@ import enum CollabCore.JSONValue
                     let id = rng.uuid()
                     models[who].sent(operationID: id, cells: cells, at: .zero)
                     toServer[who].append(
-                        ClientMessage.operation(
+                        EditorMessage.operation(
                             id: id, baseVector: models[who].vector, cells: cells, user: models[who].user
                         ).json)
                     sent += 1
-                case .undo: toServer[who].append(ClientMessage.undo(user: models[who].user).json)
+                case .undo: toServer[who].append(EditorMessage.undo(user: models[who].user).json)
                 case .cursor: break
                 }
             case 1 where !toServer[who].isEmpty:

@@ -22,6 +22,7 @@ import Testing
         loud.progress?(ProgressSnapshot(opsSent: 7))
         #expect(written.withLock { $0.first?.contains("sent 7") } == true)
         #expect(loud.sampleServer?() != nil)
+        #expect(loud.sampleClient?() != nil)
         options.quiet = true
         let quiet = LoadTestRunner.Hooks.commandLine(options: options, serverPID: nil) { _ in }
         #expect(quiet.progress == nil && quiet.sampleServer == nil)

@@ -27,6 +27,12 @@ import Testing
         #expect(o.quiet && o.maxSteps == 4)
     }
 
+    @Test func ipv6LiteralLosesItsBrackets() throws {
+        let o = try LoadTestOptions.parse(["--url", "http://[::1]:9090"])
+        #expect(o.host == "::1" && o.port == 9090 && o.url == "http://[::1]:9090" && o.serverIsLocal)
+        #expect(try LoadTestOptions.parse(["--url", "http://example.org"]).port == 80)
+    }
+
     @Test func helpIsRecognised() throws {
         #expect(try LoadTestOptions.parse(["--help"]).help)
         #expect(LoadTestOptions.helpText.contains("--step-until-p99-ms"))

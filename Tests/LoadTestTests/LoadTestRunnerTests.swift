@@ -51,6 +51,15 @@ import Testing
         #expect(!progress.withLock { $0 }.isEmpty)
     }
 
+    @Test func divergenceFromRESTFailsTheRunWithTheCell() async throws {
+        let report = try await Self.runner(Self.options(diagrams: 1), FakeServer(restGhostCell: true)).run()
+        #expect(!report.convergence.converged)
+        #expect(report.convergence.difference?.cellID == "ghost")
+        #expect(report.convergence.difference?.editorValue == nil)
+        #expect(report.exitCode == 1)
+        #expect(report.json["converged"] == JSONValue.bool(false))
+    }
+
     @Test func unreachableServerAndBadLoginAreSetupErrors() async {
         await #expect(throws: LoadTestError.self) {
             try await Self.runner(Self.options(), FakeServer(unreachable: true)).run()

@@ -62,7 +62,7 @@ import Testing
     }
 
     @Test func serverUsageComputesCPUPercent() {
-        var usage = ServerUsage(pid: 1)
+        var usage = ProcessUsage(pid: 1)
         usage.add(ProcFS.Sample(cpuSeconds: 10, rssBytes: 100), atElapsed: 0)
         usage.add(ProcFS.Sample(cpuSeconds: 10.5, rssBytes: 300), atElapsed: 1)
         usage.add(ProcFS.Sample(cpuSeconds: 12.5, rssBytes: 200), atElapsed: 2)

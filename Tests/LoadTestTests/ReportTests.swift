@@ -34,10 +34,14 @@ import Testing
                 difference: CellDifference(
                     editor: "loadtest-2", cellID: "c1", editorValue: ["id": "c1", "x": 1], serverValue: nil))
         }
-        var usage = ServerUsage(pid: 77)
+        var usage = ProcessUsage(pid: 77)
         usage.add(ProcFS.Sample(cpuSeconds: 1, rssBytes: 10 << 20), atElapsed: 0)
         usage.add(ProcFS.Sample(cpuSeconds: 1.5, rssBytes: 12 << 20), atElapsed: 1)
         report.server = usage
+        var own = ProcessUsage(pid: 78)
+        own.add(ProcFS.Sample(cpuSeconds: 0, rssBytes: 5 << 20), atElapsed: 0)
+        own.add(ProcFS.Sample(cpuSeconds: 0.25, rssBytes: 5 << 20), atElapsed: 1)
+        report.client = own
         return report
     }
 
@@ -62,6 +66,7 @@ import Testing
         #expect(json["ack_latency_ms"]?["max"] == 0.999)
         #expect(json["messages_out_per_s"] == 100.2)
         #expect(json["server"]?["cpu_percent_mean"] == 50)
+        #expect(json["loadtest"]?["cpu_percent_mean"] == 25)
         #expect(json["exit_code"] == 0)
         #expect(json["steps"] == nil)
     }

@@ -9,7 +9,7 @@ import Testing
     @Test func operationHasTheDesignWireForm() throws {
         let cell: JSONValue = ["id": "c1", "shape": "process", "x": 1]
         let json = try JSONValue.parse(
-            ClientMessage.operation(
+            EditorMessage.operation(
                 id: "op", baseVector: 41, cells: [.update(cell), .remove("c2")], user: Self.user
             ).text)
         #expect(json["message_type"] == "diagram_operation")
@@ -22,15 +22,15 @@ import Testing
             ])
     }
 
-    @Test func otherClientMessages() {
-        #expect(ClientMessage.undo(user: Self.user).json["message_type"] == "undo_request")
-        #expect(ClientMessage.cursor(x: 3, y: 4).json["cursor_position"] == ["x": 3, "y": 4])
-        #expect(ClientMessage.presenterRequest.json == ["message_type": "presenter_request"])
-        #expect(ClientMessage.resyncRequest.json == ["message_type": "resync_request"])
+    @Test func otherEditorMessages() {
+        #expect(EditorMessage.undo(user: Self.user).json["message_type"] == "undo_request")
+        #expect(EditorMessage.cursor(x: 3, y: 4).json["cursor_position"] == ["x": 3, "y": 4])
+        #expect(EditorMessage.presenterRequest.json == ["message_type": "presenter_request"])
+        #expect(EditorMessage.resyncRequest.json == ["message_type": "resync_request"])
     }
 
-    @Test func parsesServerMessages() {
-        let op = ServerMessage.parse(
+    @Test func parsesSessionMessages() {
+        let op = SessionMessage.parse(
             text:
                 #"{"message_type":"diagram_operation","operation_id":"x","update_vector":42,"sequence_number":42,"initiating_user":{"user_id":"u"},"operation":{"type":"patch","cells":[{"id":"c","operation":"remove"}]}}"#
         )
@@ -39,27 +39,35 @@ import Testing
                 == .operation(
                     operationID: "x", updateVector: 42, user: ["user_id": "u"], cells: [.remove("c")]))
         #expect(
-            ServerMessage.parse(
+            SessionMessage.parse(
                 text:
                     #"{"message_type":"operation_rejected","operation_id":"x","reason":"conflict_detected"}"#)
                 == .rejected(operationID: "x", reason: "conflict_detected"))
         #expect(
-            ServerMessage.parse(
+            SessionMessage.parse(
                 text: #"{"message_type":"diagram_state_sync","cells":[{"id":"a"}],"update_vector":null}"#)
                 == .stateSync(cells: [["id": "a"]], updateVector: nil))
         #expect(
-            ServerMessage.parse(text: #"{"message_type":"state_correction","update_vector":3}"#)
+            SessionMessage.parse(text: #"{"message_type":"state_correction","update_vector":3}"#)
                 == .stateCorrection(updateVector: 3))
         #expect(
-            ServerMessage.parse(text: #"{"message_type":"participants_update"}"#)
+            SessionMessage.parse(text: #"{"message_type":"participants_update"}"#)
                 == .other(type: "participants_update"))
         #expect(
-            ServerMessage.parse(
+            SessionMessage.parse(
                 text:
                     #"{"message_type":"diagram_operation","operation":{"cells":[{"id":"c","operation":"bogus"}]}}"#
             ) == nil)
-        #expect(ServerMessage.parse(text: "not json") == nil)
-        #expect(ServerMessage.parse(text: #"{"no_type":1}"#) == nil)
+        #expect(
+            SessionMessage.parse(
+                text: #"{"message_type":"current_presenter","current_presenter":{"user_id":"u"}}"#)
+                == .currentPresenter(["user_id": "u"]))
+        #expect(
+            SessionMessage.parse(
+                text: #"{"message_type":"authorization_denied","operation_id":"o","reason":"r"}"#)
+                == .authorizationDenied(operationID: "o", reason: "r"))
+        #expect(SessionMessage.parse(text: "not json") == nil)
+        #expect(SessionMessage.parse(text: #"{"no_type":1}"#) == nil)
     }
 
     @Test func userMatchingPrefersIDThenEmail() {

@@ -62,26 +62,18 @@ import WireProtocol
     }
 }
 
-@Suite struct ShutdownSignalTests {
-    @Test func returnsTheSignalThatArrived() async {
-        // Ignore first so a signal raised before the watcher is installed cannot kill the runner.
-        signal(SIGUSR2, SIG_IGN)
-        let result = Atomic<Int32>(0)
-        let waiter = Task {
-            result.store(await ShutdownSignal.wait(for: [SIGUSR2]), ordering: .sequentiallyConsistent)
-        }
-        // The watcher is installed asynchronously: keep raising until it has reacted (bounded).
-        var attempts = 0
-        while result.load(ordering: .sequentiallyConsistent) == 0 && attempts < 200_000 {
-            kill(getpid(), SIGUSR2)
-            await Task.yield()
-            attempts += 1
-        }
-        guard result.load(ordering: .sequentiallyConsistent) != 0 else {
-            Issue.record("the signal was never observed")
-            return
-        }
-        await waiter.value
-        #expect(result.load(ordering: .sequentiallyConsistent) == SIGUSR2)
+@Suite struct GatewaySlotTests {
+    @Test func answers503UntilTheGatewayIsInstalled() async throws {
+        let slot = GatewaySlot()
+        let early = await slot.respond(to: .make("GET", "/"), connection: HTTPConnectionInfo())
+        #expect(early.status == 503)
+        #expect(early.headers["Retry-After"] == "1")
+        #expect(slot.bodyLimit(for: .make("POST", "/")) == nil)
+
+        let routes = [Route("POST", "/", access: .open, bodyLimit: 7) { _ in .empty(status: 202) }]
+        slot.install(try Gateway(routes: routes, authenticator: StubAuthenticator(), middleware: []))
+        let later = await slot.respond(to: .make("POST", "/"), connection: HTTPConnectionInfo(peer: "p"))
+        #expect(later.status == 202)
+        #expect(slot.bodyLimit(for: .make("POST", "/")) == 7)
     }
 }

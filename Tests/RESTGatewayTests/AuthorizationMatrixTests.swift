@@ -122,8 +122,19 @@ import Testing
                 body: ["name": "G3", "type": "DFD-1.0.0", "cells": []], expected: write),
             Row(method: "DELETE", path: "\(tm)/diagrams/{diagram_id}", expected: ownerDelete),
         ]
-        let threatPut: JSONValue = ChildRoutesTests.threat
-        rows.append(Row(method: "PUT", path: "\(tm)/threats/{threat_id}", body: threatPut, expected: write))
+        let rename: JSONValue = [["op": "replace", "path": "/name", "value": "P"]]
+        rows += [
+            Row(
+                method: "PUT", path: "\(tm)/threats/{threat_id}", body: ChildRoutesTests.threat,
+                expected: write),
+            Row(method: "PUT", path: tm, body: ["name": "Renamed"], expected: write),
+            Row(method: "PATCH", path: tm, body: rename, expected: write),
+            Row(method: "PATCH", path: "\(tm)/threats/{threat_id}", body: rename, expected: write),
+            Row(method: "PATCH", path: "\(tm)/diagrams/{diagram_id}", body: rename, expected: write),
+            Row(
+                method: "POST", path: "\(tm)/threats/batch/patch",
+                body: ["patches": [["threat_id": "{threat_id}", "operations": rename]]], expected: write),
+        ]
         for base in [
             tm, "\(tm)/threats/{threat_id}", "\(tm)/documents/{document_id}", "\(tm)/sources/{source_id}",
             "\(tm)/diagrams/{diagram_id}",
@@ -149,7 +160,8 @@ import Testing
         let users: [AuthenticatedUser?] = [Self.owner, Self.writer, Self.reader, Self.stranger, nil]
         for (i, user) in users.enumerated() {
             let f = try await Self.fixture()
-            let reply = await f.api.call(row.method, f.path(row.path), as: user, body: row.body)
+            let body = row.body.map { try? JSONValue.parse(f.path($0.serializedString())) } ?? nil
+            let reply = await f.api.call(row.method, f.path(row.path), as: user, body: body)
             let expected = i < 4 ? row.expected[i] : 401
             #expect(reply.status == expected, "\(user?.email ?? "no token") → \(reply.status) \(reply.json)")
         }

@@ -213,3 +213,134 @@ import Testing
                 .status == 404)
     }
 }
+
+@Suite struct PatchRoutesTests {
+    let alice = AuthenticatedUser.make("alice")
+
+    @Test func patchThreatAndModel() async throws {
+        let (api, _) = APIHarness.make()
+        let tm = try #require(
+            await api.call("POST", "/threat_models", as: alice, body: ["name": "M"]).json["id"]?.stringValue)
+        let th = try #require(
+            await api.call("POST", "/threat_models/\(tm)/threats", as: alice, body: ChildRoutesTests.threat)
+                .json["id"]?.stringValue)
+        let ops: JSONValue = [
+            ["op": "replace", "path": "/severity", "value": "Critical"],
+            ["op": "add", "path": "/mitigation", "value": "WAF"],
+        ]
+        let r = await api.call(
+            "PATCH", "/threat_models/\(tm)/threats/\(th)", as: alice, body: ops,
+            contentType: "application/json-patch+json")
+        #expect(r.status == 200)
+        #expect(r.json["severity"] == "Critical")
+        #expect(r.json["mitigation"] == "WAF")
+        // Read-only path, failed test, malformed document: all 400 and nothing changes.
+        for bad: JSONValue in [
+            [["op": "replace", "path": "/id", "value": .string(UUIDText.random())]],
+            [
+                ["op": "test", "path": "/severity", "value": "Low"],
+                ["op": "replace", "path": "/name", "value": "x"],
+            ],
+            [["op": "jump", "path": "/name"]],
+            ["not": "an array"],
+        ] {
+            #expect(
+                await api.call("PATCH", "/threat_models/\(tm)/threats/\(th)", as: alice, body: bad).status
+                    == 400, "\(bad)")
+        }
+        #expect(
+            await api.call("GET", "/threat_models/\(tm)/threats/\(th)", as: alice).json["name"]
+                == "SQL injection")
+        let model = await api.call(
+            "PATCH", "/threat_models/\(tm)", as: alice,
+            body: [["op": "replace", "path": "/name", "value": "Renamed"]])
+        #expect(model.json["name"] == "Renamed")
+        #expect(
+            await api.call(
+                "PATCH", "/threat_models/\(tm)", as: alice, body: [["op": "remove", "path": "/threats"]]
+            ).status == 400)
+    }
+
+    @Test func batchPatchIsAllOrNothing() async throws {
+        let (api, _) = APIHarness.make()
+        let tm = try #require(
+            await api.call("POST", "/threat_models", as: alice, body: ["name": "M"]).json["id"]?.stringValue)
+        let made = await api.call(
+            "POST", "/threat_models/\(tm)/threats/bulk", as: alice,
+            body: [ChildRoutesTests.threat, ChildRoutesTests.threat])
+        let ids = try #require(made.json.arrayValue?.compactMap { $0["id"]?.stringValue })
+        let good: JSONValue = [
+            "patches": [
+                [
+                    "threat_id": .string(ids[0]),
+                    "operations": [["op": "replace", "path": "/name", "value": "one"]],
+                ],
+                [
+                    "threat_id": .string(ids[1]),
+                    "operations": [["op": "replace", "path": "/severity", "value": "Low"]],
+                ],
+            ]
+        ]
+        let ok = await api.call("POST", "/threat_models/\(tm)/threats/batch/patch", as: alice, body: good)
+        #expect(ok.status == 200)
+        #expect(ok.json.arrayValue?.map { $0["name"] } == ["one", "SQL injection"])
+        let bad: JSONValue = [
+            "patches": [
+                [
+                    "threat_id": .string(ids[0]),
+                    "operations": [["op": "replace", "path": "/name", "value": "two"]],
+                ],
+                [
+                    "threat_id": .string(ids[1]),
+                    "operations": [["op": "replace", "path": "/severity", "value": "Bogus"]],
+                ],
+            ]
+        ]
+        #expect(
+            await api.call("POST", "/threat_models/\(tm)/threats/batch/patch", as: alice, body: bad).status
+                == 400)
+        #expect(
+            await api.call("GET", "/threat_models/\(tm)/threats/\(ids[0])", as: alice).json["name"] == "one")
+    }
+
+    @Test func diagramPatchWithInvalidResultIs422() async throws {
+        let (api, _) = APIHarness.make()
+        let tm = try #require(
+            await api.call("POST", "/threat_models", as: alice, body: ["name": "M"]).json["id"]?.stringValue)
+        let d = try #require(
+            await api.call(
+                "POST", "/threat_models/\(tm)/diagrams", as: alice, body: ["name": "D", "type": "DFD-1.0.0"]
+            ).json["id"]?.stringValue)
+        let node = UUIDText.random()
+        let add: JSONValue = [
+            [
+                "op": "add", "path": "/cells/-",
+                "value": ["id": .string(node), "shape": "actor", "x": 1, "y": 2, "width": 50, "height": 40],
+            ]
+        ]
+        let ok = await api.call("PATCH", "/threat_models/\(tm)/diagrams/\(d)", as: alice, body: add)
+        #expect(ok.status == 200)
+        #expect(ok.json["cells"]?.arrayValue?.count == 1)
+        let noID: JSONValue = [["op": "add", "path": "/cells/-", "value": ["shape": "process"]]]
+        #expect(
+            await api.call("PATCH", "/threat_models/\(tm)/diagrams/\(d)", as: alice, body: noID).status == 422
+        )
+        let dangling: JSONValue = [
+            [
+                "op": "add", "path": "/cells/-",
+                "value": [
+                    "id": .string(UUIDText.random()), "shape": "edge", "source": ["cell": .string(node)],
+                    "target": ["cell": .string(UUIDText.random())],
+                ],
+            ]
+        ]
+        #expect(
+            await api.call("PATCH", "/threat_models/\(tm)/diagrams/\(d)", as: alice, body: dangling).status
+                == 422)
+        #expect(
+            await api.call(
+                "PATCH", "/threat_models/\(tm)/diagrams/\(d)", as: alice,
+                body: [["op": "remove", "path": "/nope"]]
+            ).status == 400)
+    }
+}

@@ -50,3 +50,32 @@ import WireProtocol
         #expect(throws: APIError.self) { try context.jsonObjectBody() }
     }
 }
+
+@Suite struct FormBodyTests {
+    @Test func formFieldsAreDecoded() throws {
+        let context = RequestContext.make(
+            "POST", "/oauth2/token",
+            headers: [("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")],
+            body: "grant_type=authorization_code&code=a%2Bb&redirect_uri=http%3A%2F%2Fx%2Fcb&state=s+1")
+        #expect(
+            try context.formBody() == [
+                "grant_type": "authorization_code", "code": "a+b", "redirect_uri": "http://x/cb",
+                "state": "s 1",
+            ])
+        #expect(try context.fieldsBody()["code"] == "a+b")
+    }
+
+    @Test func fieldsBodyAcceptsJSONObjects() throws {
+        let context = RequestContext.make(
+            "POST", "/oauth2/revoke", headers: [("Content-Type", "application/json")],
+            body: #"{"token":"t","n":1}"#)
+        #expect(try context.fieldsBody() == ["token": "t", "n": 1])
+        #expect(throws: APIError.self) { try context.formBody() }
+    }
+
+    @Test func fieldsBodyRejectsOtherTypes() {
+        let context = RequestContext.make(
+            "POST", "/", headers: [("Content-Type", "text/plain")], body: "token=t")
+        #expect(throws: APIError.self) { try context.fieldsBody() }
+    }
+}

@@ -1,5 +1,6 @@
 import CollabCore
 import FoundationEssentials
+import Glibc
 import Testing
 
 @testable import RESTGateway
@@ -83,5 +84,31 @@ import Testing
         // Going back in time (clock step) must not reuse the newer second.
         let earlier = Date(timeIntervalSince1970: 1_000_000_000.5)
         #expect(cache.format(earlier) == "2001-09-09T01:46:40.500Z")
+    }
+}
+
+@Suite struct StandardErrorSinkTests {
+    @Test func linesArriveInOrderAfterFlush() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]) }
+        let sink = StandardErrorSink(descriptor: fds[1], coalescing: .seconds(60))
+        for i in 0..<1000 { sink.write(Array("line \(i)\n".utf8)) }
+        sink.flush()  // must not wait for the 60 s coalescing window
+        sink.write(Array("last\n".utf8))
+        sink.flush()
+        close(fds[1])
+        var text: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(fds[0], &chunk, chunk.count)
+            if n <= 0 { break }
+            text += chunk[0..<n]
+        }
+        let lines = String(decoding: text, as: UTF8.self).split(separator: "\n")
+        #expect(lines.count == 1001)
+        #expect(lines.first == "line 0")
+        #expect(lines[999] == "line 999")
+        #expect(lines.last == "last")
     }
 }

@@ -25,6 +25,8 @@ import Testing
         #expect(
             toAlice.map { $0["message_type"]?.stringValue } == ["participant_joined", "participants_update"])
         #expect(toAlice[0]["joined_user"]?["email"] == "bob@test.tmi")
+        // Times come from the injected clock (1_700_000_000 s), as RFC 3339 UTC.
+        #expect(toAlice[0]["timestamp"] == "2023-11-14T22:13:20.000Z")
         let rows = toAlice[1]["participants"]?.arrayValue ?? []
         #expect(rows.map { $0["user"]?["user_id"]?.stringValue } == ["alice-id", "bob-id"])
         #expect(rows.map { $0["permissions"]?.stringValue } == ["writer", "reader"])
@@ -86,6 +88,18 @@ import Testing
         #expect(a.take().first?["error"] == "invalid_participant")
     }
 
+    @Test func leavingByUserClosesEveryConnectionOfThatUser() async {
+        let session = S.make()
+        let a = await S.join(session, S.alice)
+        let b1 = await S.join(session, S.bob, connection: "b1")
+        let b2 = await S.join(session, S.bob, connection: "b2")
+        _ = a.take()
+        await session.leave(userID: "bob-id")
+        #expect(b1.closed == .left && b2.closed == .left)
+        #expect(a.takeTypes() == ["participants_update", "participant_left", "participants_update"])
+        #expect(await session.participantCount == 1)
+    }
+
     @Test func participantLimitRefusesWithAnError() async {
         let session = S.make(configuration: SessionConfiguration(maxParticipants: 2))
         await S.join(session, S.alice)
@@ -96,6 +110,39 @@ import Testing
         #expect(result == .refused(.sessionFull))
         #expect(c.messages.first?["error"] == "session_full")
         #expect(c.closed == .joinRefused(.sessionFull))
+    }
+
+    @Test func perUserConnectionLimit() async {
+        let session = S.make(configuration: SessionConfiguration(maxConnectionsPerUser: 2))
+        await S.join(session, S.alice, connection: "a1")
+        await S.join(session, S.alice, connection: "a2")
+        let third = MemoryOutbox()
+        let result = await session.join(
+            ParticipantIdentity(connectionID: "a3", user: S.alice, role: .writer), outbox: third)
+        #expect(result == .refused(.tooManyConnections))
+        #expect(third.messages.first?["error"] == "too_many_connections")
+    }
+
+    @Test func reconnectResumesFromTheLogOrFallsBackToFullState() async {
+        let config = SessionConfiguration(engine: .init(logCapacity: 3))
+        let session = S.make(cells: [S.node("n")], configuration: config)
+        await S.join(session, S.alice)
+        for i in 1...4 {
+            await session.receive(
+                S.operation("m\(i)", [.update("n", ["x": .number(Double(i))])]), from: "alice-id")
+        }
+        let resumed = MemoryOutbox()
+        _ = await session.join(
+            ParticipantIdentity(connectionID: "b", user: S.bob, role: .reader), outbox: resumed, resumeFrom: 2
+        )
+        let got = resumed.take()
+        #expect(got.prefix(2).map { $0["update_vector"]?.doubleValue } == [3, 4])
+        #expect(got.prefix(2).allSatisfy { $0["message_type"] == "diagram_operation" })
+        let tooOld = MemoryOutbox()
+        _ = await session.join(
+            ParticipantIdentity(connectionID: "c", user: S.carol, role: .reader), outbox: tooOld,
+            resumeFrom: 0)
+        #expect(tooOld.take().first?["message_type"] == "diagram_state_sync")
     }
 
     @Test func endingTellsEveryoneAndClosesThem() async {

@@ -23,6 +23,8 @@ import Testing
         #expect(m["initiating_user"]?["user_id"] == "alice-id")
         #expect(m["operation"]?["cells"]?.arrayValue?.first?["data"] == S.node("n1", label: "x"))
         #expect(persistence.records.map(\.revision) == [1])
+        #expect(persistence.records.first?.upserts == [S.node("n1", label: "x")])
+        #expect(persistence.records.first?.removals == [])
         #expect(await session.state["n1"] != nil)
     }
 
@@ -160,6 +162,31 @@ import Testing
         #expect(c.takeTypes() == ["diagram_state_sync", "current_presenter", "participants_update"])
     }
 
+    @Test func broadcastsStayInRevisionOrderWhenAppendsFinishOutOfOrder() async {
+        let persistence = GatedPersistence()
+        let session = S.make(cells: [S.node("n")], persistence: persistence)
+        let a = await S.join(session, S.alice)
+        let b = await S.join(session, S.bob)
+        _ = (a.take(), b.take())
+        var arrivals = persistence.arrivals.makeAsyncIterator()
+        let first = Task {
+            await session.receive(S.operation("a1", [.update("n", ["x": 1])]), from: "alice-id")
+        }
+        #expect(await arrivals.next() == 1)
+        let second = Task {
+            await session.receive(S.operation("b1", [.update("n", ["y": 2])]), from: "bob-id")
+        }
+        #expect(await arrivals.next() == 2)
+        persistence.release { $0 == 2 }
+        await second.value
+        #expect(a.sent.isEmpty && b.sent.isEmpty)  // revision 2 is durable, but 1 is not yet
+        persistence.release { $0 == 1 }
+        await first.value
+        for o in [a, b] {
+            #expect(o.messages.map { $0["update_vector"]?.doubleValue } == [1, 2])
+        }
+    }
+
     @Test func persistenceFailureEndsTheSessionWithoutAcknowledging() async {
         let persistence = RecordingSessionPersistence()
         persistence.failAppends(true)
@@ -169,7 +196,44 @@ import Testing
         await session.receive(S.operation("op", [.add(S.node("n"))]), from: "alice-id")
         #expect(a.takeTypes() == ["error"])
         #expect(a.closed == .sessionEnded(.persistenceFailed))
-        #expect(await session.isEnded)
+        #expect(session.isEnded)
+    }
+
+    @Test func everyUserFieldMustNameTheSender() async {
+        let session = S.make(cells: [S.node("n")])
+        let a = await S.join(session, S.alice)
+        await S.join(session, S.bob)
+        await session.receive(S.operation("mv", [.update("n", ["x": 5])]), from: "alice-id")
+        _ = a.take()
+        for type in ["undo_request", "redo_request"] {
+            await session.receive(
+                S.text(["message_type": .string(type), "initiating_user": ["user_id": "bob-id"]]),
+                from: "alice-id")
+            #expect(a.take().first?["code"] == "invalid_user")
+        }
+        let change: JSONValue = [
+            "message_type": "change_presenter", "initiating_user": ["email": "bob@test.tmi"],
+            "new_presenter": ["user_id": "bob-id"],
+        ]
+        await session.receive(S.text(change), from: "alice-id")
+        #expect(a.take().first?["code"] == "invalid_user")
+        #expect(await session.summary.presenter?.userID == "alice-id")
+        #expect(await session.state["n"]?["x"] == 5)
+    }
+
+    @Test func snapshotsAreHandedOffEveryNOperations() async {
+        let persistence = RecordingSessionPersistence()
+        let session = S.make(
+            cells: [S.node("n")], configuration: SessionConfiguration(snapshotEvery: 2),
+            persistence: persistence)
+        await S.join(session, S.alice)
+        for i in 1...5 {
+            await session.receive(
+                S.operation("m\(i)", [.update("n", ["x": .number(Double(i))])]), from: "alice-id")
+        }
+        #expect(persistence.snapshots.map(\.state.revision) == [2, 4])
+        #expect(persistence.snapshots.last?.state["n"]?["x"] == 4)
+        #expect(persistence.records.map(\.revision) == [1, 2, 3, 4, 5])
     }
 
     @Test func restWritesGoThroughTheSession() async {

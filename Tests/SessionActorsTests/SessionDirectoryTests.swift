@@ -63,6 +63,27 @@ import Testing
         #expect(await dir.count == 0)
     }
 
+    @Test func aSessionThatEndedOnItsOwnIsReplaced() async {
+        let dir = Self.directory(ManualClock())
+        guard
+            case .created(let first) = await dir.create(
+                threatModelID: "t", diagramID: "d", host: nil, state: DiagramState())
+        else {
+            Issue.record("expected a new session")
+            return
+        }
+        await first.end(.persistenceFailed)
+        #expect(await dir.find(diagramID: "d") == nil)
+        guard
+            case .created(let second) = await dir.create(
+                threatModelID: "t", diagramID: "d", host: nil, state: DiagramState())
+        else {
+            Issue.record("expected a replacement")
+            return
+        }
+        #expect(second !== first && !second.isEnded)
+    }
+
     @Test func endingTellsEveryoneAndDeletingAThreatModelEndsItsSessions() async {
         let dir = Self.directory(ManualClock())
         _ = await dir.create(threatModelID: "t1", diagramID: "d1", host: nil, state: DiagramState())

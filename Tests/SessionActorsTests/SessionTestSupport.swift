@@ -37,8 +37,12 @@ final class ManualClock: Sendable {
 
 /// Persistence whose `append` waits until the test releases it, to observe what is held back.
 final class GatedPersistence: SessionPersistence {
-    private let state = Mutex<(waiting: [CheckedContinuation<Void, Never>], records: [OperationRecord])>(
-        ([], []))
+    private struct Waiting {
+        var revision: Int64
+        var continuation: CheckedContinuation<Void, Never>
+    }
+
+    private let waiting = Mutex<[Waiting]>([])
     let arrivals: AsyncStream<Int64>
     private let arrived: AsyncStream<Int64>.Continuation
 
@@ -46,22 +50,23 @@ final class GatedPersistence: SessionPersistence {
 
     func append(_ record: OperationRecord) async throws {
         await withCheckedContinuation { c in
-            state.withLock {
-                $0.waiting.append(c)
-                $0.records.append(record)
-            }
+            waiting.withLock { $0.append(Waiting(revision: record.revision, continuation: c)) }
             arrived.yield(record.revision)
         }
     }
 
     func snapshotAvailable(_ snapshot: DiagramSnapshot) {}
 
-    func releaseAll() {
-        let waiting = state.withLock { s -> [CheckedContinuation<Void, Never>] in
-            defer { s.waiting.removeAll() }
-            return s.waiting
+    func releaseAll() { release { _ in true } }
+
+    /// Lets the appends of the chosen revisions complete.
+    func release(_ chosen: (Int64) -> Bool) {
+        let released = waiting.withLock { list -> [Waiting] in
+            let picked = list.filter { chosen($0.revision) }
+            list.removeAll { chosen($0.revision) }
+            return picked
         }
-        for c in waiting { c.resume() }
+        for w in released { w.continuation.resume() }
     }
 }
 
@@ -70,10 +75,15 @@ enum SessionFixture {
     static let bob = CollabUser(userID: "bob-id", email: "bob@test.tmi", displayName: "Bob")
     static let carol = CollabUser(userID: "carol-id", email: "carol@test.tmi", displayName: "Carol")
 
+    /// A session over `cells`. Cell rules are off unless `validator` says otherwise, so tests of
+    /// the session's behaviour can use short ids.
     static func make(
         cells: [JSONValue] = [], configuration: SessionConfiguration = .init(),
-        persistence: any SessionPersistence = NoSessionPersistence(), clock: ManualClock = ManualClock()
+        persistence: any SessionPersistence = NoSessionPersistence(), clock: ManualClock = ManualClock(),
+        validator: CellValidator = .none
     ) -> DiagramSession {
+        var configuration = configuration
+        configuration.cellValidator = validator
         let counter = Mutex(0)
         return DiagramSession(
             sessionID: "s1", threatModelID: "tm1", diagramID: "d1", state: DiagramState(cells: cells),

@@ -105,3 +105,19 @@ import Testing
                 == "PUT /x HTTP/1.1\r\nHost: example.test:8080\r\nA: b\r\nContent-Length: 3\r\n\r\nhey")
     }
 }
+
+@Suite struct HTTPClientSharingTests {
+    @Test func concurrentSendsOnOneClientTakeTurns() async throws {
+        let (server, port) = try await startServer(EchoResponder())
+        let client = HTTPClient(port: port)
+        let texts = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+            for i in 0..<50 { group.addTask { (i, try await client.get("/\(i)").text) } }
+            return try await group.reduce(into: [Int: String]()) { $0[$1.0] = $1.1 }
+        }
+        #expect(texts.count == 50)
+        #expect(texts.allSatisfy { $0.value == "GET /\($0.key) " })
+        #expect(server.connectionCount == 1)
+        await client.close()
+        await server.shutdown()
+    }
+}

@@ -62,6 +62,19 @@ import Testing
         #expect(out == [.head(.make()), .complete(body: "", trailers: HTTPHeaders())])
     }
 
+    @Test(arguments: [
+        ("http://example.test/a/b?c=1", "/a/b?c=1"), ("HTTPS://example.test", "/"),
+        ("http://example.test?q", "/?q"), ("/plain", "/plain"), ("*", "*"), ("urn:x://y", "urn:x://y"),
+    ])
+    func absoluteFormBecomesOriginForm(_ target: String, _ expected: String) {
+        let out = ParserVerifier.outcomes("OPTIONS \(target) HTTP/1.1\r\nHost: x\r\n\r\n")
+        guard case .head(let head) = out.first else {
+            Issue.record("no head")
+            return
+        }
+        #expect(head.target == expected)
+    }
+
     @Test func keepAliveFollowsVersionAndConnection() {
         let http10 = ParserVerifier.outcomes("GET / HTTP/1.0\r\n\r\n")
         #expect(http10.first == .head(.make(versionMinor: 0, headers: [], keepAlive: false)))

@@ -16,6 +16,7 @@ import Testing
         #expect(answer?.status == 408)
         #expect(answer?.headers["connection"] == "close")
         #expect(await slow.closesWithoutMoreBytes())
+        slow.connection.close()
         await client.close()
         await server.shutdown()
     }
@@ -26,6 +27,7 @@ import Testing
         try await raw.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(try await raw.readResponse()?.status == 200)
         #expect(await raw.closesWithoutMoreBytes())
+        raw.connection.close()
         await server.shutdown()
     }
 
@@ -49,12 +51,14 @@ import Testing
         #expect(response?.status == 413)
         #expect(response?.text.contains("payload_too_large") == true)
         #expect(await expecting.closesWithoutMoreBytes())
+        expecting.connection.close()
         // Without Expect, the client starts sending; it still gets the 413, not a reset.
         var eager = try await RawClient.connect(port)
         try await eager.send(
             "PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n"
                 + String(repeating: "z", count: 50_000))
         #expect(try await eager.readResponse()?.status == 413)
+        eager.connection.close()
         await server.shutdown()
     }
 

@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 
 @testable import WireProtocol
@@ -16,6 +17,14 @@ import Testing
         #expect(first.headers["date"]?.hasSuffix(" GMT") == true)
         #expect(first.headers["content-length"] == "9")
         await client.close()
+        await server.shutdown()
+    }
+
+    @Test func aBusyPortFailsToStartWithEADDRINUSE() async throws {
+        let (server, port) = try await startServer(EchoResponder())
+        let second = HTTPServer(
+            configuration: .init(host: "127.0.0.1", port: port), responder: EchoResponder())
+        await #expect(throws: StreamError.system(EADDRINUSE)) { try await second.start() }
         await server.shutdown()
     }
 
@@ -79,6 +88,27 @@ import Testing
         try await old.send("GET / HTTP/1.0\r\n\r\n")
         #expect(try await old.readResponse()?.status == 200)
         #expect(await old.closesWithoutMoreBytes())
+        raw.connection.close()
+        old.connection.close()
+        await server.shutdown()
+    }
+
+    @Test func closingWithUnreadInputStillDeliversTheWholeResponse() async throws {
+        let big = [UInt8](repeating: 0x61, count: 8 * 1024 * 1024)
+        let (server, port) = try await startServer(
+            ClosureResponder { _ in HTTPResponse(status: 200, body: big) }
+        ) { $0.compression.enabled = false }
+        var raw = try await RawClient.connect(port)
+        // The bytes after the Connection: close request are never read. Closing with them unread
+        // would reset the connection and drop the part of the response still queued in the kernel;
+        // the lingering close (FIN, then drain) delivers it whole.
+        try await raw.send(
+            "GET /last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                + String(repeating: "x", count: 50_000))
+        let response = try await raw.readResponse()
+        #expect(response?.body.count == big.count)
+        #expect(await raw.closesWithoutMoreBytes())
+        raw.connection.close()
         await server.shutdown()
     }
 
@@ -92,6 +122,7 @@ import Testing
         #expect(response?.headers["content-type"] == "application/json")
         #expect(response?.text.hasPrefix(#"{"error":"invalid_request","error_description":"#) == true)
         #expect(await raw.closesWithoutMoreBytes())
+        raw.connection.close()
         let client = HTTPClient(port: port)
         #expect(try await client.get("/still").status == 200)
         await client.close()
@@ -105,6 +136,7 @@ import Testing
             "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "a", count: 2000) + "\r\n\r\n")
         #expect(try await raw.readResponse()?.status == 431)
         #expect(await raw.closesWithoutMoreBytes())
+        raw.connection.close()
         await server.shutdown()
     }
 }

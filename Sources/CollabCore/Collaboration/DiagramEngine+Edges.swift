@@ -1,12 +1,12 @@
 /// Edges and the nodes they attach to.
 ///
-/// Invariant: every edge's `source`/`target` that names a cell names one that exists. Two rules
-/// keep it:
+/// Invariant: every edge's `source`/`target` that names a cell names a node that exists (the spec:
+/// a terminal is "the connected node"). Two rules keep it:
 /// - Removing a cell removes the edges attached to it (and edges attached to those), as part of
 ///   the same message and revision. The broadcast lists those removals, so every client drops the
 ///   same edges; without this, a concurrent "connect to N" and "remove N" would leave a dangling
 ///   edge on the server that no client ever drew.
-/// - An edge that the message adds or updates must attach to existing cells once the whole message
+/// - An edge that the message adds or updates must attach to existing nodes once the whole message
 ///   has applied (so one message may add a node and an edge to it, in either order); otherwise the
 ///   message is rejected with `conflict_detected` and the sender also gets a `state_correction`.
 extension DiagramEngine {
@@ -39,10 +39,17 @@ extension DiagramEngine {
     func checkEdgeEndpoints(_ ids: [String], in work: Overlay) -> OperationRejection? {
         for id in ids {
             guard let cell = work.cell(id, in: state) else { continue }
-            for endpoint in EdgeEndpoints.of(cell) where work.cell(endpoint, in: state) == nil {
-                return OperationRejection(
-                    .conflictDetected, "edge \(id) attaches to cell \(endpoint), which does not exist",
-                    affectedCells: [id], requiresResync: false, stateCorrection: true)
+            for endpoint in EdgeEndpoints.of(cell) {
+                guard let end = work.cell(endpoint, in: state) else {
+                    return OperationRejection(
+                        .conflictDetected, "edge \(id) attaches to cell \(endpoint), which does not exist",
+                        affectedCells: [id], requiresResync: false, stateCorrection: true)
+                }
+                if end["shape"] == "edge" {
+                    return OperationRejection(
+                        .validationFailed, "edge \(id) attaches to \(endpoint), which is an edge, not a node",
+                        affectedCells: [id])
+                }
             }
         }
         return nil

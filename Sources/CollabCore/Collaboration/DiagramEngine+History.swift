@@ -41,17 +41,22 @@ extension DiagramEngine {
 
     mutating func record(_ changes: [CellChange], for userID: String, as recording: Recording) {
         guard undoDepth > 0, !changes.isEmpty else { return }
-        var h = histories[userID] ?? UserHistory()
+        // Mutated in place through the dictionary's default subscript: copying the stacks out and
+        // back would copy them on every operation.
         switch recording {
         case .newOperation:
-            h.undo.append(changes)
-            h.redo.removeAll()
-        case .undo: h.redo.append(changes)
-        case .redo: h.undo.append(changes)
+            histories[userID, default: UserHistory()].undo.append(changes)
+            histories[userID, default: UserHistory()].redo.removeAll()
+        case .undo: histories[userID, default: UserHistory()].redo.append(changes)
+        case .redo: histories[userID, default: UserHistory()].undo.append(changes)
         }
-        if h.undo.count > undoDepth { h.undo.removeFirst(h.undo.count - undoDepth) }
-        if h.redo.count > undoDepth { h.redo.removeFirst(h.redo.count - undoDepth) }
-        histories[userID] = h
+        // Trim in batches so a full stack is not shifted on every operation.
+        if let n = histories[userID]?.undo.count, n > undoDepth * 2 {
+            histories[userID]?.undo.removeFirst(n - undoDepth)
+        }
+        if let n = histories[userID]?.redo.count, n > undoDepth * 2 {
+            histories[userID]?.redo.removeFirst(n - undoDepth)
+        }
     }
 
     private mutating func popHistory(_ direction: HistoryDirection, user: String) -> [CellChange]? {

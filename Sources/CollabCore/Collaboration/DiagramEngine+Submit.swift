@@ -1,6 +1,6 @@
 /// The transform and apply step (DESIGN §6), in the order the rules are checked:
 ///
-/// 1. A resent `operation_id` is not applied twice: the original result is replayed.
+/// 1. A resent `operation_id` is not applied twice: the sender gets its acknowledgement again.
 /// 2. A `base_vector` older than the log (or newer than the diagram) needs a full state sync.
 /// 3. Each cell op is applied in order to a scratch overlay, so the message is atomic:
 ///    - `remove` deletes the cell; removing a cell that is already gone is a no-op (the intent,
@@ -20,8 +20,11 @@
 /// 4. Edges (`DiagramEngine+Edges.swift`): edges attached to a removed node are removed with it;
 ///    an added or updated edge whose endpoint does not exist rejects the whole message, with a
 ///    `state_correction` for the sender.
-/// 5. A message that changes nothing is rejected (`no_state_change`).
-/// 6. Otherwise it commits: the revision goes up by exactly one, the log gets the pre-images, and
+/// 5. Every cell the message adds or changes must satisfy the spec's cell rules (`CellValidator`),
+///    and the diagram may not grow past `maxCells`, or the message is rejected with
+///    `validation_failed`.
+/// 6. A message that changes nothing is rejected (`no_state_change`).
+/// 7. Otherwise it commits: the revision goes up by exactly one, the log gets the pre-images, and
 ///    the broadcast carries each changed cell whole, as it now stands.
 extension DiagramEngine {
     enum Recording {
@@ -51,7 +54,7 @@ extension DiagramEngine {
                 return .rejected(
                     OperationRejection(.validationFailed, "operation_id \(m.operationID) is already in use"))
             }
-            return .duplicate(original: log.entry(revision: prior.revision)?.broadcast)
+            return .duplicate(ack: acknowledgement(for: m.operationID, prior))
         }
         guard !m.cells.isEmpty else {
             return .rejected(OperationRejection(.emptyOperation, "operation contains no cell operations"))
@@ -62,6 +65,7 @@ extension DiagramEngine {
         var work = Overlay()
         var intended: [String: JSONValue?] = [:]
         var dropped: [String] = []
+        var needsCheck: Set<String> = []
         for op in m.cells {
             switch op.kind {
             case .remove:
@@ -86,6 +90,7 @@ extension DiagramEngine {
                         }
                         work.set(op.id, data)
                         intended[op.id] = .some(data)
+                        needsCheck.insert(op.id)
                         continue
                     }
                     // Remove beats update: the cell was removed after the client's base (or, with no
@@ -114,6 +119,7 @@ extension DiagramEngine {
                     : PropertyDelta.partialChanges(from: seen, named: data)
                 PropertyDelta.apply(changes, to: &cell)
                 work.set(op.id, cell)
+                if !PropertyDelta.onlyMovesPosition(changes) { needsCheck.insert(op.id) }
                 if isWhole {
                     intended[op.id] = .some(data)
                 } else if var view = seen {
@@ -126,8 +132,27 @@ extension DiagramEngine {
         }
 
         let senderTouched = work.order
+        var added = 0
+        for id in senderTouched {
+            let existed = state.contains(id)
+            let exists = work.cell(id, in: state) != nil
+            if exists && !existed { added += 1 } else if existed && !exists { added -= 1 }
+        }
+        if added > 0 && state.count + added > maxCells {
+            return .rejected(
+                OperationRejection(.validationFailed, "the diagram would exceed \(maxCells) cells"))
+        }
         let cascaded = removeEdgesOfRemovedNodes(&work)
         if let rejection = checkEdgeEndpoints(senderTouched, in: work) { return .rejected(rejection) }
+        // A change that only moves a cell (new numbers for `x`/`y`) cannot make it invalid, and
+        // dragging is most of what editors send; every other changed cell gets the full check.
+        for id in senderTouched where needsCheck.contains(id) {
+            guard let cell = work.cell(id, in: state), cell != state[id] else { continue }
+            if let violation = validator.violation(cell) {
+                return .rejected(
+                    OperationRejection(.validationFailed, "cell \(id): \(violation)", affectedCells: [id]))
+            }
+        }
 
         var changes: [CellChange] = []
         changes.reserveCapacity(work.order.count)
@@ -149,6 +174,26 @@ extension DiagramEngine {
             return .rejected(OperationRejection(.noStateChange, "operation results in no state change"))
         }
         return .accepted(commit(changes, message: m, user: user, origin: origin, recording: recording))
+    }
+
+    /// The acknowledgement for an operation applied earlier: its id and the cells it changed, but
+    /// each cell as it stands now and `update_vector` the current revision. Replaying the old copy
+    /// verbatim would be wrong: the client has since been sent later revisions, and applying older
+    /// whole cells after them would move it backwards. `sequence_number` stays the revision at
+    /// which the operation was applied.
+    func acknowledgement(for operationID: String, _ prior: AppliedOperationIDs.Applied)
+        -> DiagramOperationMessage
+    {
+        let cells = prior.cells.map { op in
+            if let cell = state[op.id] {
+                CellOperation(id: op.id, kind: op.kind == .remove ? .update : op.kind, data: cell)
+            } else {
+                CellOperation(id: op.id, kind: .remove)
+            }
+        }
+        return DiagramOperationMessage(
+            operationID: operationID, initiatingUser: prior.initiatingUser, sequenceNumber: prior.revision,
+            updateVector: state.revision, cells: cells)
     }
 
     private mutating func commit(
@@ -176,7 +221,11 @@ extension DiagramEngine {
             LogEntry(
                 revision: revision, operationID: m.operationID, userID: user.userID, origin: origin,
                 changes: changes, broadcast: broadcast))
-        applied.record(m.operationID, revision: revision, userID: user.userID)
+        applied.record(
+            m.operationID,
+            .init(
+                revision: revision, userID: user.userID, cells: cells.map { ($0.id, $0.kind) },
+                initiatingUser: broadcast.initiatingUser))
         record(changes.filter { $0.before != $0.after }, for: user.userID, as: recording)
         return AcceptedOperation(revision: revision, message: broadcast)
     }

@@ -10,6 +10,7 @@
 /// - property paths, arrays atomic: `PropertyDelta.swift`
 /// - rebuilding the cell as the client saw it: `OperationLog.cellAsSeen`
 /// - edges and their endpoints: `DiagramEngine+Edges.swift`
+/// - each changed cell obeys the spec's cell rules: `CellValidator.swift`
 /// - selective per-user undo/redo: `DiagramEngine+History.swift`
 public struct DiagramEngine: Sendable {
     public struct Configuration: Sendable, Equatable {
@@ -17,10 +18,17 @@ public struct DiagramEngine: Sendable {
         public var logCapacity: Int
         /// How many applied `operation_id`s are remembered for de-duplication.
         public var rememberedOperationIDs: Int
-        /// Undo (and redo) depth per user.
+        /// Undo (and redo) depth per user: at least this many are kept (trimmed back in batches).
         public var undoDepth: Int
 
-        public init(logCapacity: Int = 256, rememberedOperationIDs: Int = 4096, undoDepth: Int = 100) {
+        /// Most cells the diagram may hold, as REST allows (`DiagramRules.maxCells`).
+        public var maxCells: Int
+
+        public init(
+            logCapacity: Int = 256, rememberedOperationIDs: Int = 4096, undoDepth: Int = 100,
+            maxCells: Int = DiagramRules.maxCells
+        ) {
+            self.maxCells = maxCells
             self.logCapacity = logCapacity
             self.rememberedOperationIDs = rememberedOperationIDs
             self.undoDepth = undoDepth
@@ -32,12 +40,17 @@ public struct DiagramEngine: Sendable {
     var applied: AppliedOperationIDs
     var histories: [String: UserHistory] = [:]
     let undoDepth: Int
+    let maxCells: Int
+    let validator: CellValidator
 
-    public init(state: DiagramState, configuration: Configuration = .init()) {
+    public init(state: DiagramState, configuration: Configuration = .init(), validator: CellValidator = .spec)
+    {
         self.state = state
+        self.validator = validator
         log = OperationLog(capacity: configuration.logCapacity, startingAt: state.revision)
         applied = AppliedOperationIDs(capacity: configuration.rememberedOperationIDs)
         undoDepth = max(0, configuration.undoDepth)
+        maxCells = configuration.maxCells
     }
 
     public var revision: Int64 { state.revision }

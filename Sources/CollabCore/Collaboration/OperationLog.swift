@@ -21,7 +21,8 @@ public struct LogEntry: Sendable, Equatable {
     /// Which connection sent it (see `DiagramEngine.submit(_:user:origin:)`).
     public var origin: String
     public var changes: [CellChange]
-    /// The message as broadcast, kept so a resent `operation_id` can be answered with it.
+    /// The message as broadcast, kept so a reconnecting client whose `base_vector` the log still
+    /// covers can be sent the operations it missed instead of the whole diagram.
     public var broadcast: DiagramOperationMessage
 }
 
@@ -75,6 +76,15 @@ public struct OperationLog: Sendable {
         let oldest = ring[head % n].revision
         let skip = Int(max(0, min(Int64(n), base + 1 - oldest)))
         for i in skip..<n { body(ring[(head + i) % n]) }
+    }
+
+    /// The broadcasts after `base`, oldest first, or `nil` when the log no longer covers `base`
+    /// (the client then needs a full `diagram_state_sync`).
+    public func broadcasts(after base: Int64, current: Int64) -> [DiagramOperationMessage]? {
+        guard covers(base: base, current: current) else { return nil }
+        var out: [DiagramOperationMessage] = []
+        forEach(after: base) { out.append($0.broadcast) }
+        return out
     }
 
     public func entry(revision: Int64) -> LogEntry? {

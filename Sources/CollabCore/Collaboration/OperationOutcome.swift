@@ -41,10 +41,9 @@ public struct OperationRejection: Sendable, Equatable, Error {
 public enum SubmitOutcome: Sendable, Equatable {
     /// Applied as a new revision; broadcast `message` to everyone, the sender included.
     case accepted(AcceptedOperation)
-    /// The `operation_id` was applied before: nothing changes. The original broadcast is returned
-    /// for the sender alone when the log still holds it; `nil` means it has aged out and the sender
-    /// should be given the full state instead.
-    case duplicate(original: DiagramOperationMessage?)
+    /// The `operation_id` was applied before: nothing changes. `ack` is for the sender alone (see
+    /// `DiagramEngine.acknowledgement(for:_:)`).
+    case duplicate(ack: DiagramOperationMessage)
     /// Nothing applied (a message is atomic).
     case rejected(OperationRejection)
     /// `base_vector` is older than the log (or newer than the diagram): the sender needs a full

@@ -101,6 +101,20 @@ public enum PropertyDelta {
         target = .object(object)
     }
 
+    /// Whether `changes` only give a cell new finite numbers for its position (`x`, `y`,
+    /// `position.x`, `position.y`), which the spec leaves unconstrained: such a change keeps a
+    /// valid cell valid, so it needs no re-validation.
+    public static func onlyMovesPosition(_ changes: [PropertyChange]) -> Bool {
+        changes.allSatisfy { change in
+            guard case .number(let n)? = change.value, n.isFinite else { return false }
+            switch change.path.count {
+            case 1: return change.path[0] == "x" || change.path[0] == "y"
+            case 2: return change.path[0] == "position" && (change.path[1] == "x" || change.path[1] == "y")
+            default: return false
+            }
+        }
+    }
+
     /// The value at `path`, or `nil` when some step is missing.
     public static func value(at path: [String], in cell: JSONValue?) -> JSONValue? {
         var current = cell

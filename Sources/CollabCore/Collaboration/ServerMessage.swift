@@ -20,7 +20,7 @@ public struct ParticipantSummary: Sendable, Equatable {
 
 /// Every message the server sends on the diagram WebSocket (catalogue operation
 /// `receiveDiagramEvents`), with the fields the catalogue requires. Encoded once per broadcast.
-/// Timestamps are passed in already formatted (`CollabTimestamp`), keeping this pure.
+/// Timestamps are passed in already formatted (`Timestamp.rfc3339`), keeping this pure.
 public enum ServerMessage: Sendable, Equatable {
     case diagramOperation(DiagramOperationMessage)
     case operationRejected(operationID: String, rejection: OperationRejection, timestamp: String)

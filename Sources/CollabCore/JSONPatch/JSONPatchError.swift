@@ -37,6 +37,20 @@ public struct JSONPatchError: Error, Sendable, Equatable, CustomStringConvertibl
         operationIndex.map { "/\($0)" } ?? ""
     }
 
+    /// The spec's Error `details`: `{code, context: {operation}}`, e.g.
+    /// `{"code":"patch_test_failed","context":{"operation":"/2"}}`.
+    public var details: JSONValue {
+        let code: String =
+            switch kind {
+            case .malformed: "patch_malformed"
+            case .pathNotFound: "patch_path_not_found"
+            case .invalidTarget: "patch_invalid_target"
+            case .testFailed: "patch_test_failed"
+            case .invalidResult: "patch_invalid_result"
+            }
+        return ["code": .string(code), "context": ["operation": .string(patchPointer)]]
+    }
+
     func at(_ index: Int) -> JSONPatchError {
         var copy = self
         copy.operationIndex = index

@@ -69,8 +69,9 @@ extension Cell {
         _ = try r.number("angle")
         _ = try r.uuid("parent", nullable: true)
         _ = try r.string("label", maxLength: 256)
-        if let attrs = try r.value("attrs") { _ = try ObjectReader(attrs, pointer: r.path("attrs")) }
-        if let ports = try r.value("ports") { _ = try ObjectReader(ports, pointer: r.path("ports")) }
+        try validateNodeAttrs(r)
+        try validatePorts(r)
+        try validateStyle(r, edge: false)
     }
 
     static let routers = ["normal", "orth", "oneSide", "manhattan", "metro", "er"]
@@ -88,15 +89,14 @@ extension Cell {
             _ = try p.number("y", required: true)
         }
         for (i, label) in (try r.array("labels") ?? []).enumerated() {
-            let l = try ObjectReader(label, pointer: Pointer.join(r.path("labels"), i))
-            if l.object["position"]?.doubleValue != nil {
-                _ = try l.number("position", minimum: 0, maximum: 1)
-            }
+            try validateLabel(try ObjectReader(label, pointer: Pointer.join(r.path("labels"), i)))
         }
+        if let label = try object(r, "defaultLabel") { try validateLabel(label) }
         try validateNamed(r, "router", allowed: routers)
         try validateNamed(r, "connector", allowed: connectors)
         _ = try r.string("label", maxLength: 256)
-        if let attrs = try r.value("attrs") { _ = try ObjectReader(attrs, pointer: r.path("attrs")) }
+        try validateEdgeAttrs(r)
+        try validateStyle(r, edge: true)
     }
 
     /// EdgeRouter / EdgeConnector: a built-in name, or an object whose `name` is one.

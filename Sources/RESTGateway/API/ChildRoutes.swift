@@ -16,9 +16,39 @@ public struct ChildKindSpec: Sendable {
     public var bulkCreate: Bool
     public var bulkUpdateAndBatch: Bool
     /// Role needed to delete one item.
-    public var deleteRole: ModelRole
-    /// Checks a whole item after a change; PATCH maps its failure to 422 (DESIGN §1).
-    public var checkResult: (@Sendable ([String: JSONValue]) -> String?)?
+    public var deleteRole: Role
+    /// A patch whose result breaks the rules is 422 rather than 400 (diagrams, DESIGN §1).
+    public var invalidPatchResultIs422 = false
+    /// Set for diagrams when live collaboration runs: writes to a diagram in a live session go
+    /// through the session, and deleting one ends it.
+    public var live: LiveDiagramHooks?
+}
+
+/// How the REST diagram routes reach live sessions (implemented by the collaboration feature).
+public struct LiveDiagramHooks: Sendable {
+    /// Whether a session is live for the diagram.
+    public var isLive: @Sendable (_ diagramID: String) async -> Bool
+    /// Applies the change from `old` to `new` cells as one operation by `user` in the live
+    /// session (broadcast to every participant, journaled by the session); false when no
+    /// session is live any more.
+    public var applyCells:
+        @Sendable (
+            _ diagramID: String, _ old: [JSONValue], _ new: [JSONValue], _ user: AuthenticatedUser
+        ) async throws(APIError) -> Bool
+    /// Called after the diagram is deleted.
+    public var deleted: @Sendable (_ diagramID: String) async -> Void
+
+    public init(
+        isLive: @escaping @Sendable (String) async -> Bool,
+        applyCells:
+            @escaping @Sendable (String, [JSONValue], [JSONValue], AuthenticatedUser) async throws(APIError)
+            -> Bool,
+        deleted: @escaping @Sendable (String) async -> Void
+    ) {
+        self.isLive = isLive
+        self.applyCells = applyCells
+        self.deleted = deleted
+    }
 }
 
 /// `/threat_models/{threat_model_id}/<kind>[/{id}]` plus bulk and batch operations.
@@ -31,7 +61,7 @@ public struct ChildRoutes: RouteProvider {
     public static let maxBatchPatch = 10
 
     public init(
-        store: ThreatModelStore, spec: ChildKindSpec, now: @escaping @Sendable () -> Double = Timestamp.now
+        store: ThreatModelStore, spec: ChildKindSpec, now: @escaping @Sendable () -> Double = WallClock.now
     ) {
         self.store = store
         self.spec = spec
@@ -69,7 +99,7 @@ public struct ChildRoutes: RouteProvider {
         let (limit, offset) = try ctx.pagination()
         let kind = spec.kind
         return .json(
-            try await store.read { s throws(APIError) in
+            try store.read { s throws(APIError) in
                 let c = try s.model(tm, for: user, needs: .reader).collection(kind)
                 let page = c.ids.dropFirst(offset).prefix(limit).compactMap { c[$0] }
                 if kind == .diagrams {
@@ -94,7 +124,7 @@ public struct ChildRoutes: RouteProvider {
         let id = try ctx.uuidParameter(spec.parameter)
         let kind = spec.kind
         return .json(
-            try await store.read { s throws(APIError) in
+            try store.read { s throws(APIError) in
                 let c = try s.model(tm, for: user, needs: .reader).collection(kind)
                 guard let r = c[id] else { throw APIError.notFound("\(kind.rawValue) item \(id) not found") }
                 return Rendering.child(kind, r, model: tm)
@@ -105,7 +135,8 @@ public struct ChildRoutes: RouteProvider {
     func newItem(_ body: [String: JSONValue], stamp: String) throws(APIError) -> (
         String, [String: JSONValue], [(String, String)]
     ) {
-        let (input, metadata) = try (spec.createSchema ?? spec.schema).parseCreate(body)
+        let schema = spec.createSchema ?? spec.schema
+        let (input, metadata) = try validated { () throws(ValidationError) in try schema.parseCreate(body) }
         let id = UUIDText.random()
         var fields = input
         fields["id"] = .string(id)
@@ -114,7 +145,6 @@ public struct ChildRoutes: RouteProvider {
             fields["modified_at"] = .string(stamp)
         }
         if spec.kind == .diagrams, fields["cells"] == nil { fields["cells"] = .array([]) }
-        if let problem = spec.checkResult?(fields) { throw APIError.badRequest(problem) }
         return (id, fields, metadata ?? [])
     }
 
@@ -145,7 +175,7 @@ public struct ChildRoutes: RouteProvider {
             [JSONValue], String
         )
     {
-        let stamp = Timestamp.format(now())
+        let stamp = WallClock.format(now())
         let kind = spec.kind
         return try await store.write { s throws(APIError) in
             let record = try s.model(tm, for: user, needs: .writer)
@@ -181,8 +211,8 @@ public struct ChildRoutes: RouteProvider {
         let id = try ctx.uuidParameter(spec.parameter)
         let body = try ctx.jsonObjectBody()
         return .json(
-            try await update(
-                [(id, { @Sendable _ throws(APIError) in body })], tm: tm, user: user, patch: false)[0])
+            try await updateOne(id, tm: tm, user: user, patch: false) { @Sendable _ throws(APIError) in body }
+        )
     }
 
     @Sendable func patch(_ ctx: RequestContext) async throws -> HTTPResponse {
@@ -190,11 +220,38 @@ public struct ChildRoutes: RouteProvider {
         let tm = try ctx.uuidParameter("threat_model_id")
         let id = try ctx.uuidParameter(spec.parameter)
         let ops = try PatchRequest.parse(ctx.jsonBody())
+        let readOnly = spec.schema.readOnlyFields
         let change: @Sendable ([String: JSONValue]) throws(APIError) -> [String: JSONValue] = {
             current throws(APIError) in
-            try PatchRequest.apply(ops, to: current)
+            try PatchRequest.apply(ops, to: current, readOnly: readOnly)
         }
-        return .json(try await update([(id, change)], tm: tm, user: user, patch: true)[0])
+        return .json(try await updateOne(id, tm: tm, user: user, patch: true, change))
+    }
+
+    /// One item's PUT or PATCH. For a diagram in a live session the cells change through the
+    /// session (every participant sees it as an operation); the other fields change here.
+    func updateOne(
+        _ id: String, tm: String, user: AuthenticatedUser, patch: Bool,
+        _ change: @escaping @Sendable ([String: JSONValue]) throws(APIError) -> [String: JSONValue]
+    ) async throws(APIError) -> JSONValue {
+        guard let live = spec.live, await live.isLive(id) else {
+            return try await update([(id, change)], tm: tm, user: user, patch: patch)[0]
+        }
+        let held = KeptCells()
+        _ = try await update([(id, change)], tm: tm, user: user, patch: patch, keepCells: held)
+        if let (old, new) = held.value, old != new {
+            if try await !live.applyCells(id, old, new, user) {
+                // The session ended in between: store the cells directly.
+                return try await update([(id, change)], tm: tm, user: user, patch: patch)[0]
+            }
+        }
+        let kind = spec.kind
+        return try store.read { s throws(APIError) in
+            guard let r = s.models[tm]?.collection(kind)[id] else {
+                throw APIError.notFound("\(id) not found")
+            }
+            return Rendering.child(kind, r, model: tm)
+        }
     }
 
     @Sendable func bulkUpdate(_ ctx: RequestContext) async throws -> HTTPResponse {
@@ -204,7 +261,7 @@ public struct ChildRoutes: RouteProvider {
         for (i, item) in try ctx.jsonArrayBody(maxItems: Self.maxBulk).enumerated() {
             guard var o = item.objectValue, let raw = o["id"]?.stringValue, let id = UUIDText.normalized(raw)
             else {
-                throw MetadataRules.fieldError("/\(i)/id", "is required and must be a UUID")
+                throw APIError.invalidField("/\(i)/id", "is required and must be a UUID")
             }
             o["id"] = .string(id)
             let body = o
@@ -226,12 +283,18 @@ public struct ChildRoutes: RouteProvider {
         var changes: [(String, @Sendable ([String: JSONValue]) throws(APIError) -> [String: JSONValue])] = []
         for (i, p) in patches.enumerated() {
             guard let raw = p["\(spec.parameter)"]?.stringValue, let id = UUIDText.normalized(raw) else {
-                throw MetadataRules.fieldError(
+                throw APIError.invalidField(
                     "/patches/\(i)/\(spec.parameter)", "is required and must be a UUID")
             }
             let ops = try PatchRequest.parse(p["operations"] ?? .null)
+            let readOnly = spec.schema.readOnlyFields
             changes.append(
-                (id, { @Sendable current throws(APIError) in try PatchRequest.apply(ops, to: current) }))
+                (
+                    id,
+                    { @Sendable current throws(APIError) in
+                        try PatchRequest.apply(ops, to: current, readOnly: readOnly)
+                    }
+                ))
         }
         return .json(.array(try await update(changes, tm: tm, user: user, patch: true)))
     }
@@ -240,9 +303,9 @@ public struct ChildRoutes: RouteProvider {
     /// current item to the requested one, which is then validated as a replace.
     func update(
         _ changes: [(String, @Sendable ([String: JSONValue]) throws(APIError) -> [String: JSONValue])],
-        tm: String, user: AuthenticatedUser, patch: Bool
+        tm: String, user: AuthenticatedUser, patch: Bool, keepCells: KeptCells? = nil
     ) async throws(APIError) -> [JSONValue] {
-        let stamp = Timestamp.format(now())
+        let stamp = WallClock.format(now())
         let spec = self.spec
         return try await store.write { s throws(APIError) in
             let record = try s.model(tm, for: user, needs: .writer)
@@ -256,20 +319,32 @@ public struct ChildRoutes: RouteProvider {
                 let current = Rendering.child(spec.kind, existing, model: tm).objectValue ?? [:]
                 let body = try prefixed(i, changes.count) { () throws(APIError) in try change(current) }
                 let (input, metadata) = try prefixed(i, changes.count) { () throws(APIError) in
-                    try spec.schema.parseReplace(body, current: current)
+                    do throws(ValidationError) {
+                        return try spec.schema.parseReplace(body, current: current)
+                    } catch {
+                        let unprocessable = patch && spec.invalidPatchResultIs422 && error.code != .readOnly
+                        throw APIError(error, status: unprocessable ? 422 : 400)
+                    }
                 }
                 var fields = input
-                for k in ["id", "created_at"] where existing.fields[k] != nil {
+                for k in ["id", "created_at", "update_vector"] where existing.fields[k] != nil {
                     fields[k] = existing.fields[k]
                 }
                 if spec.timestamps { fields["modified_at"] = .string(stamp) }
-                if spec.kind == .diagrams, fields["cells"] == nil {
-                    fields["cells"] = existing.fields["cells"] ?? .array([])
-                }
-                if let problem = spec.checkResult?(fields) {
-                    throw patch
-                        ? APIError(status: 422, code: "invalid_result", description: problem)
-                        : APIError.badRequest(problem)
+                if spec.kind == .diagrams {
+                    if fields["cells"] == nil { fields["cells"] = existing.fields["cells"] ?? .array([]) }
+                    if let keepCells {
+                        // Live session: the store keeps its cells; the session applies the new ones.
+                        keepCells.value = (
+                            existing.fields["cells"]?.arrayValue ?? [], fields["cells"]?.arrayValue ?? []
+                        )
+                        fields["cells"] = existing.fields["cells"]
+                    } else if fields["cells"] != existing.fields["cells"] {
+                        // Cells changed outside a session: a new revision, so a client resuming
+                        // with an older base_vector resynchronises.
+                        fields["update_vector"] = .number(
+                            (existing.fields["update_vector"]?.doubleValue ?? 0) + 1)
+                    }
                 }
                 var updated = ChildRecord(fields: fields, metadata: existing.metadata)
                 batch.append(.putChild(spec.kind, model: tm, id: id, fields: fields))
@@ -292,6 +367,7 @@ public struct ChildRoutes: RouteProvider {
         let tm = try ctx.uuidParameter("threat_model_id")
         let id = try ctx.uuidParameter(spec.parameter)
         _ = try await remove([id], tm: tm, user: user, role: spec.deleteRole)
+        await spec.live?.deleted(id)
         return .empty()
     }
 
@@ -318,10 +394,10 @@ public struct ChildRoutes: RouteProvider {
     }
 
     /// Deletes every listed item or none (404 if any is missing).
-    func remove(_ ids: [String], tm: String, user: AuthenticatedUser, role: ModelRole) async throws(APIError)
+    func remove(_ ids: [String], tm: String, user: AuthenticatedUser, role: Role) async throws(APIError)
         -> [String]
     {
-        let stamp = Timestamp.format(now())
+        let stamp = WallClock.format(now())
         let kind = spec.kind
         return try await store.write { s throws(APIError) in
             let record = try s.model(tm, for: user, needs: role)
@@ -339,6 +415,14 @@ public struct ChildRoutes: RouteProvider {
         f["modified_at"] = .string(stamp)
         return .putModel(id: f["id"]?.stringValue ?? "", fields: f)
     }
+}
+
+/// The old and requested cells of a diagram update held back for a live session. Written once
+/// inside the store's critical section, read after it.
+final class KeptCells: @unchecked Sendable {
+    // Safe: written inside `ThreatModelStore.commit`'s lock by the one task that created it, and
+    // read by that same task after `write` returns; never shared with another task.
+    var value: ([JSONValue], [JSONValue])?
 }
 
 /// Runs `body`, prefixing the error message with the item index when several items were sent.

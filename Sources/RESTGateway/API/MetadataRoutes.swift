@@ -11,7 +11,7 @@ public struct MetadataRoutes: RouteProvider {
 
     public init(
         store: ThreatModelStore, child: (kind: ChildKind, parameter: String)?,
-        now: @escaping @Sendable () -> Double = Timestamp.now
+        now: @escaping @Sendable () -> Double = WallClock.now
     ) {
         self.store = store
         self.child = child
@@ -42,12 +42,15 @@ public struct MetadataRoutes: RouteProvider {
 
     func key(_ ctx: RequestContext) throws(APIError) -> String {
         let key = ctx.pathParameters["key"] ?? ""
-        try MetadataRules.validateKey(key, pointer: "/key")
+        guard Metadata.isValidKey(key) else {
+            throw APIError.badRequest(
+                "the metadata key must be 1-256 characters of letters, digits and _ . / : -")
+        }
         return key
     }
 
     /// The target's metadata after access checks (404 for a missing model or child).
-    static func existing(_ s: StoreState, _ t: MetadataTarget, _ user: AuthenticatedUser, _ role: ModelRole)
+    static func existing(_ s: StoreState, _ t: MetadataTarget, _ user: AuthenticatedUser, _ role: Role)
         throws(APIError) -> (ThreatModelRecord, MetadataList)
     {
         let record = try s.model(t.modelID, for: user, needs: role)
@@ -61,7 +64,7 @@ public struct MetadataRoutes: RouteProvider {
         let user = try ctx.requireUser()
         let t = try target(ctx)
         return .json(
-            try await store.read { s throws(APIError) in try Self.existing(s, t, user, .reader).1.json })
+            try store.read { s throws(APIError) in try Self.existing(s, t, user, .reader).1.json })
     }
 
     @Sendable func get(_ ctx: RequestContext) async throws -> HTTPResponse {
@@ -69,7 +72,7 @@ public struct MetadataRoutes: RouteProvider {
         let t = try target(ctx)
         let key = try key(ctx)
         return .json(
-            try await store.read { s throws(APIError) in
+            try store.read { s throws(APIError) in
                 guard let v = try Self.existing(s, t, user, .reader).1[key] else {
                     throw APIError.notFound("metadata key \(key) not found")
                 }
@@ -80,22 +83,18 @@ public struct MetadataRoutes: RouteProvider {
     @Sendable func create(_ ctx: RequestContext) async throws -> HTTPResponse {
         let user = try ctx.requireUser()
         let t = try target(ctx)
-        let entry = try MetadataRules.validate(try ctx.jsonBody())
-        let out = try await set([entry], t, user)
+        let body = try ctx.jsonBody()
+        let entry = try validated { () throws(ValidationError) in try Metadata.parse(body) }
+        let out = try await set([(entry.key, entry.value)], t, user)
         return .json(out[0], status: 201)
     }
 
     @Sendable func bulk(_ ctx: RequestContext) async throws -> HTTPResponse {
         let user = try ctx.requireUser()
         let t = try target(ctx)
-        var entries: [(String, String)] = []
-        for (i, item) in try ctx.jsonArrayBody(maxItems: 20).enumerated() {
-            let e = try MetadataRules.validate(item, pointer: "/\(i)")
-            guard !entries.contains(where: { $0.0 == e.0 }) else {
-                throw MetadataRules.fieldError("/\(i)/key", "repeats key \(e.0)")
-            }
-            entries.append(e)
-        }
+        let items = JSONValue.array(try ctx.jsonArrayBody(maxItems: 20))
+        let list = try validated { () throws(ValidationError) in try Metadata.parseList(items, pointer: "") }
+        let entries = (list ?? []).map { ($0.key, $0.value) }
         return .json(.array(try await set(entries, t, user)), status: 201)
     }
 
@@ -103,17 +102,12 @@ public struct MetadataRoutes: RouteProvider {
         let user = try ctx.requireUser()
         let t = try target(ctx)
         let key = try key(ctx)
-        let body = try ctx.jsonObjectBody()
-        for k in body.keys where k != "value" && k != "key" {
-            throw MetadataRules.fieldError("/\(k)", "is not a metadata field")
+        var body = try ctx.jsonObjectBody()
+        if let k = body.removeValue(forKey: "key"), k.stringValue != key {
+            throw APIError.invalidField("/key", "must match the key in the path")
         }
-        if let k = body["key"], k.stringValue != key {
-            throw MetadataRules.fieldError("/key", "must match the path")
-        }
-        guard let value = body["value"]?.stringValue else {
-            throw MetadataRules.fieldError("/value", "is required (string)")
-        }
-        try MetadataRules.validateValue(value)
+        let object = JSONValue.object(body)
+        let value = try validated { () throws(ValidationError) in try Metadata.parseValueBody(object) }
         return .json(try await set([(key, value)], t, user)[0])
     }
 
@@ -122,12 +116,12 @@ public struct MetadataRoutes: RouteProvider {
         async throws(APIError)
         -> [JSONValue]
     {
-        let stamp = Timestamp.format(now())
+        let stamp = WallClock.format(now())
         return try await store.write { s throws(APIError) in
             let (record, list) = try Self.existing(s, t, user, .writer)
             let added = entries.filter { list[$0.0] == nil }.count
-            guard list.count + added <= MetadataRules.maxEntries else {
-                throw APIError.badRequest("at most \(MetadataRules.maxEntries) metadata entries are allowed")
+            guard list.count + added <= Metadata.maxEntries else {
+                throw APIError.badRequest("at most \(Metadata.maxEntries) metadata entries are allowed")
             }
             var batch = entries.map { StoreMutation.putMetadata(t, key: $0.0, value: $0.1) }
             batch.append(Self.touch(record, stamp))
@@ -139,7 +133,7 @@ public struct MetadataRoutes: RouteProvider {
         let user = try ctx.requireUser()
         let t = try target(ctx)
         let key = try key(ctx)
-        let stamp = Timestamp.format(now())
+        let stamp = WallClock.format(now())
         try await store.write { s throws(APIError) in
             let (record, list) = try Self.existing(s, t, user, .writer)
             guard list[key] != nil else { throw APIError.notFound("metadata key \(key) not found") }

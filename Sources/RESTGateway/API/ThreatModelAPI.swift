@@ -2,7 +2,7 @@ import CollabCore
 
 /// Every REST route of the threat-model API (endpoints.md), over one store.
 public enum ThreatModelAPI {
-    public static func specs() -> [ChildKindSpec] {
+    public static func specs(live: LiveDiagramHooks? = nil) -> [ChildKindSpec] {
         [
             ChildKindSpec(
                 kind: .threats, parameter: "threat_id", schema: ThreatSchema(), timestamps: true,
@@ -16,19 +16,19 @@ public enum ThreatModelAPI {
             ChildKindSpec(
                 kind: .diagrams, parameter: "diagram_id", schema: DiagramSchema(),
                 createSchema: CreateDiagramSchema(), timestamps: true, patchable: true, bulkCreate: false,
-                bulkUpdateAndBatch: false, deleteRole: .owner, checkResult: DiagramCheck.firstProblem),
+                bulkUpdateAndBatch: false, deleteRole: .owner, invalidPatchResultIs422: true, live: live),
         ]
     }
 
     public static func providers(
-        store: ThreatModelStore, now: @escaping @Sendable () -> Double = Timestamp.now,
-        onModelDeleted: @escaping @Sendable (String) async -> Void = { _ in }
+        store: ThreatModelStore, now: @escaping @Sendable () -> Double = WallClock.now,
+        onModelDeleted: @escaping @Sendable (String) async -> Void = { _ in }, live: LiveDiagramHooks? = nil
     ) -> [any RouteProvider] {
         var out: [any RouteProvider] = [
             ThreatModelRoutes(store: store, now: now, onDelete: onModelDeleted),
             MetadataRoutes(store: store, child: nil, now: now),
         ]
-        for spec in specs() {
+        for spec in specs(live: live) {
             out.append(ChildRoutes(store: store, spec: spec, now: now))
             out.append(MetadataRoutes(store: store, child: (spec.kind, spec.parameter), now: now))
         }

@@ -22,7 +22,7 @@ struct ThreatModelFilter {
             ("modified_after", "modified_at", true), ("modified_before", "modified_at", false),
         ] {
             guard let raw = query[param] else { continue }
-            guard let t = Timestamp.parse(raw) else {
+            guard let t = WallClock.parse(raw) else {
                 throw APIError.badRequest(
                     "\(param) must be an RFC 3339 date-time",
                     details: ["context": ["parameter": .string(param)]])
@@ -50,7 +50,7 @@ struct ThreatModelFilter {
             }
         }
         for (field, after, bound) in ranges {
-            guard let t = record.fields[field]?.stringValue.flatMap(Timestamp.parse) else { return false }
+            guard let t = record.fields[field]?.stringValue.flatMap(WallClock.parse) else { return false }
             if after ? !(t > bound) : !(t < bound) { return false }
         }
         return true

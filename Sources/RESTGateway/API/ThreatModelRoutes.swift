@@ -12,7 +12,7 @@ public struct ThreatModelRoutes: RouteProvider {
 
     public init(
         store: ThreatModelStore, schema: any EntitySchema = ThreatModelSchema(),
-        now: @escaping @Sendable () -> Double = Timestamp.now,
+        now: @escaping @Sendable () -> Double = WallClock.now,
         onDelete: @escaping @Sendable (String) async -> Void = { _ in }
     ) {
         self.store = store
@@ -36,7 +36,7 @@ public struct ThreatModelRoutes: RouteProvider {
         let user = try ctx.requireUser()
         let (limit, offset) = try ctx.pagination(defaultLimit: 20, maxLimit: 1000)
         let filter = try ThreatModelFilter(query: ctx.query)
-        let page = await store.read { state in
+        let page = store.read { state in
             let visible = state.models.values.filter { $0.role(of: user) != nil && filter.matches($0) }
             let sorted = filter.sort(visible)
             let slice = sorted.dropFirst(offset).prefix(limit)
@@ -54,9 +54,10 @@ public struct ThreatModelRoutes: RouteProvider {
 
     @Sendable func create(_ ctx: RequestContext) async throws -> HTTPResponse {
         let user = try ctx.requireUser()
-        let (input, metadata) = try schema.parseCreate(try ctx.jsonObjectBody())
+        let body = try ctx.jsonObjectBody()
+        let (input, metadata) = try validated { () throws(ValidationError) in try schema.parseCreate(body) }
         let id = UUIDText.random()
-        let stamp = Timestamp.format(now())
+        let stamp = WallClock.format(now())
         var fields = input
         fields["id"] = .string(id)
         fields["owner"] = .string(user.email)
@@ -64,7 +65,9 @@ public struct ThreatModelRoutes: RouteProvider {
         fields["created_at"] = .string(stamp)
         fields["modified_at"] = .string(stamp)
         if fields["authorization"] == nil { fields["authorization"] = .array([]) }
-        try ThreatModelSchema.checkAuthorization(fields["authorization"], owner: user.email)
+        if fields["threat_model_framework"] == nil {
+            fields["threat_model_framework"] = .string(ThreatModelInput.defaultFramework)
+        }
         let rendered = try await store.write { _ throws(APIError) in
             var batch: [StoreMutation] = [.putModel(id: id, fields: fields)]
             for (k, v) in metadata ?? [] { batch.append(.putMetadata(.model(id), key: k, value: v)) }
@@ -81,7 +84,7 @@ public struct ThreatModelRoutes: RouteProvider {
         let user = try ctx.requireUser()
         let id = try ctx.uuidParameter("threat_model_id")
         return .json(
-            try await store.read { s throws(APIError) in
+            try store.read { s throws(APIError) in
                 Rendering.model(try s.model(id, for: user, needs: .reader))
             })
     }
@@ -97,9 +100,10 @@ public struct ThreatModelRoutes: RouteProvider {
         let user = try ctx.requireUser()
         let id = try ctx.uuidParameter("threat_model_id")
         let patch = try PatchRequest.parse(ctx.jsonBody())
+        let readOnly = schema.readOnlyFields
         return .json(
             try await update(id: id, user: user) { current throws(APIError) in
-                try PatchRequest.apply(patch, to: current)
+                try PatchRequest.apply(patch, to: current, readOnly: readOnly)
             })
     }
 
@@ -109,19 +113,24 @@ public struct ThreatModelRoutes: RouteProvider {
         id: String, user: AuthenticatedUser,
         makeBody: @Sendable ([String: JSONValue]) throws(APIError) -> [String: JSONValue]
     ) async throws(APIError) -> JSONValue {
-        let stamp = Timestamp.format(now())
+        let stamp = WallClock.format(now())
         return try await store.write { state throws(APIError) in
             let record = try state.model(id, for: user, needs: .writer)
             let current = Rendering.model(record).objectValue ?? [:]
             let body = try makeBody(current)
-            let (input, metadata) = try schema.parseReplace(body, current: current)
+            let (input, metadata) = try validated { () throws(ValidationError) in
+                try schema.parseReplace(body, current: current)
+            }
             var fields = record.fields
-            for k in ThreatModelSchema.writableFields { fields[k] = input[k] }
+            for k in Ownership.writableFields { fields[k] = input[k] }
             if let auth = input["authorization"] { fields["authorization"] = auth }
             if body["owner"] != nil, let owner = input["owner"] { fields["owner"] = owner }
-            try ThreatModelSchema.checkOwnershipChange(
+            try Ownership.checkOwnershipChange(
                 from: record.fields, to: &fields, by: user, record: record)
             fields["modified_at"] = .string(stamp)
+            if fields["threat_model_framework"] == nil {
+                fields["threat_model_framework"] = .string(ThreatModelInput.defaultFramework)
+            }
             var batch: [StoreMutation] = [.putModel(id: id, fields: fields)]
             if let metadata {
                 batch += MetadataBatch.replace(.model(id), current: record.metadata, with: metadata)

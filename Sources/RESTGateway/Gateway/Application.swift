@@ -19,14 +19,17 @@ public struct ServerComponents: Sendable {
     public var authenticator: any Authenticator
     /// Browser origins allowed by CORS; nil allows any.
     public var allowedOrigins: Set<String>?
+    /// Runs after the HTTP server has drained (end sessions, flush and close stores).
+    public var onShutdown: @Sendable () async -> Void
 
     public init(
         routeProviders: [any RouteProvider], authenticator: any Authenticator,
-        allowedOrigins: Set<String>? = nil
+        allowedOrigins: Set<String>? = nil, onShutdown: @escaping @Sendable () async -> Void = {}
     ) {
         self.routeProviders = routeProviders
         self.authenticator = authenticator
         self.allowedOrigins = allowedOrigins
+        self.onShutdown = onShutdown
     }
 }
 
@@ -67,13 +70,20 @@ public struct Application: Sendable {
     /// Builds the gateway: public endpoints first, then each feature's routes. A route table that
     /// does not compile (duplicate or malformed pattern) throws here, at start-up.
     public func makeGateway(environment: ServerEnvironment) async throws -> Gateway {
+        try await makeGatewayAndComponents(environment: environment).gateway
+    }
+
+    func makeGatewayAndComponents(environment: ServerEnvironment) async throws -> (
+        gateway: Gateway, components: ServerComponents
+    ) {
         let components = try await assemble(environment)
         let publicEndpoints = PublicEndpoints(configuration: configuration, baseURL: environment.baseURL)
         let routes = publicEndpoints.routes + components.routeProviders.flatMap(\.routes)
-        return try Gateway(
+        let gateway = try Gateway(
             routes: routes, authenticator: components.authenticator,
             middleware: Gateway.standardMiddleware(logger: logger, allowedOrigins: components.allowedOrigins),
             defaultBodyLimit: configuration.maxBodySize)
+        return (gateway, components)
     }
 }
 

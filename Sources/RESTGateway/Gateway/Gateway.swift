@@ -84,10 +84,6 @@ public final class Gateway: Sendable {
         return fallbackBodyLimit
     }
 
-    public func bodyLimit(for request: HTTPRequest) -> Int {
-        bodyLimit(method: request.method, target: request.target)
-    }
-
     private static func dispatch(_ context: RequestContext, router: Router, handlers: [RequestResponder])
         async throws -> HTTPResponse
     {

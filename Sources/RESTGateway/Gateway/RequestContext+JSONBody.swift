@@ -33,8 +33,7 @@ extension RequestContext {
     /// `application/json`, `application/<x>+json`, parameters (`; charset=utf-8`) ignored,
     /// case-insensitive (RFC 9110 §8.3.1).
     static func isJSONMediaType(_ value: String) -> Bool {
-        let essence = value.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false)[0]
-        let type = essence.filter { $0 != " " && $0 != "\t" }.lowercased()
+        let type = mediaType(value)
         return type == "application/json" || (type.hasPrefix("application/") && type.hasSuffix("+json"))
     }
 }

@@ -1,3 +1,4 @@
+import Synchronization
 import WireProtocol
 
 /// Gives every request an id, echoed in `X-Request-ID` and used by the access log, so a client
@@ -35,18 +36,32 @@ public struct RequestIDMiddleware: Middleware {
         }
     }
 
-    /// 128 random bits as 32 lowercase hex digits.
+    /// A per-process random prefix and a counter, as 32 lowercase hex digits: unique per
+    /// request and across restarts, without a `getrandom` system call per request (ids need to
+    /// be unique, not secret).
     static func generate() -> String {
-        var rng = SystemRandomNumberGenerator()
-        let hex = Array("0123456789abcdef".utf8)
-        var out = [UInt8](repeating: 0, count: 32)
-        for half in 0..<2 {
-            var word = rng.next() as UInt64
-            for i in 0..<16 {
-                out[half * 16 + i] = hex[Int(word & 0xF)]
-                word >>= 4
-            }
+        let sequence = counter.add(1, ordering: .relaxed).newValue
+        var out = prefix
+        var word = sequence
+        var digits = [UInt8](repeating: UInt8(ascii: "0"), count: 16)
+        for i in stride(from: 15, through: 0, by: -1) {
+            digits[i] = hexDigits[Int(word & 0xF)]
+            word >>= 4
         }
+        out.append(contentsOf: digits)
         return String(decoding: out, as: UTF8.self)
     }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+    private static let counter = Atomic<UInt64>(0)
+    private static let prefix: [UInt8] = {
+        var rng = SystemRandomNumberGenerator()
+        var word = rng.next() as UInt64
+        var out: [UInt8] = []
+        for _ in 0..<16 {
+            out.append(hexDigits[Int(word & 0xF)])
+            word >>= 4
+        }
+        return out
+    }()
 }

@@ -12,6 +12,8 @@ public actor HTTPClient {
     public var maxBodySize = 64 * 1024 * 1024
 
     private var connection: TCPConnection?
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
     private var parser = HTTPParser(mode: .response)
 
     public init(host: String = "127.0.0.1", port: Int, timeout: Duration = .seconds(30)) {
@@ -29,6 +31,8 @@ public actor HTTPClient {
 
     /// Sends `request` and reads its response. `Host` and `Content-Length` are added when absent.
     public func send(_ request: HTTPRequest) async throws(HTTPClientError) -> HTTPClientResponse {
+        await acquire()
+        defer { release() }
         let reused = connection != nil
         do {
             return try await exchange(request)
@@ -43,12 +47,32 @@ public actor HTTPClient {
     public func upgrade(_ request: HTTPRequest) async throws(HTTPClientError)
         -> (response: HTTPClientResponse, stream: (any ByteStream)?)
     {
+        await acquire()
+        defer { release() }
         let response = try await exchange(request, stopAtUpgrade: true)
         guard response.status == 101, let connection else { return (response, nil) }
         let stream = PrefixedByteStream(connection, prefix: parser.takeBufferedBytes())
         self.connection = nil
         parser = HTTPParser(mode: .response)
         return (response, stream)
+    }
+
+    /// Actor methods are re-entrant at each `await`: callers sharing one client take turns here,
+    /// so two exchanges never interleave on the connection.
+    private func acquire() async {
+        guard busy else {
+            busy = true
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    private func release() {
+        if waiters.isEmpty {
+            busy = false
+        } else {
+            waiters.removeFirst().resume()
+        }
     }
 
     /// Closes the connection; the next request opens a new one.

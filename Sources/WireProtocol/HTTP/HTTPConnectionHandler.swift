@@ -62,6 +62,7 @@ struct HTTPConnectionHandler {
         let keepAlive = head.keepAlive && closeAsked != true && !registry.isShuttingDown
         let (bytes, largeBody) = writer.serialize(response, to: head, keepAlive: keepAlive)
         guard await write(bytes, largeBody) else { return false }
+        if !keepAlive { await drainBeforeClose() }
         return keepAlive
     }
 
@@ -148,6 +149,13 @@ struct HTTPConnectionHandler {
     private mutating func sendErrorAndLinger(_ response: HTTPResponse) async {
         let (bytes, _) = writer.serialize(response, to: HTTPMessageHead(method: "GET"), keepAlive: false)
         guard await write(bytes, nil) else { return }
+        await drainBeforeClose()
+    }
+
+    /// The lingering close of RFC 9112 §9.6: send our FIN, then read and discard until the client
+    /// closes too (or a short deadline), so requests it had already pipelined do not turn our
+    /// final response into a reset.
+    private mutating func drainBeforeClose() async {
         connection.shutdownWrite()
         let deadline = IODeadline.after(configuration.lingerTimeout)
         var drained = 0

@@ -117,7 +117,31 @@ extension HTTPParser {
         }
         head.versionMinor = try parseVersion(buf, (sp2 + 1)..<line.upperBound)
         head.method = HTTPSyntax.string(buf, method)
-        head.target = HTTPSyntax.string(buf, target)
+        head.target = originForm(HTTPSyntax.string(buf, target))
+    }
+
+    /// RFC 9112 §3.2.2: a server MUST accept the absolute form ("http://host/path?q"); routing
+    /// only needs the path and query, so it is reduced to the origin form ("/path?q").
+    static func originForm(_ target: String) -> String {
+        let bytes = Array(target.utf8)
+        guard let first = bytes.first, first != UInt8(ascii: "/"), first != UInt8(ascii: "*") else {
+            return target
+        }
+        let scheme: Int
+        if bytes.count >= 7, String(decoding: bytes[0..<7], as: UTF8.self).lowercased() == "http://" {
+            scheme = 7
+        } else if bytes.count >= 8, String(decoding: bytes[0..<8], as: UTF8.self).lowercased() == "https://" {
+            scheme = 8
+        } else {
+            return target
+        }
+        guard
+            let start = bytes[scheme...].firstIndex(where: {
+                $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?")
+            })
+        else { return "/" }
+        let tail = String(decoding: bytes[start...], as: UTF8.self)
+        return bytes[start] == UInt8(ascii: "?") ? "/" + tail : tail
     }
 
     static func parseStatusLine(

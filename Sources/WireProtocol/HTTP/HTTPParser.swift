@@ -126,7 +126,8 @@ public struct HTTPParser: Sendable {
             state = .complete
         case .length(let count):
             if count > limit { throw fail(.bodyTooLarge) }
-            body.reserveCapacity(count)
+            // Reserve only a little up front: a client may declare a large length and send nothing.
+            body.reserveCapacity(min(count, 64 * 1024))
             state = .body(remaining: count)
         case .chunked:
             state = .chunkSize

@@ -9,7 +9,12 @@ public final class SignalTrap: @unchecked Sendable {
 
     init(sources: [any DispatchSourceSignal]) { self.sources = sources }
 
-    deinit { for source in sources { source.cancel() } }
+    /// Stops handling and restores the default action, so the signals terminate the process again.
+    deinit {
+        for source in sources { source.cancel() }
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
+    }
 
     /// Runs `action` (once) on the first SIGINT or SIGTERM instead of dying, using Dispatch
     /// signal sources (the handler runs on a Dispatch queue, not in a signal context).

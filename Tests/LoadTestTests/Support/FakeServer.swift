@@ -26,14 +26,18 @@ final class FakeServer: LoadTestTransport {
     let state = Mutex(State())
     let unreachable: Bool
     let loginStatus: Int
-    /// Called as each operation is sequenced, before its broadcast, with the running count (e.g. to interrupt a run).
+    /// Makes REST disagree with the sessions: diagram reads include a cell no editor ever saw.
+    let restGhostCell: Bool
+    /// Called as each operation is sequenced, before its broadcast, with the running count
+    /// (e.g. to interrupt a run).
     let onOperation: (@Sendable (Int) -> Void)?
 
     init(
         unreachable: Bool = false, loginStatus: Int = 302, dropAfterOperations: Int? = nil,
-        onOperation: (@Sendable (Int) -> Void)? = nil
+        restGhostCell: Bool = false, onOperation: (@Sendable (Int) -> Void)? = nil
     ) {
         self.unreachable = unreachable
+        self.restGhostCell = restGhostCell
         self.loginStatus = loginStatus
         self.onOperation = onOperation
         state.withLock { $0.dropAfterOperations = dropAfterOperations }
@@ -92,10 +96,12 @@ final class FakeServer: LoadTestTransport {
         if parts.count == 5 && parts[4] == "collaborate" { return json(201, [:]) }
         if method == "GET" && parts.count == 4 {
             guard
-                let (cells, vector) = state.withLock({ s in
+                let (stored, vector) = state.withLock({ s in
                     s.sessions[parts[3]].map { ($0.sequencer.restCells, $0.sequencer.vector) }
                 })
             else { return json(404, ["error": "not_found"]) }
+            let ghost: JSONValue = ["id": "ghost", "shape": "process", "x": 0, "y": 0]
+            let cells = restGhostCell ? stored + [ghost] : stored
             return json(
                 200,
                 ["id": .string(parts[3]), "cells": .array(cells), "update_vector": .number(Double(vector))])

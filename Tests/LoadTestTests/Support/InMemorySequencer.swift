@@ -44,7 +44,7 @@ struct InMemorySequencer {
         var nextOrder = order
         var out: [JSONValue] = []
         for raw in message["operation"]?["cells"]?.arrayValue ?? [] {
-            guard let op = CellOperation(json: raw) else { return reject(operationID, "validation_failed") }
+            guard let op = CellChange(json: raw) else { return reject(operationID, "validation_failed") }
             switch op.kind {
             case .remove:
                 next[op.id] = nil

@@ -8,7 +8,8 @@ extension LoadTestOptions {
           --url URL                 server base URL, http:// only (default http://127.0.0.1:8080)
           --diagrams N              diagrams edited at once, one session each (default 1)
           --editors N               editors per diagram (default 4)
-          --rate R                  diagram operations per second per editor (default 2)
+          --rate R                  operations per second per editor (default 2); the mix is
+                                    mostly cell edits, plus undo and the presenter's cursor
           --duration S              measured seconds, after the warmup (default 10)
           --warmup S                seconds run before measuring; not counted (default 2)
           --seed N                  seed of the operation generator (default 1)
@@ -17,7 +18,8 @@ extension LoadTestOptions {
           --step-until-p99-ms N     step mode: add editors each step until delivery p99 > N ms,
                                     then report the largest load held
           --max-steps N             step mode: stop after N steps (default 10)
-          --threat-model UUID       use this threat model instead of creating one
+          --threat-model UUID       use this threat model instead of creating one per diagram
+                                    (editors PREFIX-N@test.tmi must be able to write to it)
           --diagram UUID            use this diagram (needs --threat-model; implies --diagrams 1)
           --max-error-rate F        exit 1 when errors / operations sent exceeds F (default 0.01)
           --server-pid PID          sample this process for CPU and RSS (default: the local

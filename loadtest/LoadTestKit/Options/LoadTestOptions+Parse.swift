@@ -99,6 +99,8 @@ extension LoadTestOptions {
         }
         guard !hostPart.isEmpty else { throw UsageError("--url has no host (got '\(text)')") }
         url = "http://" + rest
+        // An IPv6 literal is bracketed in a URL (RFC 3986 §3.2.2) but not when connecting.
+        if hostPart.hasPrefix("[") && hostPart.hasSuffix("]") { hostPart = hostPart.dropFirst().dropLast() }
         host = String(hostPart)
         port = portValue
     }

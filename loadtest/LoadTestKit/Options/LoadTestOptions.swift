@@ -41,6 +41,6 @@ public struct LoadTestOptions: Sendable, Equatable {
 
     /// Whether `host` names this machine, so /proc sampling of the server makes sense.
     public var serverIsLocal: Bool {
-        ["127.0.0.1", "localhost", "::1", "[::1]", "0.0.0.0"].contains(host)
+        ["127.0.0.1", "localhost", "::1", "0.0.0.0"].contains(host)
     }
 }

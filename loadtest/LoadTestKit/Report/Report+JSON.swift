@@ -63,6 +63,13 @@ extension Report {
                 "rss_bytes_last": .number(Double(server.lastRSSBytes)),
             ]
         }
+        if let client {
+            root["loadtest"] = [
+                "cpu_percent_mean": .number(rounded(client.meanCPUPercent)),
+                "cpu_percent_max": .number(rounded(client.maxCPUPercent)),
+                "rss_bytes_max": .number(Double(client.maxRSSBytes)),
+            ]
+        }
         if let stepLimitMs {
             root["step_limit_p99_ms"] = .number(stepLimitMs)
             root["steps"] = .array(steps.map(Self.json))

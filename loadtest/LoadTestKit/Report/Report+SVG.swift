@@ -57,11 +57,15 @@ extension Report {
                 x: frame.left + frame.width / 2, y: frame.top + frame.height / 2, "no samples", size: 14,
                 anchor: "middle")
         }
-        for (i, s) in series.enumerated() {
+        // Drawn from max down to p50 so the lower (usually more interesting) lines stay on top;
+        // max is thinner and dashed because in a one-second window it often sits on p99.
+        for s in series.reversed() {
             let points = s.3.map { (xScale($0.second + 0.5), yScale(s.2($0.summary))) }
-            if !points.isEmpty {
-                doc.polyline(points, stroke: s.1, dashed: s.0 == "ack p99")
-            }
+            guard !points.isEmpty else { continue }
+            doc.polyline(
+                points, stroke: s.1, width: s.0 == "max" ? 1.2 : 2, dashed: s.0 == "ack p99" || s.0 == "max")
+        }
+        for (i, s) in series.enumerated() {
             let lx = frame.left + 10 + Double(i) * 95
             doc.line(x1: lx, y1: frame.top + 12, x2: lx + 20, y2: frame.top + 12, stroke: s.1, width: 2.5)
             doc.text(x: lx + 25, y: frame.top + 16, s.0, size: 11)
@@ -128,7 +132,11 @@ extension Report {
             doc.line(
                 x1: x, y1: frame.top, x2: x, y2: frame.top + frame.height, stroke: color, width: 1.5,
                 dashed: true)
-            doc.text(x: x + 4, y: frame.top + 14, "\(name) \(format(value, 2)) ms", size: 11, fill: color)
+            // Keep the label inside the chart: left of the marker when it is near the right edge.
+            let nearEdge = x > frame.left + frame.width - 110
+            doc.text(
+                x: nearEdge ? x - 4 : x + 4, y: frame.top + 14, "\(name) \(format(value, 2)) ms", size: 11,
+                anchor: nearEdge ? "end" : "start", fill: color)
         }
         doc.text(
             x: frame.left + frame.width / 2, y: frame.top + frame.height + 40, "latency (ms)", size: 12,

@@ -31,6 +31,13 @@ extension Report {
                 ))
             rows.append(("server rss", "\(megabytes(server.maxRSSBytes)) max"))
         }
+        if let client {
+            rows.append(
+                (
+                    "loadtest cpu",
+                    "\(format(client.meanCPUPercent, 1))% mean, \(format(client.maxCPUPercent, 1))% max"
+                ))
+        }
         let width = rows.map(\.0.count).max() ?? 0
         for (name, value) in rows { lines.append(pad(name, width) + "  " + value) }
         lines.append("")
@@ -38,6 +45,9 @@ extension Report {
             pad("latency (ms)", 16) + columns(["count", "mean", "p50", "p90", "p99", "p99.9", "max"]))
         lines.append(latencyRow("delivery", delivery.summary))
         lines.append(latencyRow("ack", ack.summary))
+        lines.append(
+            "(delivery: send until the last other editor received it; ack: send until the sender got it back)"
+        )
         if stepLimitMs != nil {
             lines.append("")
             lines.append("steps (limit: delivery p99 <= \(format(stepLimitMs ?? 0, 1)) ms)")

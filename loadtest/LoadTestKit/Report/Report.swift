@@ -29,7 +29,9 @@ public struct Report: Sendable {
     public var ack = LatencyHistogram()
     public var deliverySeries: [LatencySeries.Point] = []
     public var ackSeries: [LatencySeries.Point] = []
-    public var server: ServerUsage? = nil
+    public var server: ProcessUsage? = nil
+    /// The load tester's own process: if it ran near 100% of a core, it may have been the limit.
+    public var client: ProcessUsage? = nil
     public var convergence = ConvergenceVerdict(converged: true, editorsChecked: 0, difference: nil)
     /// Step mode only: every step run, and the largest one whose p99 stayed under the limit.
     public var steps: [StepResult] = []

@@ -99,6 +99,9 @@ public struct RunMetrics: Sendable {
 
     public mutating func reconnect() { reconnects += 1 }
 
+    /// The server refused a cursor or selection update for exceeding its rate.
+    public mutating func throttled() { rejected["rate_limited", default: 0] += 1 }
+
     public mutating func messageIn(at now: Duration) {
         if isMeasured(now) { messagesIn += 1 }
     }

@@ -28,10 +28,12 @@ struct SVGDocument {
                 + " fill=\"\(escape(fill))\"/>")
     }
 
-    mutating func polyline(_ points: [(Double, Double)], stroke: String, dashed: Bool = false) {
+    mutating func polyline(
+        _ points: [(Double, Double)], stroke: String, width: Double = 2, dashed: Bool = false
+    ) {
         let list = points.map { "\(n($0.0)),\(n($0.1))" }.joined(separator: " ")
         body.append(
-            "<polyline points=\"\(list)\" fill=\"none\" stroke=\"\(escape(stroke))\" stroke-width=\"2\""
+            "<polyline points=\"\(list)\" fill=\"none\" stroke=\"\(escape(stroke))\" stroke-width=\"\(n(width))\""
                 + " stroke-linejoin=\"round\"" + (dashed ? " stroke-dasharray=\"6,4\"" : "") + "/>")
     }
 
@@ -123,7 +125,7 @@ struct LinearScale {
 func niceCeiling(_ v: Double) -> Double {
     guard v > 0, v.isFinite else { return 1 }
     let magnitude = pow10(log10(v).rounded(.down))
-    for m in [1.0, 2, 5, 10] where m * magnitude >= v { return m * magnitude }
+    for m in [1.0, 2, 2.5, 5, 10] where m * magnitude >= v { return m * magnitude }
     return 10 * magnitude
 }
 

@@ -22,17 +22,18 @@ extension Editor {
     func handle(_ text: String) async {
         let now = context.clock.now()
         context.metrics.update { $0.messageIn(at: now) }
-        guard let message = ServerMessage.parse(text: text) else {
+        guard let message = SessionMessage.parse(text: text) else {
             context.metrics.update { $0.error("\(name): unparseable message: \(text.prefix(120))") }
             return
         }
         let outcome = state.withLock { s -> ClientDiagramModel.Outcome in
-            let outcome = s.model.apply(message)
-            if case .history(let type, _) = message, type == "undo", s.pendingUndos > 0 {
-                s.pendingUndos -= 1
+            if case .currentPresenter(let user) = message {
+                s.generator.isPresenter = login.user.matches(user)
             }
-            if case .ownUndoApplied = outcome, s.pendingUndos > 0 { s.pendingUndos -= 1 }
-            return outcome
+            return s.model.apply(message)
+        }
+        if case .authorizationDenied(_, let reason) = message {
+            context.metrics.update { $0.error("\(name): authorization_denied (\(reason))") }
         }
         switch outcome {
         case .applied(let id):
@@ -43,21 +44,25 @@ extension Editor {
             context.metrics.update { $0.operationReceived(id: id, isOriginator: true, at: now) }
         case .rejected(let id, let reason):
             context.metrics.update { $0.operationRejected(id: id, reason: reason) }
-        case .resynchronized(let dropped):
-            if let dropped {
-                context.metrics.update { $0.operationRejected(id: dropped, reason: "state_sync") }
-            }
         case .needsResync:
-            await resyncFromREST()
-        case .ownUndoApplied, .ignored:
+            let now = context.clock.now()
+            context.metrics.update { $0.otherMessageOut(at: now, kind: .control) }
+            do { try await send(.resyncRequest) } catch { await connectionLost("send failed: \(error)") }
+        case .resynchronized, .ownUndoApplied, .ignored:
             if case .error(let code, let text) = message {
-                context.metrics.update { $0.error("\(name): server error \(code): \(text)") }
+                // A throttled cursor is the server doing its job, not a failure of the run.
+                if code == "rate_limited" {
+                    context.metrics.update { $0.throttled() }
+                } else {
+                    context.metrics.update { $0.error("\(name): server error \(code): \(text)") }
+                }
             }
+
         }
     }
 
-    /// Replaces the model's cells with the REST state; broadcasts up to its revision that arrive
-    /// later are then skipped by the model.
+    /// Replaces the model's cells with the REST state (only for an editor that got no join state);
+    /// broadcasts up to its revision that arrive later are then skipped by the model.
     func resyncFromREST() async {
         do {
             let (cells, vector) = try await context.api.diagram(
@@ -77,12 +82,17 @@ extension Editor {
     /// A few attempts to reopen the WebSocket. The server's join state replaces the cells; our
     /// pending operations are resent with their original ids (the server applies an id once).
     func reconnect() async -> Bool {
+        state.withLock { $0.reconnecting = true }
+        defer { state.withLock { $0.reconnecting = false } }
         for attempt in 1...Self.maxReconnects {
             context.metrics.update { $0.reconnect() }
             do {
                 try await context.clock.sleep(until: context.clock.now() + .milliseconds(100 * attempt))
-                state.withLock { $0.model.rejoining() }
-                try await connect()
+                let applied = state.withLock { s in
+                    s.model.rejoining()
+                    return s.model.vector
+                }
+                try await connect(resumeFrom: applied)
                 let resend = state.withLock { s in s.model.pending }
                 for op in resend {
                     try await send(

@@ -10,8 +10,8 @@ public final class Editor: Sendable {
         var model: ClientDiagramModel
         var generator: OperationGenerator
         var socket: (any LoadTestSocket)?
-        /// `undo_request`s not yet answered (by our own operation broadcast or a history reply).
-        var pendingUndos = 0
+        /// Set while the read loop reopens the connection; the schedule skips its slots meanwhile.
+        var reconnecting = false
         var stopping = false
         var dead = false
     }
@@ -41,19 +41,23 @@ public final class Editor: Sendable {
                 generator: OperationGenerator(seed: seed, editorIndex: index, isPresenter: isPresenter)))
     }
 
-    var wsTarget: String {
-        "/threat_models/\(diagram.threatModel)/diagrams/\(diagram.diagram)/ws?token=\(login.accessToken)"
+    /// The session's WebSocket; a reconnect names the revision already applied (`base_vector`)
+    /// so the server can send only what was missed when its log still covers it.
+    func wsTarget(resumeFrom: Int?) -> String {
+        let base =
+            "/threat_models/\(diagram.threatModel)/diagrams/\(diagram.diagram)/ws?token=\(login.accessToken)"
+        return resumeFrom.map { base + "&base_vector=\($0)" } ?? base
     }
 
-    /// Opens the WebSocket (the server then sends the join state).
-    func connect() async throws {
-        let socket = try await context.transport.openWebSocket(target: wsTarget)
+    /// Opens the WebSocket (the server then sends the join state, or what was missed).
+    func connect(resumeFrom: Int? = nil) async throws {
+        let socket = try await context.transport.openWebSocket(target: wsTarget(resumeFrom: resumeFrom))
         state.withLock { $0.socket = socket }
     }
 
     var socket: (any LoadTestSocket)? { state.withLock { $0.socket } }
 
-    func send(_ message: ClientMessage) async throws {
+    func send(_ message: EditorMessage) async throws {
         guard let socket else { throw LoadTestError.setup("\(name) is not connected") }
         try await socket.send(text: message.text)
     }
@@ -70,8 +74,9 @@ public final class Editor: Sendable {
             k += 1
             let now = context.clock.now()
             expireStale(now: now)
-            let (message, isDead) = state.withLock { s -> (ClientMessage?, Bool) in
+            let (message, isDead) = state.withLock { s -> (EditorMessage?, Bool) in
                 guard !s.dead, !s.stopping else { return (nil, true) }
+                if s.reconnecting { return (nil, false) }
                 switch s.generator.next(view: s.model.view) {
                 case .operation(_, let cells):
                     let id = s.generator.newID()
@@ -80,7 +85,6 @@ public final class Editor: Sendable {
                         .operation(id: id, baseVector: s.model.vector, cells: cells, user: login.user), false
                     )
                 case .undo:
-                    s.pendingUndos += 1
                     return (.undo(user: login.user), false)
                 case .cursor(let x, let y):
                     return (.cursor(x: x, y: y), false)
@@ -116,8 +120,9 @@ public final class Editor: Sendable {
         }
     }
 
-    /// Idle: no operation, undo or resync of ours is still in flight.
-    var isIdle: Bool { state.withLock { $0.model.pending.isEmpty && $0.pendingUndos == 0 } }
+    /// Idle: no operation of ours awaits its answer. (Undo requests are not awaited: a server may
+    /// answer them in several ways; the verdict waits for the REST revision instead.)
+    var isIdle: Bool { state.withLock { $0.model.pending.isEmpty } }
     var isDead: Bool { state.withLock { $0.dead } }
     var vector: Int { state.withLock { $0.model.vector } }
     var confirmedCells: [String: JSONValue] { state.withLock { $0.model.confirmed } }

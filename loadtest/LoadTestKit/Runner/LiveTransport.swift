@@ -1,9 +1,107 @@
-/// The real network transport. It is built on the project's WireProtocol HTTP client and
-/// WebSocket client; until both are on main this build has none, and the executable says so.
-public enum LiveTransport {
-    public static func make(options: LoadTestOptions) throws(LoadTestError) -> any LoadTestTransport {
-        throw .setup(
-            "this build has no network transport yet (it arrives with the WireProtocol HTTP and WebSocket clients)"
-        )
+import Glibc
+import WireProtocol
+
+/// The real network transport: WireProtocol's `HTTPClient` for REST (one keep-alive connection,
+/// requests serialized — the runner's REST traffic is setup and verification only) and, per
+/// editor, its own TCP connection upgraded by `WebSocketClient` (RFC 6455 §4.1, with
+/// permessage-deflate offered as a browser would).
+public struct LiveTransport: LoadTestTransport {
+    let host: String
+    let port: Int
+    let rest: HTTPClient
+    let configuration: WebSocketConfiguration
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+        rest = HTTPClient(host: host, port: port, timeout: .seconds(30))
+        var configuration = WebSocketConfiguration()
+        // Broadcasts arrive in bursts; let the reader run ahead of the editor's handling a little.
+        configuration.inboxCapacity = 256
+        self.configuration = configuration
     }
+
+    public static func make(options: LoadTestOptions) throws(LoadTestError) -> any LoadTestTransport {
+        LiveTransport(host: options.host, port: options.port)
+    }
+
+    public func request(method: String, target: String, headers: [(String, String)], body: [UInt8])
+        async throws
+        -> HTTPResult
+    {
+        var fields = HTTPHeaders()
+        for (name, value) in headers { fields.add(name, value) }
+        do {
+            let response = try await rest.send(
+                HTTPRequest(method: method, target: target, headers: fields, body: body))
+            return HTTPResult(
+                status: response.status, headers: response.headers.fields.map { ($0.name, $0.value) },
+                body: response.decodedBody ?? response.body)
+        } catch {
+            throw TransportFailure(Self.describe(error))
+        }
+    }
+
+    public func openWebSocket(target: String) async throws -> any LoadTestSocket {
+        let stream: TCPConnection
+        do {
+            stream = try await TCPConnection.connect(host: host, port: port, deadline: .after(.seconds(30)))
+        } catch {
+            throw TransportFailure(Self.describe(.stream(error)))
+        }
+        let hostHeader = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        do {
+            let connection = try await WebSocketClient.handshake(
+                over: stream, host: hostHeader, path: target, configuration: configuration)
+            return LiveSocket(connection)
+        } catch {
+            throw TransportFailure("WebSocket \(error)")
+        }
+    }
+
+    /// One line for the operator: "connection refused" rather than an enum dump.
+    static func describe(_ error: HTTPClientError) -> String {
+        switch error {
+        case .stream(.system(let code)): String(cString: strerror(code)).lowercased()
+        case .stream(.timedOut): "timed out"
+        case .stream(.disconnected), .closedBeforeResponse: "connection closed by the server"
+        case .stream(.closed): "connection closed"
+        case .malformed(let e): "malformed response (\(e))"
+        }
+    }
+}
+
+/// A `WebSocketConnection` as a `LoadTestSocket`: its I/O runs in a task from open to close.
+final class LiveSocket: LoadTestSocket {
+    let connection: WebSocketConnection
+    let io: Task<Void, Never>
+
+    init(_ connection: WebSocketConnection) {
+        self.connection = connection
+        io = Task { await connection.run { ws in _ = await ws.waitUntilClosed() } }
+    }
+
+    func send(text: String) async throws {
+        try connection.send(text: text)
+    }
+
+    /// Only the editor's read loop calls this, so one iterator at a time reads the inbox.
+    func receive() async throws -> String? {
+        var messages = connection.messages.makeAsyncIterator()
+        while let message = await messages.next() {
+            if let text = message.text { return text }
+        }
+        return nil
+    }
+
+    func close() async {
+        connection.close()
+        await io.value
+    }
+}
+
+/// A transport failure with a readable message.
+public struct TransportFailure: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }

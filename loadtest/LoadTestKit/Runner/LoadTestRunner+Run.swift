@@ -11,21 +11,29 @@ extension LoadTestRunner {
         let editors = try await setUp(editorsPerDiagram: editorsPerDiagram, context: context)
         var report = Report(options: stepOptions)
 
-        for e in editors {
-            do { try await e.connect() } catch {
-                for opened in editors { await opened.stop() }
-                throw .unreachable("opening the WebSocket for \(e.name): \(error)")
-            }
-        }
         let monitor = Monitor(
             metrics: metrics, clock: clock, hooks: hooks, editors: editors.count,
             totalSeconds: options.duration)
+        var connectFailure: LoadTestError? = nil
         await withTaskGroup(of: Void.self) { readers in
-            for e in editors { readers.addTask { await e.readLoop() } }
-            await awaitJoinState(editors)
-            for e in editors where e.index % editorsPerDiagram == 0 {
-                try? await e.send(.presenterRequest)
+            for e in editors {
+                do { try await e.connect() } catch {
+                    connectFailure = .unreachable("opening the WebSocket for \(e.name): \(error)")
+                    break
+                }
+                readers.addTask { await e.readLoop() }
+                // The first to join a session is its host and presenter: let each diagram's
+                // first editor in before the others, so that role does not go to whoever wins
+                // a race between handshakes.
+                if e.index % editorsPerDiagram == 0 { await awaitJoinState([e]) }
             }
+            if connectFailure != nil {
+                await withTaskGroup(of: Void.self) { closing in
+                    for e in editors { closing.addTask { await e.stop() } }
+                }
+                return
+            }
+            await awaitJoinState(editors)
             // The schedule: a common start, warmup, then the measured window.
             let start = clock.now() + .milliseconds(20)
             let measureStart = start + seconds(options.warmup)
@@ -46,11 +54,16 @@ extension LoadTestRunner {
             report.convergence = await verdict(editors)
             monitorTask.cancel()
             await monitorTask.value
-            for e in editors { await e.stop() }
+            // Close concurrently: each close waits for the server's half of the close handshake.
+            await withTaskGroup(of: Void.self) { closing in
+                for e in editors { closing.addTask { await e.stop() } }
+            }
             await readers.waitForAll()
         }
+        if let connectFailure { throw connectFailure }
         report.absorb(metrics.snapshot)
         report.server = monitor.serverUsage
+        report.client = monitor.clientUsage
         return report
     }
 
@@ -63,34 +76,32 @@ extension LoadTestRunner {
         for i in 0..<(diagramCount * editorsPerDiagram) {
             logins.append(try await api.login(hint: "\(options.userPrefix)-\(i)"))
         }
-        let owner = logins[0]
-        var targets: [DiagramTarget] = []
-        if let tm = options.threatModelID, let d = options.diagramID {
-            targets = [DiagramTarget(threatModel: tm, diagram: d)]
-        } else {
-            let tm: String
-            if let given = options.threatModelID {
-                tm = given
+        // Each diagram gets its own threat model, owned by its first editor with the others as
+        // writers, as a team would have it (and no model carries every editor of a big run).
+        var editors: [Editor] = []
+        for d in 0..<diagramCount {
+            let team = Array(logins[(d * editorsPerDiagram)..<((d + 1) * editorsPerDiagram)])
+            let owner = team[0]
+            let target: DiagramTarget
+            if let tm = options.threatModelID, let diagram = options.diagramID {
+                target = DiagramTarget(threatModel: tm, diagram: diagram)
             } else {
-                tm = try await api.createThreatModel(
-                    name: "tmi-loadtest seed \(options.seed)", owner: owner,
-                    writers: logins.dropFirst().map(\.user.email))
-            }
-            for d in 0..<diagramCount {
+                var tm = options.threatModelID ?? ""
+                if tm.isEmpty {
+                    tm = try await api.createThreatModel(
+                        name: "tmi-loadtest seed \(options.seed) diagram \(d + 1)", owner: owner,
+                        writers: team.dropFirst().map(\.user.email))
+                }
                 let id = try await api.createDiagram(
                     threatModel: tm, name: "load diagram \(d + 1)", owner: owner)
-                targets.append(DiagramTarget(threatModel: tm, diagram: id))
+                target = DiagramTarget(threatModel: tm, diagram: id)
             }
-        }
-        var editors: [Editor] = []
-        for (d, target) in targets.enumerated() {
             try await api.startSession(threatModel: target.threatModel, diagram: target.diagram, login: owner)
-            for e in 0..<editorsPerDiagram {
+            for (e, login) in team.enumerated() {
                 let index = d * editorsPerDiagram + e
                 editors.append(
                     Editor(
-                        name: "\(options.userPrefix)-\(index)", index: index, login: logins[index],
-                        diagram: target,
+                        name: "\(options.userPrefix)-\(index)", index: index, login: login, diagram: target,
                         peers: editorsPerDiagram - 1, seed: options.seed, context: context))
             }
         }

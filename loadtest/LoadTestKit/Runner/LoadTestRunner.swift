@@ -1,4 +1,5 @@
 import CollabCore
+import Glibc
 import Synchronization
 
 /// Runs the load test: logs the editors in, prepares diagrams, connects everyone, drives the
@@ -12,6 +13,9 @@ public final class LoadTestRunner: Sendable {
         /// Reads the server's CPU and RSS (nil: not sampled).
         public var sampleServer: (@Sendable () -> ProcFS.Sample?)?
         public var serverPID: Int32?
+        /// Reads the load tester's own CPU and RSS, so a report shows whether the client was the
+        /// bottleneck (nil: not sampled).
+        public var sampleClient: (@Sendable () -> ProcFS.Sample?)?
 
         public init(
             progress: (@Sendable (ProgressSnapshot) -> Void)? = nil,
@@ -105,6 +109,8 @@ extension LoadTestRunner.Hooks {
         if let pid = serverPID {
             hooks.sampleServer = { @Sendable in ProcFS.sample(pid: pid) }
         }
+        let me = getpid()
+        hooks.sampleClient = { @Sendable in ProcFS.sample(pid: me) }
         return hooks
     }
 }

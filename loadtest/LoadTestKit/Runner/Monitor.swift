@@ -1,10 +1,12 @@
+import Glibc
 import Synchronization
 
 /// The once-a-second side of a run: samples the server's CPU and RSS and emits the progress line.
 final class Monitor: Sendable {
     struct State {
         var phase = "warmup"
-        var usage: ServerUsage?
+        var usage: ProcessUsage?
+        var client: ProcessUsage?
         var lastIn = 0
         var lastOut = 0
     }
@@ -25,15 +27,19 @@ final class Monitor: Sendable {
         self.hooks = hooks
         self.editors = editors
         self.totalSeconds = totalSeconds
-        state = Mutex(State(usage: hooks.serverPID.map { ServerUsage(pid: $0) }))
+        state = Mutex(
+            State(
+                usage: hooks.serverPID.map { ProcessUsage(pid: $0) },
+                client: hooks.sampleClient == nil ? nil : ProcessUsage(pid: getpid())))
     }
 
     func setPhase(_ phase: String) { state.withLock { $0.phase = phase } }
 
-    var serverUsage: ServerUsage? { state.withLock { $0.usage } }
+    var serverUsage: ProcessUsage? { state.withLock { $0.usage } }
+    var clientUsage: ProcessUsage? { state.withLock { $0.client } }
 
     func run(measureStart: Duration) async {
-        guard hooks.progress != nil || hooks.sampleServer != nil else { return }
+        guard hooks.progress != nil || hooks.sampleServer != nil || hooks.sampleClient != nil else { return }
         var next = clock.now()
         while !Task.isCancelled {
             tick(measureStart: measureStart)
@@ -47,9 +53,11 @@ final class Monitor: Sendable {
         let now = clock.now()
         let elapsed = seconds(now - measureStart)
         let sample = hooks.sampleServer?()
+        let own = hooks.sampleClient?()
         let m = metrics.snapshot
         let (phase, usage, inRate, outRate) = state.withLock { s in
             if let sample { s.usage?.add(sample, atElapsed: elapsed) }
+            if let own { s.client?.add(own, atElapsed: elapsed) }
             if s.phase == "warmup" && elapsed >= 0 { s.phase = "run" }
             let rates = (m.messagesIn - s.lastIn, m.messagesOut - s.lastOut)
             s.lastIn = m.messagesIn

@@ -8,7 +8,7 @@ import CollabCore
 public struct ClientDiagramModel: Sendable {
     public struct Pending: Sendable, Equatable {
         public var operationID: String
-        public var cells: [CellOperation]
+        public var cells: [CellChange]
         public var sentAt: Duration
     }
 
@@ -23,9 +23,10 @@ public struct ClientDiagramModel: Sendable {
         case ownUndoApplied
         /// One of this editor's operations was refused; it is no longer pending.
         case rejected(operationID: String, reason: String)
-        /// A full state replaced the cells; `dropped` is the operation it answered, if any.
-        case resynchronized(dropped: String?)
-        /// The server says our state is behind: fetch it (`resync_request`, then REST).
+        /// A full state replaced the cells.
+        case resynchronized
+        /// The server says our state is behind: ask for it (`resync_request`; the answer comes
+        /// in order on the same connection, so no broadcast can overtake it).
         case needsResync
         case ignored
     }
@@ -49,7 +50,7 @@ public struct ClientDiagramModel: Sendable {
     }
 
     /// Records an operation the editor just sent.
-    public mutating func sent(operationID: String, cells: [CellOperation], at now: Duration) {
+    public mutating func sent(operationID: String, cells: [CellChange], at now: Duration) {
         pending.append(Pending(operationID: operationID, cells: cells, sentAt: now))
     }
 
@@ -62,7 +63,7 @@ public struct ClientDiagramModel: Sendable {
         synchronized = true
     }
 
-    public mutating func apply(_ message: ServerMessage) -> Outcome {
+    public mutating func apply(_ message: SessionMessage) -> Outcome {
         switch message {
         case .operation(let operationID, let updateVector, let user, let cells):
             let mine = operationID.flatMap { id in pending.firstIndex { $0.operationID == id } }
@@ -76,6 +77,12 @@ public struct ClientDiagramModel: Sendable {
             if mine != nil, let operationID { return .acknowledged(operationID: operationID) }
             if self.user.matches(user) { return .ownUndoApplied }
             return .applied(operationID: operationID)
+        case .authorizationDenied(let operationID?, _):
+            guard let index = pending.firstIndex(where: { $0.operationID == operationID }) else {
+                return .ignored
+            }
+            pending.remove(at: index)
+            return .rejected(operationID: operationID, reason: "authorization_denied")
         case .rejected(let operationID, let reason):
             guard let index = pending.firstIndex(where: { $0.operationID == operationID }) else {
                 return .ignored
@@ -83,20 +90,14 @@ public struct ClientDiagramModel: Sendable {
             pending.remove(at: index)
             return .rejected(operationID: operationID, reason: reason)
         case .stateSync(let cells, let updateVector):
-            let first = !synchronized
+            // Pending operations stay: each still gets its own answer. (An operation whose base
+            // was too old is refused with `operation_rejected` before this sync arrives.)
             applySnapshot(cells: cells, vector: updateVector)
-            // After joining, a state sync answers our oldest pending operation (its base was
-            // older than the server's log): that operation was not applied.
-            if !first, !pending.isEmpty {
-                return .resynchronized(dropped: pending.removeFirst().operationID)
-            }
-            return .resynchronized(dropped: nil)
+            return .resynchronized
         case .stateCorrection(let updateVector):
             if let updateVector, updateVector <= vector { return .ignored }
             return .needsResync
-        case .resyncResponse:
-            return .needsResync
-        case .history, .error, .other:
+        case .resyncResponse, .history, .error, .other, .authorizationDenied, .currentPresenter:
             return .ignored
         }
     }

@@ -12,7 +12,7 @@ public struct OperationGenerator: Sendable {
     }
 
     public enum Action: Sendable, Equatable {
-        case operation(kind: Kind, cells: [CellOperation])
+        case operation(kind: Kind, cells: [CellChange])
         case undo
         case cursor(x: Double, y: Double)
     }
@@ -32,7 +32,8 @@ public struct OperationGenerator: Sendable {
     ]
 
     var rng: SeededRandom
-    public let isPresenter: Bool
+    /// Whether this editor presents (moves a shared cursor); follows `current_presenter`.
+    public var isPresenter: Bool
     var counter = 0
 
     public init(seed: UInt64, editorIndex: Int, isPresenter: Bool) {
@@ -87,7 +88,7 @@ public struct OperationGenerator: Sendable {
                 view[id]?["source"]?["cell"]?.stringValue == victim
                     || view[id]?["target"]?["cell"]?.stringValue == victim
             }
-            return .operation(kind: .remove, cells: attached.map(CellOperation.remove) + [.remove(victim)])
+            return .operation(kind: .remove, cells: attached.map(CellChange.remove) + [.remove(victim)])
         }
     }
 

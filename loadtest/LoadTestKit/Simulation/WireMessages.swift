@@ -10,7 +10,10 @@ public struct UserRef: Sendable, Equatable {
         self.email = email
     }
 
-    var json: JSONValue { ["user_id": .string(userID), "email": .string(email)] }
+    /// The catalogue `User`: `user_id` only when known (an empty one would name nobody).
+    var json: JSONValue {
+        userID.isEmpty ? ["email": .string(email)] : ["user_id": .string(userID), "email": .string(email)]
+    }
 
     /// Whether a `User` object from the server names this user (by id, else by email).
     func matches(_ value: JSONValue?) -> Bool {
@@ -22,8 +25,8 @@ public struct UserRef: Sendable, Equatable {
 }
 
 /// The messages an editor sends (tmi-asyncapi 2025-10-31, plus `base_vector` per DESIGN §6).
-public enum ClientMessage: Sendable, Equatable {
-    case operation(id: String, baseVector: Int?, cells: [CellOperation], user: UserRef)
+public enum EditorMessage: Sendable, Equatable {
+    case operation(id: String, baseVector: Int?, cells: [CellChange], user: UserRef)
     case undo(user: UserRef)
     case cursor(x: Double, y: Double)
     case presenterRequest
@@ -56,26 +59,30 @@ public enum ClientMessage: Sendable, Equatable {
 }
 
 /// The server messages the load tester acts on; everything else is `.other` (counted, ignored).
-public enum ServerMessage: Sendable, Equatable {
+public enum SessionMessage: Sendable, Equatable {
     /// A sequenced `diagram_operation` broadcast (to the sender it is the ack).
     case operation(
-        operationID: String?, updateVector: Int?, user: JSONValue?, cells: [CellOperation])
+        operationID: String?, updateVector: Int?, user: JSONValue?, cells: [CellChange])
     case rejected(operationID: String, reason: String)
+    /// The session refused a message for who sent it (`authorization_denied`).
+    case authorizationDenied(operationID: String?, reason: String)
     case stateSync(cells: [JSONValue], updateVector: Int?)
     case stateCorrection(updateVector: Int?)
+    /// Who presents now (`current_presenter`).
+    case currentPresenter(JSONValue?)
     case resyncResponse
     case history(operationType: String, message: String)
     case error(code: String, message: String)
     case other(type: String)
 
     /// Interprets one text frame; nil when it is not a JSON object with a `message_type`.
-    public static func parse(_ value: JSONValue) -> ServerMessage? {
+    public static func parse(_ value: JSONValue) -> SessionMessage? {
         guard let type = value["message_type"]?.stringValue else { return nil }
         let vector = value["update_vector"]?.doubleValue.map { Int($0) }
         switch type {
         case "diagram_operation":
             guard let cells = value["operation"]?["cells"]?.arrayValue else { return nil }
-            let ops = cells.compactMap(CellOperation.init(json:))
+            let ops = cells.compactMap(CellChange.init(json:))
             guard ops.count == cells.count else { return nil }
             return .operation(
                 operationID: value["operation_id"]?.stringValue, updateVector: vector,
@@ -84,10 +91,16 @@ public enum ServerMessage: Sendable, Equatable {
             return .rejected(
                 operationID: value["operation_id"]?.stringValue ?? "",
                 reason: value["reason"]?.stringValue ?? "unspecified")
+        case "authorization_denied":
+            return .authorizationDenied(
+                operationID: value["operation_id"]?.stringValue,
+                reason: value["reason"]?.stringValue ?? "denied")
         case "diagram_state_sync":
             return .stateSync(cells: value["cells"]?.arrayValue ?? [], updateVector: vector)
         case "state_correction":
             return .stateCorrection(updateVector: vector)
+        case "current_presenter":
+            return .currentPresenter(value["current_presenter"])
         case "resync_response":
             return .resyncResponse
         case "history_operation":
@@ -102,7 +115,7 @@ public enum ServerMessage: Sendable, Equatable {
         }
     }
 
-    public static func parse(text: String) -> ServerMessage? {
+    public static func parse(text: String) -> SessionMessage? {
         guard let value = try? JSONValue.parse(text) else { return nil }
         return parse(value)
     }

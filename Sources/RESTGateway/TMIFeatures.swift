@@ -1,0 +1,83 @@
+import SessionActors
+import Synchronization
+import WireProtocol
+
+/// The product: every feature assembled over one data directory. The executable and the
+/// end-to-end tests both start the server through this, so they run the same thing.
+public enum TMIFeatures {
+    /// What identity contributes: its routes and the authenticator for every other route.
+    public typealias Identity =
+        @Sendable (ServerEnvironment) async throws -> (
+            routes: [any RouteProvider], authenticator: any Authenticator
+        )
+
+    /// The identity service of the configuration (keys, users and tokens in the data directory),
+    /// as `tmi-server` runs it.
+    public static let builtInIdentity: Identity = { environment in
+        let service = try await IdentityService.open(
+            IdentityConfiguration(server: environment.configuration, baseURL: environment.baseURL))
+        return (routes: [IdentityRoutes(service: service)], authenticator: service)
+    }
+
+    /// An `Application` serving the whole API from `configuration.dataDirectory`.
+    public static func application(
+        configuration: ServerConfiguration, logger: Logger, identity: @escaping Identity = builtInIdentity
+    ) -> Application {
+        Application(configuration: configuration, logger: logger) { environment in
+            try await assemble(environment, identity: identity)
+        }
+    }
+
+    /// Opens the store, creates the session directory and wires REST, collaboration, identity
+    /// and (when configured) the conformance echo endpoint.
+    public static func assemble(_ environment: ServerEnvironment, identity: Identity) async throws
+        -> ServerComponents
+    {
+        let configuration = environment.configuration
+        let store = try await ThreatModelStore.open(directory: configuration.dataDirectory + "/store")
+        let directory = SessionDirectory()
+        let collaboration = CollaborationRoutes(
+            store: store, directory: directory, baseURL: environment.baseURL)
+        let (identityRoutes, authenticator) = try await identity(environment)
+        var providers: [any RouteProvider] = identityRoutes
+        providers += ThreatModelAPI.providers(
+            store: store, onModelDeleted: { await directory.endAll(threatModelID: $0) },
+            live: collaboration.liveDiagramHooks)
+        providers.append(collaboration)
+        if configuration.conformanceEcho { providers.append(ConformanceEcho()) }
+        let housekeeping = Task {
+            // Session expiry (DESIGN §6): idle or abandoned sessions end; checked every 10 s.
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(10))
+                await directory.expire(now: WallClock.now())
+            }
+        }
+        let stopped = Mutex(false)
+        return ServerComponents(
+            routeProviders: providers, authenticator: authenticator,
+            onShutdown: {
+                guard
+                    stopped.withLock({ s in
+                        defer { s = true }; return !s
+                    })
+                else { return }
+                housekeeping.cancel()
+                for s in await directory.list() {
+                    await directory.end(diagramID: s.diagramID, reason: .expired)
+                }
+                await store.close()
+                environment.logger.info("store closed")
+            })
+    }
+}
+
+/// `GET /echo`: the WebSocket echo endpoint used only by conformance runs (`--conformance-echo`).
+struct ConformanceEcho: RouteProvider {
+    var routes: [Route] {
+        [
+            Route("GET", "/echo", access: .open) { ctx in
+                WebSocketEcho.respond(to: ctx.request)
+            }
+        ]
+    }
+}

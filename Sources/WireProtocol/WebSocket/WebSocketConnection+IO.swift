@@ -1,0 +1,218 @@
+/// The connection's tasks: one reader, one writer, the keepalive and the close timer.
+extension WebSocketConnection {
+    /// Runs the connection until it is closed and `handler` has returned (call it once). When
+    /// the handler returns first, the connection is closed with 1000. The handler should iterate
+    /// `messages`: the reader waits while received messages are not taken (backpressure).
+    public func run(_ handler: @Sendable (WebSocketConnection) async -> Void) async {
+        await withTaskGroup(of: Void.self) { outer in
+            outer.addTask { await self.runIO() }
+            await handler(self)
+            inbox.abandon()
+            close(code: .normalClosure)
+            await outer.waitForAll()
+        }
+    }
+
+    /// Reads until the stream ends, then waits for the writer to flush and close. The reader
+    /// runs in this task; the writer and the timers exist only while they have work.
+    func runIO() async {
+        state.withLock { s in
+            s.running = true
+            wakeWriter(&s)
+        }
+        startCloseTimerIfClosing()
+        scheduleKeepalive()
+        await readLoop()
+        state.withLock { s in
+            s.finishAfterFlush = true
+            wakeWriter(&s)
+        }
+        await writerDone.wait()
+        let pending = state.withLock { s in
+            s.ioEnded = true
+            return [s.keepaliveTimer, s.closeTimer]
+        }
+        for id in pending.compactMap({ $0 }) { timers.cancel(id) }
+        inbox.finish()
+        ended.fire()
+    }
+
+    private func readLoop() async {
+        defer { inbox.finish() }
+        var processor = WebSocketInboundProcessor(
+            options: .init(
+                role: role, maxFrameSize: configuration.maxFrameSize,
+                maxMessageSize: configuration.maxMessageSize,
+                acceptsBinary: configuration.acceptsBinary, inflate: deflate?.inflate))
+        var buffer = initialBytes
+        var count = buffer.count
+        let minimumBuffer = 1024
+        let maximumBuffer = 256 * 1024
+        while true {
+            if count > 0 {
+                let (events, failure) = buffer.withUnsafeMutableBytes { processor.process($0, count: count) }
+                if await !handle(events) { return }
+                if let failure {
+                    // Replies to the messages before the bad frame go out before our close frame.
+                    // The close timer bounds the wait for an application that never reads.
+                    startCloseTimer()
+                    await inbox.waitUntilIdle()
+                    perform { $0.machine.failed(failure) }
+                    return
+                }
+            }
+            // Grow the buffer while reads fill it (bulk transfer), shrink it back when idle.
+            if count == buffer.count && count < maximumBuffer {
+                buffer = [UInt8](repeating: 0, count: max(minimumBuffer, count * 2))
+            } else if buffer.count > minimumBuffer && count < buffer.count / 8 {
+                buffer = [UInt8](repeating: 0, count: max(minimumBuffer, buffer.count / 2))
+            }
+            do {
+                count = try await stream.read(into: &buffer)
+            } catch {
+                count = 0
+            }
+            if count == 0 {
+                streamEnded()
+                return
+            }
+        }
+    }
+
+    /// Acts on decoded events; false when reading must stop (a close frame arrived).
+    private func handle(_ events: [WebSocketInboundProcessor.Event]) async -> Bool {
+        for event in events {
+            switch event {
+            case .message(let message):
+                // Messages after our close frame are discarded: the application asked to stop.
+                guard state.withLock({ $0.machine.canSendData }) else { continue }
+                await inbox.push(message)
+            case .ping(let payload):
+                let key: WebSocketMaskingKey? = role == .client ? .random() : nil
+                let result = state.withLock { s -> Result<Void, WebSocketError> in
+                    guard let pong = s.machine.receivedPing(payload) else { return .success(()) }
+                    return enqueuePong(
+                        WebSocketFrameEncoder.encode(opcode: .pong, payload: pong, maskingKey: key), &s)
+                }
+                if case .failure = result { startCloseTimerIfClosing() }
+            case .pong(let payload):
+                state.withLock { $0.machine.receivedPong(payload) }
+            case .close(let code, let reason):
+                // As for failures: the application handles what came before the close first.
+                startCloseTimer()
+                await inbox.waitUntilIdle()
+                perform { $0.machine.receivedClose(code: code, reason: reason) }
+                return false
+            }
+        }
+        return true
+    }
+
+    private func enqueuePong(_ bytes: [UInt8], _ s: inout SharedState) -> Result<Void, WebSocketError> {
+        // Pongs obey the same bound as data: a peer flooding pings without reading is cut off.
+        guard !s.finishAfterFlush else { return .success(()) }
+        if !s.outbox.isEmpty && s.outboxBytes + bytes.count > configuration.outboxLimit {
+            s.outbox.removeAll()
+            s.outboxBytes = 0
+            let error = WebSocketError.policyViolation("peer is not reading")
+            apply(s.machine.failed(error), &s)
+            return .failure(error)
+        }
+        s.outbox.append(bytes)
+        s.outboxBytes += bytes.count
+        wakeWriter(&s)
+        return .success(())
+    }
+
+    private func streamEnded() {
+        state.withLock { s in
+            s.machine.streamEnded()
+            s.outbox.removeAll()
+            s.outboxBytes = 0
+            s.finishAfterFlush = true
+            wakeWriter(&s)
+        }
+        stream.close()
+    }
+
+    private enum WriterStep {
+        case write([[UInt8]])
+        case finish
+    }
+
+    /// Writes everything queued, coalesced into one vectored write per round, until the outbox
+    /// is empty (then the task ends) or the connection is finished (then it closes the stream).
+    func drainOutbox() async {
+        while true {
+            let step = state.withLock { s -> WriterStep? in
+                if !s.outbox.isEmpty {
+                    let batch = s.outbox
+                    s.outbox = []
+                    s.outboxBytes = 0
+                    return .write(batch)
+                }
+                if s.finishAfterFlush { return .finish }
+                s.writerActive = false
+                return nil
+            }
+            switch step {
+            case .write(let batch):
+                do {
+                    if batch.count == 1 {
+                        try await stream.write(batch[0])
+                    } else {
+                        try await stream.write(vectored: batch)
+                    }
+                } catch {
+                    streamEnded()
+                }
+            case .finish:
+                stream.close()
+                writerDone.fire()
+                return
+            case nil:
+                return
+            }
+        }
+    }
+
+    private func scheduleKeepalive() {
+        guard let interval = configuration.pingInterval else { return }
+        let id = timers.schedule(after: interval) { [weak self] in self?.keepaliveFired() }
+        state.withLock { $0.keepaliveTimer = id }
+    }
+
+    /// The ping interval passed: send a ping and check for its pong after `pongTimeout`.
+    private func keepaliveFired() {
+        let key: WebSocketMaskingKey? = role == .client ? .random() : nil
+        let sent = state.withLock { s -> Bool in
+            guard !s.ioEnded, let payload = s.machine.keepaliveTick() else { return false }
+            let ping = WebSocketFrameEncoder.encode(opcode: .ping, payload: payload, maskingKey: key)
+            if case .failure = enqueuePong(ping, &s) { return false }
+            return true
+        }
+        startCloseTimerIfClosing()
+        guard sent else { return }
+        let id = timers.schedule(after: configuration.pongTimeout) { [weak self] in self?.pongDeadlinePassed()
+        }
+        state.withLock { $0.keepaliveTimer = id }
+    }
+
+    private func pongDeadlinePassed() {
+        perform { $0.machine.pongDeadlinePassed() }
+        if state.withLock({ $0.machine.canSendData && !$0.ioEnded }) { scheduleKeepalive() }
+    }
+
+    /// The peer never answered our close, or never read our last frames: drop the stream.
+    func closeTimedOut() {
+        state.withLock { s in
+            _ = s.machine.closeTimedOut()
+            s.outbox.removeAll()
+            s.outboxBytes = 0
+            s.finishAfterFlush = true
+            wakeWriter(&s)
+        }
+        stream.close()
+        inbox.finish()
+    }
+}

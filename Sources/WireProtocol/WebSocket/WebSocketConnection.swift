@@ -1,0 +1,258 @@
+import Synchronization
+
+/// One open WebSocket connection, server or client side (RFC 6455).
+///
+/// The application iterates `messages` (from one task) and sends with `send(...)` (from any
+/// task). Sending never waits for the peer: frames go to a bounded outbox that one writer drains,
+/// coalescing everything queued into one vectored write. A peer that stops reading until the
+/// outbox passes `WebSocketConfiguration.outboxLimit` is closed with 1008. To broadcast, encode
+/// once with `EncodedFrame` and `send` it to every connection: they share one buffer.
+///
+/// An idle connection holds one task (its reader); the writer runs only while frames wait, and
+/// timeouts live in a deadline heap shared per clock.
+///
+/// Control frames are handled internally: pings are answered, the close handshake is completed,
+/// keepalive pings are sent on the configured interval.
+///
+/// ```swift
+/// let response = WebSocketUpgrade.respond(to: request) { ws in
+///     for await message in ws.messages {
+///         try? ws.send(message)          // echo
+///     }
+/// }
+/// ```
+public final class WebSocketConnection: Sendable {
+    /// Whether we are the server (send unmasked) or the client (send masked).
+    public let role: WebSocketRole
+    /// The negotiated subprotocol, if any.
+    public let subprotocol: String?
+    /// The negotiated permessage-deflate parameters, nil when uncompressed.
+    public let compression: PerMessageDeflateParameters?
+    /// The peer's address, for logs.
+    public var peerDescription: String { stream.peerDescription }
+
+    let stream: any ByteStream
+    let configuration: WebSocketConfiguration
+    let deflate: PerMessageDeflateRuntime?
+    /// Bytes already read past the handshake (client side), processed before reading more.
+    let initialBytes: [UInt8]
+    let state: Mutex<SharedState>
+    let inbox: WebSocketInbox
+    let timers: WebSocketTimers
+    /// Fired when the writer has flushed the last frame and closed the stream.
+    let writerDone = WebSocketSignal()
+    /// Fired when the connection's I/O is over.
+    let ended = WebSocketSignal()
+
+    /// State shared by the reader, the writer, the timers and senders, behind one lock.
+    struct SharedState {
+        var machine = WebSocketStateMachine()
+        var outbox: [[UInt8]] = []
+        var outboxBytes = 0
+        /// Flush the outbox, then close the stream; nothing more is queued.
+        var finishAfterFlush = false
+        /// `run` has started: the writer may be started and timers armed.
+        var running = false
+        /// A writer task is draining the outbox. It exists only while there is something to
+        /// write, so an idle connection holds one task (its reader), not two.
+        var writerActive = false
+        var closeTimerStarted = false
+        var closeTimer: UInt64?
+        var keepaliveTimer: UInt64?
+        var ioEnded = false
+        /// Created on the first compressed message, so an idle connection holds no zlib state.
+        var compressor: PerMessageDeflateCompressor?
+    }
+
+    init(
+        stream: any ByteStream, role: WebSocketRole, configuration: WebSocketConfiguration,
+        subprotocol: String? = nil, compression: PerMessageDeflateParameters? = nil,
+        deflate: PerMessageDeflateRuntime? = nil, initialBytes: [UInt8] = []
+    ) {
+        self.stream = stream
+        self.role = role
+        self.configuration = configuration
+        self.subprotocol = subprotocol
+        self.compression = compression
+        self.deflate = deflate
+        self.initialBytes = initialBytes
+        self.state = Mutex(SharedState())
+        self.inbox = WebSocketInbox(capacity: configuration.inboxCapacity)
+        self.timers = WebSocketTimers.service(for: configuration.clock)
+    }
+
+    /// The received text and binary messages, in order. Ends when the connection closes.
+    /// Iterate from one task only.
+    public var messages: Messages { Messages(inbox: inbox) }
+
+    /// How the connection closed; nil while it is open or closing.
+    public var closeInfo: WebSocketCloseInfo? { state.withLock { $0.machine.closeInfo } }
+
+    /// Waits until the connection's I/O has ended, then returns how it closed.
+    public func waitUntilClosed() async -> WebSocketCloseInfo {
+        await ended.wait()
+        return closeInfo ?? WebSocketCloseInfo(code: .abnormalClosure, initiatedByPeer: false)
+    }
+
+    /// Sends a text message.
+    public func send(text: String) throws(WebSocketError) {
+        try send(opcode: .text, payload: Array(text.utf8))
+    }
+
+    /// Sends a binary message.
+    public func send(binary: [UInt8]) throws(WebSocketError) {
+        try send(opcode: .binary, payload: binary)
+    }
+
+    /// Sends a message of either kind.
+    public func send(_ message: WebSocketMessage) throws(WebSocketError) {
+        try send(opcode: message.kind == .text ? .text : .binary, payload: message.bytes)
+    }
+
+    /// Sends an already-encoded frame. On a server connection the frame's bytes are queued as
+    /// they are, shared with every other connection it is sent to.
+    public func send(_ frame: EncodedFrame) throws(WebSocketError) {
+        switch role {
+        case .server:
+            try enqueue(frame.bytes)
+        case .client:
+            let bytes = frame.payload.withUnsafeBytes {
+                WebSocketFrameEncoder.encode(opcode: frame.opcode, payload: $0, maskingKey: .random())
+            }
+            try enqueue(bytes)
+        }
+    }
+
+    /// Starts the close handshake (§7.1.2): sends a close frame and waits, at most
+    /// `closeTimeout`, for the peer's. Further sends fail; `messages` ends once closed.
+    public func close(code: WebSocketCloseCode = .normalClosure, reason: String = "") {
+        perform { $0.machine.close(code: code, reason: reason) }
+    }
+
+    private var maskingKey: WebSocketMaskingKey? { role == .client ? .random() : nil }
+
+    private func send(opcode: WebSocketOpcode, payload: [UInt8]) throws(WebSocketError) {
+        if let deflate, payload.count >= deflate.minimumSize {
+            let key = maskingKey
+            let result: Result<Void, WebSocketError> = state.withLock { s in
+                guard s.machine.canSendData else { return .failure(.connectionClosed) }
+                do throws(WebSocketError) {
+                    if s.compressor == nil {
+                        s.compressor = try PerMessageDeflateCompressor(
+                            windowBits: deflate.deflate.maxWindowBits, memLevel: deflate.memoryLevel,
+                            level: deflate.compressionLevel,
+                            noContextTakeover: deflate.deflate.noContextTakeover)
+                    }
+                    let compressed = try s.compressor?.compress(payload) ?? payload
+                    // RFC 7692 §6: RSV1 on the (only) frame marks the message as compressed.
+                    let bytes = WebSocketFrameEncoder.encode(
+                        opcode: opcode, rsv1: true, payload: compressed, maskingKey: key)
+                    return enqueueLocked(bytes, &s)
+                } catch {
+                    return .failure(error)
+                }
+            }
+            try checked(result)
+        } else {
+            try enqueue(
+                WebSocketFrameEncoder.encode(opcode: opcode, payload: payload, maskingKey: maskingKey))
+        }
+    }
+
+    func enqueue(_ bytes: [UInt8]) throws(WebSocketError) {
+        try checked(state.withLock { s in enqueueLocked(bytes, &s) })
+    }
+
+    /// A failed send may have started closing (outbox overflow): start the close timer then.
+    private func checked(_ result: Result<Void, WebSocketError>) throws(WebSocketError) {
+        if case .failure(let error) = result {
+            startCloseTimerIfClosing()
+            throw error
+        }
+    }
+
+    /// Queues a data or pong frame, applying the outbox bound.
+    private func enqueueLocked(_ bytes: [UInt8], _ s: inout SharedState) -> Result<Void, WebSocketError> {
+        guard s.machine.canSendData, !s.finishAfterFlush else { return .failure(.connectionClosed) }
+        if !s.outbox.isEmpty && s.outboxBytes + bytes.count > configuration.outboxLimit {
+            // The peer is not reading: drop what waits (whole frames only, the writer holds the
+            // partially written batch) and close with 1008 rather than grow without bound.
+            s.outbox.removeAll()
+            s.outboxBytes = 0
+            let error = WebSocketError.policyViolation("peer is not reading")
+            apply(s.machine.failed(error), &s)
+            return .failure(error)
+        }
+        s.outbox.append(bytes)
+        s.outboxBytes += bytes.count
+        wakeWriter(&s)
+        return .success(())
+    }
+
+    /// Runs a state machine event under the lock and performs the resulting action.
+    func perform(_ event: (inout SharedState) -> WebSocketStateMachine.CloseAction) {
+        state.withLock { s in apply(event(&s), &s) }
+        startCloseTimerIfClosing()
+    }
+
+    func apply(_ action: WebSocketStateMachine.CloseAction, _ s: inout SharedState) {
+        switch action {
+        case .sendClose(let code, let reason, let thenFinish):
+            let payload = WebSocketFrameEncoder.closePayload(code: code, reason: reason)
+            let frame = WebSocketFrameEncoder.encode(opcode: .close, payload: payload, maskingKey: maskingKey)
+            s.outbox.append(frame)
+            s.outboxBytes += frame.count
+            if thenFinish { s.finishAfterFlush = true }
+        case .finish:
+            s.finishAfterFlush = true
+        case .none:
+            return
+        }
+        wakeWriter(&s)
+    }
+
+    /// Starts a writer task when there is something to write and none is running.
+    func wakeWriter(_ s: inout SharedState) {
+        guard s.running, !s.writerActive, !s.outbox.isEmpty || s.finishAfterFlush else { return }
+        s.writerActive = true
+        // Unstructured on purpose: the writer lives only while frames wait (see `writerActive`);
+        // `runIO` waits for it through `writerDone` before the connection ends.
+        Task { await self.drainOutbox() }
+    }
+
+    /// Arms the close timer once a close frame or a finish is pending (§7.1.1: a peer that does
+    /// not answer our close, or does not read our last frames, is dropped after `closeTimeout`).
+    func startCloseTimerIfClosing() {
+        let closing = state.withLock { s in
+            if case .open = s.machine.state { return s.finishAfterFlush }
+            return true
+        }
+        if closing { startCloseTimer() }
+    }
+
+    func startCloseTimer() {
+        let start = state.withLock { s -> Bool in
+            guard s.running, !s.closeTimerStarted, !s.ioEnded else { return false }
+            s.closeTimerStarted = true
+            return true
+        }
+        guard start else { return }
+        let id = timers.schedule(after: configuration.closeTimeout) { [weak self] in self?.closeTimedOut() }
+        state.withLock { $0.closeTimer = id }
+    }
+}
+
+extension WebSocketConnection {
+    /// The received messages of a connection.
+    public struct Messages: AsyncSequence, Sendable {
+        public typealias Element = WebSocketMessage
+        let inbox: WebSocketInbox
+
+        public struct AsyncIterator: AsyncIteratorProtocol {
+            let inbox: WebSocketInbox
+            public mutating func next() async -> WebSocketMessage? { await inbox.next() }
+        }
+
+        public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(inbox: inbox) }
+    }
+}

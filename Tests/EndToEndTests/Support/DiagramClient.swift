@@ -1,0 +1,115 @@
+import CollabCore
+import RESTGateway
+import Synchronization
+import WireProtocol
+
+/// A collaborator on the diagram WebSocket: sends client messages, collects server messages.
+final class DiagramClient: Sendable {
+    let user: (id: String, email: String)
+    private let connection: WebSocketConnection
+    private let inbox: Inbox
+    /// Types of messages passed over while waiting for another (shown when a wait times out).
+    let skipped = Mutex<[String]>([])
+
+    /// Server messages in arrival order; one reader at a time (the test).
+    final class Inbox: Sendable {
+        struct State {
+            var queue: [JSONValue] = []
+            var waiter: CheckedContinuation<JSONValue?, Never>?
+            var finished = false
+        }
+        let state = Mutex(State())
+
+        func push(_ value: JSONValue?) {
+            let waiter = state.withLock { s -> CheckedContinuation<JSONValue?, Never>? in
+                if let w = s.waiter {
+                    s.waiter = nil
+                    if value == nil { s.finished = true }
+                    return w
+                }
+                if let value { s.queue.append(value) } else { s.finished = true }
+                return nil
+            }
+            waiter?.resume(returning: value)
+        }
+
+        /// The next message; nil when the connection closed or the waiting task was cancelled.
+        func next() async -> JSONValue? {
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { c in
+                    let ready = state.withLock { s -> JSONValue?? in
+                        if !s.queue.isEmpty { return .some(s.queue.removeFirst()) }
+                        if s.finished || Task.isCancelled { return .some(nil) }
+                        s.waiter = c
+                        return .none
+                    }
+                    if let ready { c.resume(returning: ready) }
+                }
+            } onCancel: {
+                state.withLock { s in
+                    defer { s.waiter = nil }; return s.waiter
+                }?.resume(returning: nil)
+            }
+        }
+    }
+
+    private init(user: (String, String), connection: WebSocketConnection, inbox: Inbox) {
+        self.user = user
+        self.connection = connection
+        self.inbox = inbox
+    }
+
+    static func connect(port: Int, model: String, diagram: String, email: String) async throws
+        -> DiagramClient
+    {
+        let stream = try await TCPConnection.connect(host: "127.0.0.1", port: port)
+        let path = "/threat_models/\(model)/diagrams/\(diagram)/ws?token=tok:\(email)"
+        let connection = try await WebSocketClient.handshake(
+            over: stream, host: "127.0.0.1:\(port)", path: path)
+        let inbox = Inbox()
+        Task {
+            await connection.run { ws in
+                for await m in ws.messages {
+                    if let json = try? JSONValue.parse(m.bytes) { inbox.push(json) }
+                }
+            }
+            inbox.push(nil)
+        }
+        let name = String(email.prefix { $0 != "@" })
+        return DiagramClient(user: ("id-\(name)", email), connection: connection, inbox: inbox)
+    }
+
+    func send(_ message: JSONValue) throws { try connection.send(text: message.serializedString()) }
+
+    /// Sends a `diagram_operation` with the given cell operations; returns its operation id.
+    @discardableResult
+    func operate(base: Int?, _ cells: [JSONValue]) throws -> String {
+        let id = UUIDText.random()
+        var message: [String: JSONValue] = [
+            "message_type": "diagram_operation", "operation_id": .string(id),
+            "initiating_user": ["user_id": .string(user.id), "email": .string(user.email)],
+            "operation": ["type": "patch", "cells": .array(cells)],
+        ]
+        if let base { message["base_vector"] = .number(Double(base)) }
+        try send(.object(message))
+        return id
+    }
+
+    /// The next message of `type` (others are skipped).
+    func next(_ type: String, where match: @escaping @Sendable (JSONValue) -> Bool = { _ in true })
+        async throws
+        -> JSONValue
+    {
+        try await within("\(type) for \(user.email) (skipped so far: \(skipped.withLock { $0 }))") { [self] in
+            while let m = await self.receive() {
+                if m["message_type"]?.stringValue == type, match(m) { return m }
+                self.skipped.withLock { $0.append(m["message_type"]?.stringValue ?? "?") }
+            }
+            throw TimedOut(what: "\(type): connection closed")
+        }
+    }
+
+    private func receive() async -> JSONValue? { await inbox.next() }
+
+    func close() { connection.close() }
+}

@@ -1,0 +1,61 @@
+import CTMISystem
+import Glibc
+import Testing
+
+@testable import WireProtocol
+
+@Suite struct PollerTests {
+    @Test func eventsForAnOlderGenerationOfADescriptorAreDropped() {
+        var state = PollerState()
+        state.slots[9] = FDSlot(generation: 2)
+        var ready: [(IOWaiter, IOWaitResult)] = []
+        let stale = PollerRegistration(fd: 9, generation: 1).token
+        state.deliver(token: stale, events: EPOLLIN.rawValue | EPOLLOUT.rawValue, into: &ready)
+        #expect(state.slots[9]?.readReady == false)
+        #expect(state.slots[9]?.writeReady == false)
+        let current = PollerRegistration(fd: 9, generation: 2).token
+        state.deliver(token: current, events: EPOLLIN.rawValue, into: &ready)
+        #expect(state.slots[9]?.readReady == true)
+        #expect(state.slots[9]?.writeReady == false)
+    }
+
+    @Test func aReusedDescriptorNumberGetsANewGeneration() async throws {
+        let first = try await TCPListener.bind(host: "127.0.0.1", port: 0)
+        let firstRegistration = first.descriptor.registration
+        first.close()
+        let second = try await TCPListener.bind(host: "127.0.0.1", port: 0)
+        let secondRegistration = second.descriptor.registration
+        #expect(firstRegistration != secondRegistration)
+        #expect(firstRegistration.generation != secondRegistration.generation)
+        second.close()
+    }
+
+    @Test func farDeadlinesDoNotWakeThePollerButNearOnesDo() async {
+        var state = PollerState()
+        state.slots[3] = FDSlot(generation: 1)
+        let now = monotonicNanoseconds()
+        #expect(state.nextTimeoutMilliseconds(now: now) == 1000)
+        let registration = PollerRegistration(fd: 3, generation: 1)
+        let far = IODeadline(nanoseconds: now + 60_000_000_000)
+        let near = IODeadline(nanoseconds: now + 100_000_000)
+        // Parking needs a continuation; each is resumed at once, only the bookkeeping matters.
+        var farWake = true
+        _ = await withUnsafeContinuation { (c: UnsafeContinuation<IOWaitResult, Never>) in
+            farWake =
+                state.park(registration, .read, deadline: far, waiter: IOWaiter(id: 1, continuation: c)).1
+            c.resume(returning: .closed)
+        }
+        #expect(!farWake)
+        var nearWake = false
+        _ = await withUnsafeContinuation { (c: UnsafeContinuation<IOWaitResult, Never>) in
+            nearWake =
+                state.park(registration, .write, deadline: near, waiter: IOWaiter(id: 2, continuation: c)).1
+            c.resume(returning: .closed)
+        }
+        #expect(nearWake)
+        var ready: [(IOWaiter, IOWaitResult)] = []
+        state.expireDeadlines(now: now + 200_000_000, into: &ready)
+        #expect(ready.map(\.0.id) == [2])
+        #expect(ready.first.map { $0.1 == .timedOut } == true)
+    }
+}
