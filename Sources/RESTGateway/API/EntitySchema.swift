@@ -33,8 +33,12 @@ extension EntitySchema {
         return (writable(body), metadata.map(Self.pairs))
     }
 
+    /// What is stored of a valid body. A top-level null the parser accepted (a `nullable` input
+    /// field such as `description` or `issue_url`) means "no value": it is dropped, because the
+    /// response schemas (ThreatModelBase, ThreatBase...) declare those fields as plain strings,
+    /// so echoing the null back would render an invalid entity.
     func writable(_ body: [String: JSONValue]) -> [String: JSONValue] {
-        var out = body
+        var out = body.filter { $0.value != .null }
         for k in readOnlyFields { out[k] = nil }
         out["metadata"] = nil
         return out

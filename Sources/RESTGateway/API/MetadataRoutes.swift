@@ -40,6 +40,12 @@ public struct MetadataRoutes: RouteProvider {
         return .child(child.kind, model: tm, id: try ctx.uuidParameter(child.parameter))
     }
 
+    /// The key of a GET or DELETE: any text. One that breaks the key rules cannot have been
+    /// stored, so it is simply not found (404 after the access check); these endpoints declare
+    /// no 400 and the spec's `key` parameter is any string of at most 255 characters.
+    func existingKey(_ ctx: RequestContext) -> String { ctx.pathParameters["key"] ?? "" }
+
+    /// The key of a PUT, which may create it: it must follow the key rules (400 otherwise).
     func key(_ ctx: RequestContext) throws(APIError) -> String {
         let key = ctx.pathParameters["key"] ?? ""
         guard Metadata.isValidKey(key) else {
@@ -70,7 +76,7 @@ public struct MetadataRoutes: RouteProvider {
     @Sendable func get(_ ctx: RequestContext) async throws -> HTTPResponse {
         let user = try ctx.requireUser()
         let t = try target(ctx)
-        let key = try key(ctx)
+        let key = existingKey(ctx)
         return .json(
             try store.read { s throws(APIError) in
                 guard let v = try Self.existing(s, t, user, .reader).1[key] else {
@@ -132,7 +138,7 @@ public struct MetadataRoutes: RouteProvider {
     @Sendable func delete(_ ctx: RequestContext) async throws -> HTTPResponse {
         let user = try ctx.requireUser()
         let t = try target(ctx)
-        let key = try key(ctx)
+        let key = existingKey(ctx)
         let stamp = WallClock.format(now())
         try await store.write { s throws(APIError) in
             let (record, list) = try Self.existing(s, t, user, .writer)

@@ -11,20 +11,40 @@ extension RequestContext {
         return id
     }
 
-    /// `limit`/`offset` query parameters with the spec's bounds; a bad value is 400.
-    public func pagination(defaultLimit: Int = 20, maxLimit: Int = 100) throws(APIError) -> (
-        limit: Int, offset: Int
-    ) {
+    /// `limit`/`offset` query parameters. Text that is not an integer is 400. Any non-negative
+    /// offset is valid, however large (a page past the end is empty, not an error). With
+    /// `clamping` (a list whose spec declares no bounds and no 400, e.g. `GET /threat_models`) an
+    /// out-of-range limit or offset is pulled into range; without it, a limit outside
+    /// 1...`maxLimit` or a negative offset (the spec's `minimum`/`maximum`) is 400.
+    public func pagination(defaultLimit: Int = 20, maxLimit: Int = 100, clamping: Bool = false)
+        throws(APIError) -> (limit: Int, offset: Int)
+    {
         func int(_ name: String, _ def: Int, _ range: ClosedRange<Int>) throws(APIError) -> Int {
             guard let raw = query[name] else { return def }
-            guard let v = Int(raw), range.contains(v) else {
+            guard let v = Self.saturatingInteger(raw) else {
                 throw APIError.badRequest(
-                    "\(name) must be an integer in \(range.lowerBound)...\(range.upperBound)",
-                    details: ["context": ["parameter": .string(name)]])
+                    "\(name) must be an integer", details: ["context": ["parameter": .string(name)]])
             }
-            return v
+            if range.contains(v) { return v }
+            if clamping { return min(max(v, range.lowerBound), range.upperBound) }
+            throw APIError.badRequest(
+                "\(name) must be an integer of at least \(range.lowerBound)"
+                    + (range.upperBound < Int.max ? " and at most \(range.upperBound)" : ""),
+                details: ["context": ["parameter": .string(name)]])
         }
-        return (try int("limit", defaultLimit, 1...maxLimit), try int("offset", 0, 0...Int(Int32.max)))
+        return (try int("limit", defaultLimit, 1...maxLimit), try int("offset", 0, 0...Int.max))
+    }
+
+    /// An optionally signed run of ASCII digits, saturated to `Int`'s range (the spec's `integer`
+    /// has no format, so any length is a valid integer); nil for anything else.
+    static func saturatingInteger(_ raw: String) -> Int? {
+        var digits = Substring(raw)
+        let negative = digits.first == "-"
+        if negative || digits.first == "+" { digits = digits.dropFirst() }
+        guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+        else { return nil }
+        if let v = Int(digits) { return negative ? -v : v }
+        return negative ? Int.min : Int.max
     }
 
     /// The JSON body, which must be an array of at most `maxItems` elements.

@@ -29,17 +29,16 @@ struct ThreatModelFilter {
             }
             ranges.append((field, after, t))
         }
+        // `sort` is a free string in the spec and the list declares no 400: a value that names
+        // no sortable field (or no direction) keeps the default order instead of failing.
         if let sort = query["sort"] {
             let parts = sort.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-            guard (1...2).contains(parts.count), Self.sortable.contains(parts[0]),
+            if (1...2).contains(parts.count), Self.sortable.contains(parts[0]),
                 parts.count == 1 || parts[1] == "asc" || parts[1] == "desc"
-            else {
-                throw APIError.badRequest(
-                    "sort must be FIELD[:asc|:desc] with FIELD one of \(Self.sortable.sorted().joined(separator: ", "))"
-                )
+            {
+                sortField = parts[0]
+                descending = parts.count == 2 && parts[1] == "desc"
             }
-            sortField = parts[0]
-            descending = parts.count == 2 && parts[1] == "desc"
         }
     }
 

@@ -34,7 +34,7 @@ public struct ThreatModelRoutes: RouteProvider {
 
     @Sendable func list(_ ctx: RequestContext) async throws -> HTTPResponse {
         let user = try ctx.requireUser()
-        let (limit, offset) = try ctx.pagination(defaultLimit: 20, maxLimit: 1000)
+        let (limit, offset) = try ctx.pagination(defaultLimit: 20, maxLimit: 1000, clamping: true)
         let filter = try ThreatModelFilter(query: ctx.query)
         let page = store.read { state in
             let visible = state.models.values.filter { $0.role(of: user) != nil && filter.matches($0) }
