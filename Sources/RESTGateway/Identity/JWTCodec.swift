@@ -89,10 +89,15 @@ struct JWTCodec: Sendable {
         }
         let claims = try AccessTokenClaims(payload: payload, expectedAudience: audience)
         guard claims.issuer == issuer else { throw .wrongIssuer }
-        // RFC 7519 §4.1.4 / §4.1.5: reject at or after exp, and before nbf, give or take leeway.
+        try checkValidityWindow(claims, now: now)
+        return claims
+    }
+
+    /// RFC 7519 §4.1.4 / §4.1.5: reject at or after exp, and before nbf, give or take leeway.
+    /// Separate from `verify` because a cached verification must still pass it at every use.
+    func checkValidityWindow(_ claims: AccessTokenClaims, now: Int64) throws(JWTRejection) {
         guard now < claims.expiresAt + leeway else { throw .expired }
         guard now + leeway >= claims.notBefore else { throw .notYetValid }
-        return claims
     }
 
     private func verifySignature(_ signature: [UInt8], over input: [UInt8]) -> Bool {
