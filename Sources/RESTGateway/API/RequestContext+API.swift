@@ -35,16 +35,19 @@ extension RequestContext {
         return (try int("limit", defaultLimit, 1...maxLimit), try int("offset", 0, 0...Int.max))
     }
 
-    /// An optionally signed run of ASCII digits, saturated to `Int`'s range (the spec's `integer`
-    /// has no format, so any length is a valid integer); nil for anything else.
+    /// An optionally signed run of ASCII digits, saturated to ±(2^53 − 1); nil for anything else.
+    /// The spec's `integer` has no format, so any length is valid; the bound is the range JSON
+    /// numbers interoperate in (RFC 8259 §6), so an offset echoed in `pagination` stays an
+    /// integer for every client instead of turning into `1e+18`.
     static func saturatingInteger(_ raw: String) -> Int? {
+        let limit = 9_007_199_254_740_991
         var digits = Substring(raw)
         let negative = digits.first == "-"
         if negative || digits.first == "+" { digits = digits.dropFirst() }
         guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
         else { return nil }
-        if let v = Int(digits) { return negative ? -v : v }
-        return negative ? Int.min : Int.max
+        let magnitude = min(Int(digits) ?? limit, limit)
+        return negative ? -magnitude : magnitude
     }
 
     /// The JSON body, which must be an array of at most `maxItems` elements.
