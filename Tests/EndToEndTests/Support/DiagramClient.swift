@@ -59,11 +59,13 @@ final class DiagramClient: Sendable {
         self.inbox = inbox
     }
 
-    static func connect(port: Int, model: String, diagram: String, email: String) async throws
-        -> DiagramClient
+    /// `token` defaults to the test authenticator's `tok:<email>`; pass a real access token when
+    /// the server runs the identity service.
+    static func connect(port: Int, model: String, diagram: String, email: String, token: String? = nil)
+        async throws -> DiagramClient
     {
         let stream = try await TCPConnection.connect(host: "127.0.0.1", port: port)
-        let path = "/threat_models/\(model)/diagrams/\(diagram)/ws?token=tok:\(email)"
+        let path = "/threat_models/\(model)/diagrams/\(diagram)/ws?token=\(token ?? "tok:\(email)")"
         let connection = try await WebSocketClient.handshake(
             over: stream, host: "127.0.0.1:\(port)", path: path)
         let inbox = Inbox()
