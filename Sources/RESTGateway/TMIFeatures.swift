@@ -1,3 +1,4 @@
+import Foundation
 import SessionActors
 import Synchronization
 import WireProtocol
@@ -14,8 +15,12 @@ public enum TMIFeatures {
     /// The identity service of the configuration (keys, users and tokens in the data directory),
     /// as `tmi-server` runs it.
     public static let builtInIdentity: Identity = { environment in
-        let service = try await IdentityService.open(
-            IdentityConfiguration(server: environment.configuration, baseURL: environment.baseURL))
+        var configuration = IdentityConfiguration(
+            server: environment.configuration, baseURL: environment.baseURL)
+        // External OIDC providers: TMI_OIDC_PROVIDERS plus TMI_OIDC_<ID>_* (issuer, endpoints, client).
+        configuration.oidcProviders = try OIDCProviderConfiguration.fromEnvironment(
+            ProcessInfo.processInfo.environment)
+        let service = try await IdentityService.open(configuration)
         return (routes: [IdentityRoutes(service: service)], authenticator: service)
     }
 

@@ -1,7 +1,7 @@
-import COpenSSL
 import CollabCore
 import RESTGateway
 import Testing
+import WireProtocol
 
 /// Codes traded at `POST /oauth2/token` (DESIGN §10), PKCE S256 (RFC 7636), and the status codes
 /// `reference/endpoints.md` lists for the auth endpoints.
@@ -50,19 +50,14 @@ import Testing
         await server.stop()
     }
 
-    static func challenge(for verifier: String) -> String {
-        var digest = [UInt8](repeating: 0, count: 32)
-        let bytes = Array(verifier.utf8)
-        _ = SHA256(bytes, bytes.count, &digest)
-        return IndependentJWS.encode(digest)
-    }
-
     @Test func pkceS256NeedsTheMatchingVerifier() async throws {
         let server = try await LiveServer.startWithIdentity()
         let app = try await ClientCallback.start()
         let client = IdentityClient(server: server)
         let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk-pkce-test"
-        let pkce = [("code_challenge", Self.challenge(for: verifier)), ("code_challenge_method", "S256")]
+        let pkce = [
+            ("code_challenge", IndependentJWS.s256Challenge(verifier)), ("code_challenge_method", "S256"),
+        ]
 
         /// A PKCE login: the client callback receives a code (no tokens) and the client's state.
         func code() async throws -> String {
@@ -99,7 +94,8 @@ import Testing
             client.authorizeURL(
                 hint: "alice", callback: app.url,
                 extra: [
-                    ("code_challenge", Self.challenge(for: verifier)), ("code_challenge_method", "plain"),
+                    ("code_challenge", IndependentJWS.s256Challenge(verifier)),
+                    ("code_challenge_method", "plain"),
                 ]))
         #expect(plain.status == 400)
         await app.stop()
@@ -157,6 +153,20 @@ import Testing
         #expect(
             try await client.post("/oauth2/revoke", json: ["token": "x"], bearer: tokens.access).status == 204
         )
+        // No 400 is listed for revoke: a body naming no readable token logs the caller out, as `{}` does.
+        #expect(try await client.userinfo(tokens.access).status == 200)
+        var headers = HTTPHeaders([
+            ("Content-Type", "application/json"), ("Authorization", "Bearer \(tokens.access)"),
+        ])
+        let garbled = try await Browser.send(
+            "POST", base + "/oauth2/revoke", headers: headers, body: Array("{nope".utf8))
+        #expect(garbled.status == 204)
+        #expect(try await client.userinfo(tokens.access).status == 401)
+        let other = try await client.loginJSON("alice")
+        headers.set("Authorization", "Bearer \(other.access)")
+        let numeric = try await Browser.send(
+            "POST", base + "/oauth2/revoke", headers: headers, body: Array(#"{"token":5}"#.utf8))
+        #expect(numeric.status == 204)
         await server.stop()
     }
 }

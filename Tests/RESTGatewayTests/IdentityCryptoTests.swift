@@ -20,13 +20,10 @@ import Testing
         #expect(Base64URL.encode([0xFB, 0xFF]) == "-_8")
     }
 
+    /// Padding, the standard alphabet, an impossible length, whitespace, non-zero pad bits.
     @Test(arguments: ["Zg==", "Zm9v+", "Zm9v/", "Z", "Zm9v Yg", "Zh", "Zm9"])
     func base64URLRejectsNonCanonicalInput(text: String) {
-        // Padding, the standard alphabet, impossible lengths, whitespace, non-zero pad bits.
-        #expect(Base64URL.decode(text) == nil || Base64URL.encode(Base64URL.decode(text)!) == text)
-        if ["Zg==", "Zm9v+", "Zm9v/", "Z", "Zm9v Yg", "Zh"].contains(text) {
-            #expect(Base64URL.decode(text) == nil)
-        }
+        #expect(Base64URL.decode(text) == nil)
     }
 
     @Test func sha256MatchesFIPSVector() throws {

@@ -36,6 +36,24 @@ final class RecordingLog: StoreLog {
         ]
     }
 
+    /// `putChild` of an existing item replaces its fields in place: metadata and creation order
+    /// stay, and a snapshot copy taken before the write does not see it.
+    @Test func puttingAnExistingChildKeepsItsMetadataAndPlace() {
+        var state = StoreState()
+        for m in Self.sampleBatch() { state.apply(m) }
+        let other = "33333333-3333-4333-8333-333333333333"
+        state.apply(
+            .putChild(.threats, model: Self.tm, id: other, fields: ["id": .string(other), "name": "XSS"]))
+        let before = state
+        state.apply(
+            .putChild(.threats, model: Self.tm, id: Self.th, fields: ["id": .string(Self.th), "name": "SQL"]))
+        let threats = state.models[Self.tm]!.collection(.threats)
+        #expect(threats.ids == [Self.th, other])
+        #expect(threats[Self.th]?.fields["name"] == "SQL")
+        #expect(threats[Self.th]?.metadata["cwe"] == "89")
+        #expect(before.models[Self.tm]!.collection(.threats)[Self.th]?.fields["name"] == "SQLi")
+    }
+
     @Test func writesAreAppliedAndJournaledInOrder() async throws {
         let log = RecordingLog()
         let store = ThreatModelStore(log: log)

@@ -31,8 +31,10 @@ enum Base64URL {
     /// Strict decoding: padding, whitespace, characters of the standard alphabet (`+`, `/`), an
     /// impossible length, or non-zero unused trailing bits are all rejected, so one byte string
     /// has exactly one accepted encoding and a tampered token cannot hide in "don't care" bits.
-    static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        let input = Array(text.utf8)
+    static func decode(_ text: some StringProtocol) -> [UInt8]? { decode(bytes: Array(text.utf8)) }
+
+    /// `decode(_:)` of the UTF-8 bytes of the text.
+    static func decode(bytes input: some Collection<UInt8>) -> [UInt8]? {
         if input.count % 4 == 1 { return nil }
         var out = [UInt8]()
         out.reserveCapacity(input.count * 3 / 4)

@@ -58,7 +58,7 @@ public struct IdentityRoutes: RouteProvider {
             },
             Route("POST", "/oauth2/revoke", access: .authenticated, bodyLimit: limit) { context in
                 let caller = try context.requireUser()
-                let parameters = try OAuthParameters.parse(context)
+                let parameters = OAuthParameters.parseLeniently(context)
                 // RFC 7009 `token` (+ hint), or `{refresh_token}`; neither: log out this access token.
                 if let token = parameters["token"], !token.isEmpty {
                     try await service.revoke(

@@ -15,7 +15,15 @@ extension IdentityService: Authenticator {
     ) {
         let claims: AccessTokenClaims
         do {
-            claims = try codec.verify(token, now: now())
+            let now = now()
+            if let cached = verifiedTokens.claims(of: token) {
+                // Signature and claims were checked when cached; time moves on, so this does not.
+                try codec.checkValidityWindow(cached, now: now)
+                claims = cached
+            } else {
+                claims = try codec.verify(token, now: now)
+                verifiedTokens.insert(token, claims)
+            }
         } catch {
             throw error.apiError
         }

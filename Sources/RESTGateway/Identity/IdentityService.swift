@@ -18,6 +18,8 @@ public final class IdentityService: Sendable {
     let state: Mutex<IdentityState>
     let usersFile: IdentityFile
     let tokensFile: IdentityFile
+    /// Access tokens already verified (see `VerifiedTokenCache`).
+    let verifiedTokens = VerifiedTokenCache()
     private let io: IOThread
 
     /// Starts the service: creates `<data>/identity` (mode 0700), loads or creates the signing key

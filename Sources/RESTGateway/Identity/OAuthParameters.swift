@@ -24,4 +24,19 @@ enum OAuthParameters {
         }
         return parameters
     }
+
+    /// The string parameters of a body that is read only for what it may name, never refused:
+    /// `POST /oauth2/revoke` lists no 400 (`reference/endpoints.md`: 204, 401, 500) and RFC 7009
+    /// §2.2 answers success even for an invalid token, so an unreadable body or a non-string
+    /// member simply names no token.
+    static func parseLeniently(_ context: RequestContext) -> [String: String] {
+        let body = context.request.body
+        if body.isEmpty { return [:] }
+        let contentType = context.request.headers["Content-Type"]?.lowercased() ?? ""
+        if contentType.hasPrefix("application/x-www-form-urlencoded") {
+            return QueryString.parse(Substring(String(decoding: body, as: UTF8.self)))
+        }
+        guard case .object(let object)? = try? JSONValue.parse(body) else { return [:] }
+        return object.compactMapValues(\.stringValue)
+    }
 }

@@ -31,14 +31,9 @@ extension StoreState {
             models[id] = nil
         case .putChild(let kind, let m, let id, let fields):
             guard models[m] != nil else { return }
-            var c = models[m]!.children[kind] ?? ChildCollection()
-            if var existing = c[id] {
-                existing.fields = fields
-                c[id] = existing
-            } else {
-                c[id] = ChildRecord(fields: fields)
-            }
-            models[m]!.children[kind] = c
+            // In place: copying the collection out and back made every write O(threats in the
+            // model) and a 10,000-threat journal replay quadratic (benchmarks/rest.md).
+            models[m]!.children[kind, default: ChildCollection()].put(id, fields: fields)
         case .deleteChild(let kind, let m, let id):
             models[m]?.children[kind]?[id] = nil
         case .putMetadata(let target, let key, let value):

@@ -75,6 +75,16 @@ public struct ChildCollection: Sendable, Equatable {
         }
     }
 
+    /// Sets the fields of `id` (keeping its metadata), appending it when new. Mutates in place.
+    public mutating func put(_ id: String, fields: [String: JSONValue]) {
+        if items[id] != nil {
+            items[id]!.fields = fields
+        } else {
+            items[id] = ChildRecord(fields: fields)
+            ids.append(id)
+        }
+    }
+
     public var count: Int { ids.count }
     public var ordered: [ChildRecord] { ids.compactMap { items[$0] } }
 }

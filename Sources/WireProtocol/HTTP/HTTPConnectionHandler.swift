@@ -53,7 +53,13 @@ struct HTTPConnectionHandler {
             let (bytes, _) = writer.serialize(response, to: head, keepAlive: true)
             guard await write(bytes, nil) else { return false }
             _ = registry.set(info.id, .upgraded)
-            await upgrade(PrefixedByteStream(connection, prefix: parser.takeBufferedBytes()))
+            let prefix = parser.takeBufferedBytes()
+            // The upgraded protocol owns the connection from here for as long as it lives: release
+            // the HTTP read buffer and parser state now rather than holding them while it runs
+            // (about 5 KB per idle WebSocket connection).
+            readBuffer = []
+            parser = HTTPParser(mode: .request, limits: configuration.limits)
+            await upgrade(PrefixedByteStream(connection, prefix: prefix))
             return false
         }
         let closeAsked = response.headers["connection"].map {

@@ -33,6 +33,15 @@ final class DiagramClient: Sendable {
             waiter?.resume(returning: value)
         }
 
+        /// Every message that has arrived and not been read yet, without waiting.
+        func drain(limit: Int = .max) -> [JSONValue] {
+            state.withLock { s in
+                let n = min(limit, s.queue.count)
+                defer { s.queue.removeFirst(n) }
+                return Array(s.queue.prefix(n))
+            }
+        }
+
         /// The next message; nil when the connection closed or the waiting task was cancelled.
         func next() async -> JSONValue? {
             await withTaskCancellationHandler {
@@ -59,11 +68,16 @@ final class DiagramClient: Sendable {
         self.inbox = inbox
     }
 
-    static func connect(port: Int, model: String, diagram: String, email: String) async throws
-        -> DiagramClient
-    {
+    /// Joins the diagram's session as `email`; `baseVector` is the revision a reconnecting client
+    /// last applied (the server then sends only what it missed, or a state sync). `token` replaces
+    /// the test authenticator's `tok:<email>` (a real access token).
+    static func connect(
+        port: Int, model: String, diagram: String, email: String, baseVector: Int64? = nil,
+        token: String? = nil
+    ) async throws -> DiagramClient {
         let stream = try await TCPConnection.connect(host: "127.0.0.1", port: port)
-        let path = "/threat_models/\(model)/diagrams/\(diagram)/ws?token=tok:\(email)"
+        var path = "/threat_models/\(model)/diagrams/\(diagram)/ws?token=\(token ?? "tok:\(email)")"
+        if let baseVector { path += "&base_vector=\(baseVector)" }
         let connection = try await WebSocketClient.handshake(
             over: stream, host: "127.0.0.1:\(port)", path: path)
         let inbox = Inbox()
@@ -111,5 +125,27 @@ final class DiagramClient: Sendable {
 
     private func receive() async -> JSONValue? { await inbox.next() }
 
+    /// Messages that have already arrived (up to `limit`), without waiting for more.
+    func available(limit: Int = .max) -> [JSONValue] { inbox.drain(limit: limit) }
+
+    /// The next message of any type, waiting at most `seconds`; throws when the connection closed.
+    func nextMessage(seconds: Double = 20) async throws -> JSONValue {
+        try await within(seconds: seconds, "any message for \(user.email)") { [self] in
+            guard let m = await self.receive() else { throw TimedOut(what: "a message: connection closed") }
+            return m
+        }
+    }
+
     func close() { connection.close() }
+
+    /// Closes and waits until the connection is gone (the server has seen the close), discarding
+    /// what arrives meanwhile: what a client does before reconnecting, so its old connection does
+    /// not count against the server's connections-per-user limit.
+    func closeAndWait() async throws {
+        connection.close()
+        try await within("the close of \(user.email)'s connection") { [self] in
+            while await self.receive() != nil {}
+            if Task.isCancelled { throw CancellationError() }
+        }
+    }
 }

@@ -4,9 +4,11 @@ import WireProtocol
 
 /// What a client application does against a live server's OAuth endpoints, over real sockets.
 struct IdentityClient {
-    let server: LiveServer
+    /// `http://127.0.0.1:PORT` of the server.
+    let base: String
 
-    var base: String { server.baseURL }
+    init(server: LiveServer) { base = server.baseURL }
+    init(base: String) { self.base = base }
 
     /// The authorize URL of the test provider, as a login page would build it.
     func authorizeURL(

@@ -145,6 +145,14 @@ enum IndependentJWS {
         return Array(out[0..<Int(length)])
     }
 
+    /// RFC 7636 §4.2 S256: BASE64URL(SHA256(ASCII(verifier))).
+    static func s256Challenge(_ verifier: String) -> String {
+        var digest = [UInt8](repeating: 0, count: 32)
+        let bytes = Array(verifier.utf8)
+        _ = SHA256(bytes, bytes.count, &digest)
+        return encode(digest)
+    }
+
     /// A compact JWS of `header` and `payload`, signed by `sign` over the signing input.
     static func token(header: JSONValue, payload: JSONValue, sign: ([UInt8]) throws -> [UInt8]) rethrows
         -> String
