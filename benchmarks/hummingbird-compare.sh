@@ -16,7 +16,9 @@ warmup=${WARMUP:-3s}
 
 # --- (a) the Hummingbird twin of tmi-httpbench -------------------------------------------------
 mkdir -p "$hb_dir/Sources/hb-bench"
-cat >"$hb_dir/Package.swift" <<'EOF'
+# Files are replaced only when their text changed, so a re-run does not recompile the twin.
+put() { if cmp -s "$1.new" "$1"; then rm "$1.new"; else mv "$1.new" "$1"; fi; }
+cat >"$hb_dir/Package.swift.new" <<'EOF'
 // swift-tools-version:6.2
 import PackageDescription
 
@@ -30,7 +32,8 @@ let package = Package(
     ]
 )
 EOF
-cat >"$hb_dir/Sources/hb-bench/main.swift" <<'EOF'
+put "$hb_dir/Package.swift"
+cat >"$hb_dir/Sources/hb-bench/main.swift.new" <<'EOF'
 // Same bodies as benchmarks/tmi-httpbench/main.swift, served as static bytes by Hummingbird's
 // default setup (Router, NIO's default event loop group = one loop per core).
 // Usage: hb-bench [--port P]   prints "listening on http://127.0.0.1:PORT"
@@ -76,6 +79,7 @@ let app = Application(
 )
 try await app.runService()
 EOF
+put "$hb_dir/Sources/hb-bench/main.swift"
 
 # --- (b) release builds (one at a time: the machine has two shared cores) -----------------------
 echo "== building Hummingbird twin in $hb_dir (release)"
@@ -137,16 +141,25 @@ results="$tmp/results.tsv"
 : >"$results"
 # wrk prints latencies as 123.45us / 1.23ms / 1.23s: normalise to ms.
 to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'; }
+# CPU time (user + system, clock ticks) the server has used so far: divided by the requests a run
+# served, it gives CPU per request, which a busy shared machine disturbs far less than req/s.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$(cat "$tmp/$1.pid")/stat"; }
+ticks_per_second=$(getconf CLK_TCK)
 run_wrk() { # server, path, round
-    local out
+    local out before after
+    before=$(cpu_ticks "$1")
     out=$(wrk -t1 -c64 -d"$duration" --latency "http://127.0.0.1:$(port "$1")$2")
-    local rps p50 p99 errors
+    after=$(cpu_ticks "$1")
+    local rps p50 p99 errors requests cpu_us
     rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+    requests=$(awk '/requests in/ {print $1}' <<<"$out")
+    cpu_us=$(awk -v t=$((after - before)) -v n="$requests" -v hz="$ticks_per_second" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
     p50=$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")
     p99=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
     errors=$(grep -E "Non-2xx|Socket errors" <<<"$out" | tr '\n' ' ' || true)
-    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$rps" "$p50" "$p99" >>"$results"
-    printf '%-16s GET %-7s round %s: %10s req/s  p50 %8s ms  p99 %8s ms %s\n' "$1" "$2" "$3" "$rps" "$p50" "$p99" "$errors"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$rps" "$p50" "$p99" "$cpu_us" >>"$results"
+    printf '%-16s GET %-7s round %s: %10s req/s  p50 %8s ms  p99 %8s ms  server CPU %6s us/req %s\n' \
+        "$1" "$2" "$3" "$rps" "$p50" "$p99" "$cpu_us" "$errors"
 }
 for path in / /json1k; do
     targets=("${servers[@]}")
@@ -157,30 +170,33 @@ for path in / /json1k; do
     done
 done
 echo "== uptime after: $(uptime)"
+[ -z "${KEEP_RESULTS:-}" ] || cp "$results" "$KEEP_RESULTS"
 for s in "${servers[@]}"; do rss_after[$s]=$(rss "$s"); done
 
 # --- (e) table of medians, ratios vs Hummingbird; (f) RSS -----------------------------------------
 echo
-echo "| Server | Path | req/s (runs) | median req/s | vs HB | median p50 | median p99 | p99 vs HB |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+echo "| Server | Path | req/s (runs) | median req/s | vs HB | median p50 | median p99 | p99 vs HB | CPU µs/req | vs HB |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 python3 - "$results" <<'EOF'
 import statistics, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 by = {}
-for server, path, _round, rps, p50, p99 in rows:
-    d = by.setdefault((path, server), {"rps": [], "p50": [], "p99": []})
+for server, path, _round, rps, p50, p99, cpu in rows:
+    d = by.setdefault((path, server), {"rps": [], "p50": [], "p99": [], "cpu": []})
     d["rps"].append(float(rps)); d["p50"].append(float(p50)); d["p99"].append(float(p99))
+    d["cpu"].append(float(cpu))
 for path in ("/", "/json1k"):
     hb = by.get((path, "hummingbird"))
     for server in ("hummingbird", "tmi-httpbench", "tmi-server", "tmi-server-quiet"):
         d = by.get((path, server))
         if not d:
             continue
-        rps, p50, p99 = (statistics.median(d[k]) for k in ("rps", "p50", "p99"))
+        rps, p50, p99, cpu = (statistics.median(d[k]) for k in ("rps", "p50", "p99", "cpu"))
         runs = " · ".join(f"{v:,.0f}" for v in d["rps"])
         ratio = f"{rps / statistics.median(hb['rps']):.2f}×" if hb else "n/a"
         p99r = f"{p99 / statistics.median(hb['p99']):.2f}×" if hb else "n/a"
-        print(f"| {server} | `GET {path}` | {runs} | **{rps:,.0f}** | {ratio} | {p50:.2f} ms | {p99:.2f} ms | {p99r} |")
+        cpur = f"{cpu / statistics.median(hb['cpu']):.2f}×" if hb else "n/a"
+        print(f"| {server} | `GET {path}` | {runs} | **{rps:,.0f}** | {ratio} | {p50:.2f} ms | {p99:.2f} ms | {p99r} | {cpu:.1f} | {cpur} |")
 EOF
 echo
 echo "| Server | RSS idle (MiB) | RSS after the runs (MiB) |"
