@@ -1,15 +1,19 @@
 #!/usr/bin/env python3
 """Seeds a tmi-server for benchmarks/rest-bench.sh (127.0.0.1 only, bounded counts).
 
-rest-seed.py PORT THREATS OUTDIR [--extra-writes N]
-Logs in as the test user alice, creates one threat model, adds THREATS threats through
-POST .../threats/bulk (20 per call, 8 connections), then optionally N single PATCHes (to push
-the journal past the store's snapshot threshold). Writes OUTDIR/token, OUTDIR/model, OUTDIR/ids.
+rest-seed.py PORT THREATS OUTDIR [--extra-writes N] [--models K]
+Logs in as the test user alice, creates K threat models (default 1), adds THREATS threats to
+each through POST .../threats/bulk (20 per call, 8 connections), then optionally N single
+PATCHes (to push the journal past the store's snapshot threshold). Writes OUTDIR/token,
+OUTDIR/model and OUTDIR/ids (the first model and its threats) and OUTDIR/models (all models).
 """
 import http.client, json, sys, threading
 
 port, count, outdir = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-extra = int(sys.argv[sys.argv.index("--extra-writes") + 1]) if "--extra-writes" in sys.argv else 0
+def option(name):
+    return int(sys.argv[sys.argv.index(name) + 1]) if name in sys.argv else 0
+
+extra, model_count = option("--extra-writes"), max(1, option("--models"))
 
 def conn():
     return http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -40,7 +44,8 @@ def call(c, method, path, body, headers=H, expect=(200, 201)):
     return json.loads(data) if data else None
 
 c = conn()
-model = call(c, "POST", "/threat_models", {"name": f"bench {count}"})["id"]
+models = [call(c, "POST", "/threat_models", {"name": f"bench {count} #{k}"})["id"] for k in range(model_count)]
+model = models[0]
 base = f"/threat_models/{model}/threats"
 
 def threat(i):
@@ -48,14 +53,15 @@ def threat(i):
             "status": "open", "threat_type": "Tampering", "description": "seeded for the benchmark"}
 
 ids, lock = [], threading.Lock()
-batches = [list(range(s, min(s + 20, count))) for s in range(0, count, 20)]
+batches = [(m, list(range(s, min(s + 20, count)))) for m in models for s in range(0, count, 20)]
 
 def bulk_worker(mine):
     c = conn()
-    for b in mine:
-        made = call(c, "POST", base + "/bulk", [threat(i) for i in b])
-        with lock:
-            ids.extend(t["id"] for t in made)
+    for m, b in mine:
+        made = call(c, "POST", f"/threat_models/{m}/threats/bulk", [threat(i) for i in b])
+        if m == model:
+            with lock:
+                ids.extend(t["id"] for t in made)
 
 def patch_worker(mine):
     c = conn()
@@ -73,7 +79,8 @@ if len(ids) != count:
     raise SystemExit(f"seeded {len(ids)} threats, wanted {count}")
 if extra:
     run(patch_worker, [(k, ids[k % len(ids)]) for k in range(extra)])
-for name, value in (("token", token), ("model", model), ("ids", "\n".join(ids) + "\n")):
+files = (("token", token), ("model", model), ("ids", "\n".join(ids) + "\n"), ("models", "\n".join(models) + "\n"))
+for name, value in files:
     with open(f"{outdir}/{name}", "w") as f:
         f.write(value)
-print(f"seeded model {model} with {count} threats, {extra} extra writes")
+print(f"seeded {model_count} model(s) ({model}...) with {count} threats each, {extra} extra writes")

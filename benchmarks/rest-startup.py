@@ -23,8 +23,13 @@ for run in range(runs):
             kib = next(int(l.split()[1]) for l in f if l.startswith("VmRSS"))
     finally:
         p.send_signal(signal.SIGINT)
-        if p.wait(timeout=30) not in (0, -signal.SIGINT, 130):
-            print(f"  (exit status {p.returncode})")
+        try:
+            if p.wait(timeout=30) not in (0, -signal.SIGINT, 130):
+                print(f"  (exit status {p.returncode})")
+        except subprocess.TimeoutExpired:
+            print("  (did not stop within 30 s of SIGINT; killed)")
+            p.kill()
+            p.wait()
     times.append(elapsed)
     rss.append(kib)
     print(f"  run {run + 1}: {elapsed * 1000:.0f} ms to listening, RSS {kib / 1024:.1f} MiB")

@@ -2,7 +2,8 @@
 -- Usage: wrk ... -s rest-threats.lua URL -- MODE TOKEN MODEL_ID IDS_FILE
 --   MODE get   GET    /threat_models/M/threats/{id}   (ids rotate)
 --   MODE patch PATCH  /threat_models/M/threats/{id}   JSON Patch replacing /name (ids rotate)
---   MODE post  POST   /threat_models/M/threats        a new threat each request
+--   MODE post  POST   /threat_models/{m}/threats      a new threat each request; here IDS_FILE
+--              lists models to rotate over (a model holds at most 10,000 threats)
 local mode, token, model, ids = "get", "", "", {}
 local counter = 0
 
@@ -26,11 +27,11 @@ end
 
 function request()
   counter = counter + 1
-  local base = "/threat_models/" .. model .. "/threats"
-  if mode == "post" then
-    return wrk.format("POST", base, with_type("application/json"), post_body)
-  end
   local id = ids[(counter % #ids) + 1]
+  if mode == "post" then
+    return wrk.format("POST", "/threat_models/" .. id .. "/threats", with_type("application/json"), post_body)
+  end
+  local base = "/threat_models/" .. model .. "/threats"
   if mode == "patch" then
     local body = '[{"op":"replace","path":"/name","value":"renamed ' .. counter .. '"}]'
     return wrk.format("PATCH", base .. "/" .. id, with_type("application/json-patch+json"), body)

@@ -89,7 +89,11 @@ import WireProtocol
         #expect(g.bodyLimit(method: "POST", target: "/items?x=1") == 1024)
         #expect(g.bodyLimit(method: "GET", target: "/items/3") == 2 << 20)
         #expect(g.bodyLimit(method: "POST", target: "/unknown") == Gateway.defaultBodyLimit)
-        #expect(g.bodyLimit(for: .make("POST", "/items/")) == 1024)
+        #expect(g.bodyLimit(for: .make("POST", "/items/", headers: [("Content-Length", "5")])) == 1024)
+        #expect(
+            g.bodyLimit(for: .make("POST", "/items/", headers: [("Transfer-Encoding", "chunked")])) == 1024)
+        // RFC 9112 §6.3: neither header means no body, so no route-specific limit is looked up.
+        #expect(g.bodyLimit(for: .make("POST", "/items/")) == nil)
     }
 
     @Test func configuredDefaultAppliesToRoutesWithoutTheirOwnLimit() throws {
