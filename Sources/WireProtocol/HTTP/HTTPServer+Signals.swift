@@ -18,17 +18,26 @@ public final class SignalTrap: @unchecked Sendable {
 
     /// Runs `action` (once) on the first SIGINT or SIGTERM instead of dying, using Dispatch
     /// signal sources (the handler runs on a Dispatch queue, not in a signal context).
+    ///
+    /// Returns only once both sources are registered: `resume()` arms a source asynchronously,
+    /// and a signal arriving in between met the `SIG_IGN` disposition and was lost, so a script
+    /// that signalled right after reading `listening on` sometimes left the server running
+    /// (about 1 run in 10; benchmarks/rest.md). The wait is short and start-up only; the
+    /// registration handlers run on the global queue, never on the caller's.
     public static func onTermination(_ action: @escaping @Sendable (Int32) -> Void) -> SignalTrap {
         let once = OnceFlag()
+        let registered = DispatchSemaphore(value: 0)
         let sources = [SIGINT, SIGTERM].map { number -> any DispatchSourceSignal in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
                 if once.claim() { action(number) }
             }
+            source.setRegistrationHandler { registered.signal() }
             source.resume()
             return source
         }
+        for _ in sources { registered.wait() }
         return SignalTrap(sources: sources)
     }
 }
