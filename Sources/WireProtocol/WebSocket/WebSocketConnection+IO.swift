@@ -91,8 +91,9 @@ extension WebSocketConnection {
                 let key: WebSocketMaskingKey? = role == .client ? .random() : nil
                 let result = state.withLock { s -> Result<Void, WebSocketError> in
                     guard let pong = s.machine.receivedPing(payload) else { return .success(()) }
-                    return enqueuePong(
-                        WebSocketFrameEncoder.encode(opcode: .pong, payload: pong, maskingKey: key), &s)
+                    return enqueueLocked(
+                        WebSocketFrameEncoder.encode(opcode: .pong, payload: pong, maskingKey: key), &s,
+                        isData: false)
                 }
                 if case .failure = result { startCloseTimerIfClosing() }
             case .pong(let payload):
@@ -106,22 +107,6 @@ extension WebSocketConnection {
             }
         }
         return true
-    }
-
-    private func enqueuePong(_ bytes: [UInt8], _ s: inout SharedState) -> Result<Void, WebSocketError> {
-        // Pongs obey the same bound as data: a peer flooding pings without reading is cut off.
-        guard !s.finishAfterFlush else { return .success(()) }
-        if !s.outbox.isEmpty && s.outboxBytes + bytes.count > configuration.outboxLimit {
-            s.outbox.removeAll()
-            s.outboxBytes = 0
-            let error = WebSocketError.policyViolation("peer is not reading")
-            apply(s.machine.failed(error), &s)
-            return .failure(error)
-        }
-        s.outbox.append(bytes)
-        s.outboxBytes += bytes.count
-        wakeWriter(&s)
-        return .success(())
     }
 
     private func streamEnded() {
@@ -188,7 +173,7 @@ extension WebSocketConnection {
         let sent = state.withLock { s -> Bool in
             guard !s.ioEnded, let payload = s.machine.keepaliveTick() else { return false }
             let ping = WebSocketFrameEncoder.encode(opcode: .ping, payload: payload, maskingKey: key)
-            if case .failure = enqueuePong(ping, &s) { return false }
+            if case .failure = enqueueLocked(ping, &s, isData: false) { return false }
             return true
         }
         startCloseTimerIfClosing()

@@ -171,9 +171,14 @@ public final class WebSocketConnection: Sendable {
         }
     }
 
-    /// Queues a data or pong frame, applying the outbox bound.
-    private func enqueueLocked(_ bytes: [UInt8], _ s: inout SharedState) -> Result<Void, WebSocketError> {
-        guard s.machine.canSendData, !s.finishAfterFlush else { return .failure(.connectionClosed) }
+    /// Queues a data or control (ping/pong) frame, applying the outbox bound. Control frames obey
+    /// it too: a peer flooding pings without reading is cut off. A control frame while closing is
+    /// dropped quietly; data fails.
+    func enqueueLocked(_ bytes: [UInt8], _ s: inout SharedState, isData: Bool = true)
+        -> Result<Void, WebSocketError>
+    {
+        guard !s.finishAfterFlush else { return isData ? .failure(.connectionClosed) : .success(()) }
+        guard !isData || s.machine.canSendData else { return .failure(.connectionClosed) }
         if !s.outbox.isEmpty && s.outboxBytes + bytes.count > configuration.outboxLimit {
             // The peer is not reading: drop what waits (whole frames only, the writer holds the
             // partially written batch) and close with 1008 rather than grow without bound.
