@@ -66,6 +66,11 @@ let package = Package(
             name: "tmi-wsecho", dependencies: ["WireProtocol"], path: "benchmarks/tmi-wsecho",
             swiftSettings: strict),
 
+        // Helpers shared by the test targets (seeded randomness, live servers, logins, clients).
+        .target(
+            name: "TestSupport", dependencies: ["RESTGateway", "WireProtocol", "CollabCore"],
+            path: "Tests/TestSupport", swiftSettings: strict),
+
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol"], swiftSettings: strict),
         .testTarget(name: "CollabCoreTests", dependencies: ["CollabCore"], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strict),
