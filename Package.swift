@@ -71,20 +71,24 @@ let package = Package(
             name: "TestSupport", dependencies: ["RESTGateway", "WireProtocol", "CollabCore"],
             path: "Tests/TestSupport", swiftSettings: strict),
 
-        .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol"], swiftSettings: strict),
-        .testTarget(name: "CollabCoreTests", dependencies: ["CollabCore"], swiftSettings: strict),
-        .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strict),
         .testTarget(
-            name: "SessionActorsTests", dependencies: ["SessionActors", "CollabCore"],
+            name: "WireProtocolTests", dependencies: ["TestSupport", "WireProtocol"], swiftSettings: strict),
+        .testTarget(
+            name: "CollabCoreTests", dependencies: ["TestSupport", "CollabCore"], swiftSettings: strict),
+        .testTarget(name: "StorageTests", dependencies: ["TestSupport", "Storage"], swiftSettings: strict),
+        .testTarget(
+            name: "SessionActorsTests", dependencies: ["TestSupport", "SessionActors", "CollabCore"],
             swiftSettings: strict),
         .testTarget(
             name: "RESTGatewayTests",
-            dependencies: ["RESTGateway", "WireProtocol", "CollabCore", "COpenSSL"],
+            dependencies: ["TestSupport", "RESTGateway", "WireProtocol", "CollabCore", "COpenSSL"],
             swiftSettings: strict),
         .testTarget(
-            name: "LoadTestTests", dependencies: ["LoadTestKit", "RESTGateway"], swiftSettings: strict),
+            name: "LoadTestTests", dependencies: ["TestSupport", "LoadTestKit", "RESTGateway"],
+            swiftSettings: strict),
         .testTarget(
-            name: "EndToEndTests", dependencies: ["RESTGateway", "WireProtocol", "CollabCore", "COpenSSL"],
+            name: "EndToEndTests",
+            dependencies: ["TestSupport", "RESTGateway", "WireProtocol", "CollabCore", "COpenSSL"],
             swiftSettings: strict),
     ]
 )
