@@ -2,18 +2,18 @@ import CollabCore
 
 /// The claims of one of our access tokens (RFC 7519 §4.1 registered claims plus `email`/`name`).
 /// Times are seconds since the Unix epoch ("NumericDate", RFC 7519 §2).
-struct AccessTokenClaims: Sendable, Equatable {
+public struct AccessTokenClaims: Sendable, Equatable {
     /// Internal user id: the identity key every other part of the server uses.
-    var subject: String
-    var email: String
-    var name: String
-    var issuer: String
-    var audience: String
-    var issuedAt: Int64
-    var notBefore: Int64
-    var expiresAt: Int64
+    public var subject: String
+    public var email: String
+    public var name: String
+    public var issuer: String
+    public var audience: String
+    public var issuedAt: Int64
+    public var notBefore: Int64
+    public var expiresAt: Int64
     /// Unique per token: what `revoke` records (until `expiresAt`).
-    var id: String
+    public var id: String
 
     var json: JSONValue {
         [
@@ -87,7 +87,7 @@ struct AccessTokenClaims: Sendable, Equatable {
 
 /// Why a bearer token was refused. Every case becomes the same 401 to the client (with the
 /// reason as `error_description`), so callers cannot probe which check failed beyond that text.
-enum JWTRejection: Error, Sendable, Equatable, CustomStringConvertible {
+public enum JWTRejection: Error, Sendable, Equatable, CustomStringConvertible {
     case malformed(String)
     case algorithmNotAllowed(String)
     case badSignature
@@ -98,7 +98,7 @@ enum JWTRejection: Error, Sendable, Equatable, CustomStringConvertible {
     case revoked
     case missingClaim(String)
 
-    var description: String {
+    public var description: String {
         switch self {
         case .malformed(let why): "The access token is malformed: \(why)"
         case .algorithmNotAllowed(let alg): "The token algorithm '\(alg.prefix(20))' is not accepted"
@@ -113,8 +113,8 @@ enum JWTRejection: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// RFC 6750 §3.1: `invalid_token` with a challenge naming the realm and the reason.
-    var apiError: APIError {
-        var error = APIError.unauthorized(description)
+    public var identityError: IdentityError {
+        var error = IdentityError.unauthorized(description)
         let quoted = description.replacingQuotes()
         error.headers.set(
             "WWW-Authenticate",

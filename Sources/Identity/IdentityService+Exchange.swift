@@ -5,31 +5,32 @@ extension IdentityService {
     /// DESIGN §10: an unknown or expired `state` is 400; a code the provider rejects (bogus,
     /// replayed) is 401. With PKCE the client gets a code of ours to trade at `/oauth2/token`
     /// with its verifier; otherwise it gets the tokens (redirect or JSON).
-    func callback(code: String?, state internalState: String?, providerError: String?) async throws
+    public func callback(code: String?, state internalState: String?, providerError: String?) async throws
         -> CallbackOutcome
     {
         guard let internalState, !internalState.isEmpty else {
-            throw APIError.badRequest("The 'state' parameter is required", code: "invalid_request")
+            throw IdentityError.badRequest("The 'state' parameter is required", code: "invalid_request")
         }
         let now = now()
-        let pending = try state.withLock { s throws(APIError) -> PendingAuthorization in
+        let pending = try state.withLock { s throws(IdentityError) -> PendingAuthorization in
             guard let p = s.pending[internalState], p.expiresAt > now else {
-                throw APIError.badRequest("Unknown or expired 'state'", code: "invalid_state")
+                throw IdentityError.badRequest("Unknown or expired 'state'", code: "invalid_state")
             }
             // A state is single-use: a second callback with it replays the code.
-            if p.consumed { throw APIError.unauthorized("The authorization code was already used") }
+            if p.consumed { throw IdentityError.unauthorized("The authorization code was already used") }
             if providerError == nil, code?.isEmpty ?? true { return p }
             s.pending[internalState]?.consumed = true
             return p
         }
         if let providerError {
-            throw APIError.unauthorized("The login provider refused the login: \(providerError.prefix(100))")
+            throw IdentityError.unauthorized(
+                "The login provider refused the login: \(providerError.prefix(100))")
         }
         guard let code, !code.isEmpty else {
-            throw APIError.badRequest("The 'code' parameter is required", code: "invalid_request")
+            throw IdentityError.badRequest("The 'code' parameter is required", code: "invalid_request")
         }
         let identity = try await redeem(code: code, internalState: internalState, pending: pending) {
-            APIError.unauthorized($0)
+            IdentityError.unauthorized($0)
         }
         let user = try await registerLogin(identity, provider: pending.provider)
         if let challenge = pending.codeChallenge, let clientCallback = pending.clientCallback {
@@ -54,7 +55,7 @@ extension IdentityService {
     /// Asks the login's provider who `code` belongs to. `failure` shapes a refusal (401 at the
     /// callback, 400 `invalid_grant` at the token endpoint); an unreachable provider is a 500.
     private func redeem(
-        code: String, internalState: String, pending: PendingAuthorization, failure: (String) -> APIError
+        code: String, internalState: String, pending: PendingAuthorization, failure: (String) -> IdentityError
     ) async throws -> ProviderIdentity {
         if pending.provider == TestProvider.id {
             let now = now()
@@ -79,7 +80,7 @@ extension IdentityService {
         } catch .rejected(let why) {
             throw failure("The login provider rejected the code: \(why.prefix(100))")
         } catch {
-            throw APIError(
+            throw IdentityError(
                 status: 500, code: "server_error", description: "The login provider could not be reached")
         }
     }
@@ -88,12 +89,12 @@ extension IdentityService {
     /// Accepts, once and within the authorization lifetime: a code of ours issued at the callback
     /// (PKCE), a test-provider code, or an OIDC provider's code (by `state`, or by `idp`).
     /// Every refusal is 400 `invalid_grant` (RFC 6749 §5.2).
-    func exchange(
+    public func exchange(
         code: String, redirectURI: String, clientState: String?, codeVerifier: String?, idp: String?
     )
         async throws -> TokenResponse
     {
-        let invalid = { (why: String) in APIError.badRequest(why, code: "invalid_grant") }
+        let invalid = { (why: String) in IdentityError.badRequest(why, code: "invalid_grant") }
         let now = now()
         let callbackURL = configuration.callbackURL
 
@@ -175,7 +176,7 @@ extension IdentityService {
         } catch .rejected(let why) {
             throw invalid("The login provider rejected the code: \(why.prefix(100))")
         } catch {
-            throw APIError(
+            throw IdentityError(
                 status: 500, code: "server_error", description: "The login provider could not be reached")
         }
         let user = try await registerLogin(identity, provider: provider.id)
