@@ -9,6 +9,8 @@ public struct AuthorizationRequest: Sendable {
     public var loginHint: String?
     public var codeChallenge: String?
     public var codeChallengeMethod: String?
+    /// Test provider only: the IdP groups the test user should have (`groups=a,b`).
+    public var groups: String?
 
     public init(query: [String: String]) {
         idp = query["idp"]
@@ -18,6 +20,7 @@ public struct AuthorizationRequest: Sendable {
         loginHint = query["login_hint"]
         codeChallenge = query["code_challenge"]
         codeChallengeMethod = query["code_challenge_method"]
+        groups = query["groups"]
     }
 }
 
@@ -98,7 +101,10 @@ extension IdentityService {
         } else {
             let code = try CryptoPrimitives.randomToken()
             let hint = try TestProvider.resolveHint(request.loginHint)
-            testCode = (code, TestProviderCode(state: internalState, hint: hint, expiresAt: expiresAt))
+            let groups = try TestProvider.parseGroups(request.groups)
+            testCode = (
+                code, TestProviderCode(state: internalState, hint: hint, groups: groups, expiresAt: expiresAt)
+            )
             location = URLQuery.append(
                 [("code", code), ("state", internalState)], to: configuration.callbackURL)
         }

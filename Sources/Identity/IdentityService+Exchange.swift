@@ -33,18 +33,19 @@ extension IdentityService {
             IdentityError.unauthorized($0)
         }
         let user = try await registerLogin(identity, provider: pending.provider)
+        let origin = LoginOrigin(idp: pending.provider, groups: identity.groups)
         if let challenge = pending.codeChallenge, let clientCallback = pending.clientCallback {
             let grant = try CryptoPrimitives.randomToken()
             state.withLock { s in
                 s.grants[grant] = LoginGrant(
-                    userID: user.id, codeChallenge: challenge, clientCallback: clientCallback,
+                    userID: user.id, origin: origin, codeChallenge: challenge, clientCallback: clientCallback,
                     expiresAt: now + configuration.authorizationLifetime)
             }
             var items = [("code", grant)]
             if let clientState = pending.clientState { items.append(("state", clientState)) }
             return .redirect(URLQuery.append(items, to: clientCallback))
         }
-        let (tokens, _) = try await issueTokens(for: user)
+        let (tokens, _) = try await issueTokens(for: user, origin: origin)
         if let clientCallback = pending.clientCallback {
             return .redirect(
                 URLQuery.append(tokens.queryItems(state: pending.clientState), to: clientCallback))
@@ -59,18 +60,20 @@ extension IdentityService {
     ) async throws -> ProviderIdentity {
         if pending.provider == TestProvider.id {
             let now = now()
-            let hint = state.withLock { s -> String? in
+            let found = state.withLock { s -> TestProviderCode? in
                 guard let c = s.testCodes[code], !c.used, c.state == internalState, c.expiresAt > now else {
                     return nil
                 }
                 s.testCodes[code]?.used = true
-                return c.hint
+                return c
             }
-            guard let hint else {
+            guard let found else {
                 throw failure("The authorization code is invalid, expired or already used")
             }
-            let (identity, email, name) = TestProvider.identity(hint: hint)
-            return ProviderIdentity(subject: identity.subject, email: email, name: name, emailVerified: true)
+            let (identity, email, name) = TestProvider.identity(hint: found.hint)
+            return ProviderIdentity(
+                subject: identity.subject, email: email, name: name, emailVerified: true, groups: found.groups
+            )
         }
         guard let provider = oidcProvider(pending.provider) else { throw failure("The provider is gone") }
         let client = OIDCClient(provider: provider, transport: configuration.transport)
@@ -126,7 +129,7 @@ extension IdentityService {
             throw invalid(why)
         case .ok(let grant):
             guard let user = user(id: grant.userID) else { throw invalid("The user no longer exists") }
-            let (tokens, family) = try await issueTokens(for: user)
+            let (tokens, family) = try await issueTokens(for: user, origin: grant.origin)
             state.withLock { $0.grants[code]?.family = family }
             return tokens
         case .notOurs:
@@ -161,7 +164,8 @@ extension IdentityService {
             let identity = try await redeem(
                 code: code, internalState: internalState, pending: pending, failure: invalid)
             let user = try await registerLogin(identity, provider: pending.provider)
-            return try await issueTokens(for: user).0
+            let origin = LoginOrigin(idp: pending.provider, groups: identity.groups)
+            return try await issueTokens(for: user, origin: origin).0
         }
 
         // 3. A code the client got from an OIDC provider on its own: exchange it by `idp`.
@@ -180,6 +184,8 @@ extension IdentityService {
                 status: 500, code: "server_error", description: "The login provider could not be reached")
         }
         let user = try await registerLogin(identity, provider: provider.id)
-        return try await issueTokens(for: user).0
+        return try await issueTokens(
+            for: user, origin: LoginOrigin(idp: provider.id, groups: identity.groups)
+        ).0
     }
 }

@@ -30,13 +30,14 @@ extension IdentityService {
 
 extension IdentityService {
     /// A signed access token and a new refresh token for `user`; nothing is recorded yet.
-    private func mint(for user: UserRecord, now: Int64) throws -> (
+    private func mint(for user: UserRecord, origin: LoginOrigin, now: Int64) throws -> (
         TokenResponse, AccessTokenClaims, hash: String
     ) {
         let claims = AccessTokenClaims(
             subject: user.id, email: user.email, name: user.name, issuer: configuration.publicBaseURL,
             audience: configuration.audience, issuedAt: now, notBefore: now,
-            expiresAt: now + configuration.accessTokenLifetime, id: UUID().uuidString.lowercased())
+            expiresAt: now + configuration.accessTokenLifetime, id: UUID().uuidString.lowercased(),
+            idp: origin.idp, groups: origin.groups)
         let access = try codec.sign(claims)
         let refresh = try CryptoPrimitives.randomToken()
         let response = TokenResponse(
@@ -65,14 +66,16 @@ extension IdentityService {
         return user
     }
 
-    /// Starts a token family for `user`: an access token and its first refresh token, recorded
-    /// durably before they are returned.
-    func issueTokens(for user: UserRecord) async throws -> (TokenResponse, family: String) {
+    /// Starts a token family for `user` logged in through `origin`: an access token and its
+    /// first refresh token, recorded durably before they are returned.
+    func issueTokens(for user: UserRecord, origin: LoginOrigin) async throws -> (
+        TokenResponse, family: String
+    ) {
         let now = now()
         let family = UUID().uuidString.lowercased()
-        let (response, claims, hash) = try mint(for: user, now: now)
+        let (response, claims, hash) = try mint(for: user, origin: origin, now: now)
         try state.withLock { s in
-            s.ledger.startFamily(family, userID: user.id)
+            s.ledger.startFamily(family, userID: user.id, origin: origin)
             s.ledger.addRefreshToken(
                 hash: hash, family: family, userID: user.id,
                 expiresAt: now + configuration.refreshTokenLifetime)
@@ -110,7 +113,10 @@ extension IdentityService {
         guard let user = self.user(id: record.userID) else {
             throw failure("The refresh token's user no longer exists")
         }
-        let (response, claims, newHash) = try mint(for: user, now: now)
+        let origin = state.withLock { s in
+            s.ledger.families[record.family].map { LoginOrigin(idp: $0.idp ?? "", groups: $0.groups ?? []) }
+        }
+        let (response, claims, newHash) = try mint(for: user, origin: origin ?? LoginOrigin(), now: now)
         let stillLive = try state.withLock { s -> Bool in
             // A concurrent reuse may have revoked the family while we were signing.
             guard s.ledger.families[record.family] != nil else { return false }
@@ -171,7 +177,8 @@ extension IdentityService {
                 "email": .string(claims.email), "name": .string(claims.name),
                 "iss": .string(claims.issuer), "aud": .string(claims.audience), "jti": .string(claims.id),
                 "iat": .number(Double(claims.issuedAt)), "nbf": .number(Double(claims.notBefore)),
-                "exp": .number(Double(claims.expiresAt)),
+                "exp": .number(Double(claims.expiresAt)), "idp": .string(claims.idp),
+                "groups": .array(claims.groups.map { .string($0) }),
             ]
         }
         let now = now()

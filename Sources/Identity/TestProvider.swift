@@ -19,11 +19,50 @@ enum TestProvider {
         return "user-" + CryptoPrimitives.hex(try CryptoPrimitives.randomBytes(5))
     }
 
+    /// At most this many groups per test login, each at most `maxGroupLength` bytes: the list
+    /// travels in every access token, so it stays small.
+    static let maxGroups = 64
+    static let maxGroupLength = 128
+
+    /// The `groups` parameter of a test login (`groups=a,b`): comma-separated names, trimmed,
+    /// empty names dropped, duplicates kept once in first-seen order. Too many, too long or
+    /// control characters are a 400: the parameter is the caller's, so the caller hears why.
+    static func parseGroups(_ text: String?) throws(IdentityError) -> [String] {
+        guard let text else { return [] }
+        var groups: [String] = []
+        for raw in text.split(separator: ",") {
+            let name = String(raw).trimmingSpaces()
+            if name.isEmpty || groups.contains(name) { continue }
+            guard name.utf8.count <= maxGroupLength,
+                name.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F })
+            else {
+                throw .badRequest(
+                    "Each of 'groups' must be 1-\(maxGroupLength) printable characters",
+                    code: "invalid_request")
+            }
+            groups.append(name)
+            guard groups.count <= maxGroups else {
+                throw .badRequest("'groups' names more than \(maxGroups) groups", code: "invalid_request")
+            }
+        }
+        return groups
+    }
+
     /// `alice` -> subject `alice`, `alice@test.tmi`, "Alice (Test User)".
     static func identity(hint: String) -> (identity: LinkedIdentity, email: String, name: String) {
         let display = hint.prefix(1).uppercased() + hint.dropFirst()
         return (
             LinkedIdentity(provider: id, subject: hint), "\(hint)@\(emailDomain)", "\(display) (Test User)"
         )
+    }
+}
+
+extension String {
+    /// Without leading and trailing spaces and tabs.
+    func trimmingSpaces() -> String {
+        var s = Substring(self)
+        while let c = s.first, c == " " || c == "\t" { s = s.dropFirst() }
+        while let c = s.last, c == " " || c == "\t" { s = s.dropLast() }
+        return String(s)
     }
 }

@@ -39,7 +39,9 @@ extension IdentityService: Authenticator {
         } catch {
             throw APIError(error)
         }
-        return AuthenticatedUser(id: claims.subject, email: claims.email, name: claims.name)
+        return AuthenticatedUser(
+            id: claims.subject, email: claims.email, name: claims.name, idp: claims.idp, groups: claims.groups
+        )
     }
 }
 
