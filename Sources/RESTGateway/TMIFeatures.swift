@@ -1,5 +1,6 @@
 import Foundation
 import SessionActors
+import Storage
 import Synchronization
 import WireProtocol
 
