@@ -1,6 +1,7 @@
 import Foundation
 import Identity
 import SessionActors
+import Storage
 import Synchronization
 import WireProtocol
 
