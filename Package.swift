@@ -41,6 +41,11 @@ let package = Package(
         .target(
             name: "RESTGateway",
             dependencies: ["WireProtocol", "CollabCore", "SessionActors", "Storage", "Identity", "COpenSSL"],
+            // The operator console's page, compiled into the binary (docs/console.md).
+            resources: [
+                .embedInCode("Console/Assets/console.html"), .embedInCode("Console/Assets/console.js"),
+                .embedInCode("Console/Assets/console.css"),
+            ],
             swiftSettings: strict),
         .executableTarget(name: "tmi-server", dependencies: ["RESTGateway"], swiftSettings: strict),
         // Drives Storage from a child process: the SIGKILL crash test and the storage benchmark.

@@ -55,6 +55,7 @@ public enum TMIFeatures {
             store: store, onModelDeleted: { await directory.endAll(threatModelID: $0) },
             live: collaboration.liveDiagramHooks)
         providers.append(collaboration)
+        providers.append(ConsoleRoutes(collaboration: collaboration))
         if configuration.conformanceEcho { providers.append(ConformanceEcho()) }
         let housekeeping = Task {
             // Session expiry (DESIGN §6): idle or abandoned sessions end; checked every 10 s.

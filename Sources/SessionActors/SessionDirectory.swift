@@ -32,6 +32,8 @@ public actor SessionDirectory {
     let clock: SessionClock
     let makeID: @Sendable () -> String
     private var sessions: [String: DiagramSession] = [:]
+    /// Fires whenever a session starts, ends or changes in a way the console shows.
+    public nonisolated let changes = SessionChangeSignal()
 
     public init(
         configuration: Configuration = .init(), clock: SessionClock = .system,
@@ -52,8 +54,9 @@ public actor SessionDirectory {
         let session = DiagramSession(
             sessionID: makeID(), threatModelID: threatModelID, diagramID: diagramID, state: state, host: host,
             configuration: configuration.session, persistence: persistence, clock: clock,
-            makeOperationID: makeID)
+            makeOperationID: makeID, changes: changes)
         sessions[diagramID] = session
+        changes.notify()
         return .created(session)
     }
 
@@ -85,6 +88,13 @@ public actor SessionDirectory {
         var out: [SessionSummary] = []
         for session in sessions.values { out.append(await session.summary) }
         return out.sorted { $0.diagramID < $1.diagramID }
+    }
+
+    /// Every live session as the operator console shows it (the caller filters by access).
+    public func consoleViews() async -> [SessionConsoleView] {
+        var out: [SessionConsoleView] = []
+        for session in sessions.values where !session.isEnded { out.append(await session.consoleView) }
+        return out.sorted { $0.summary.diagramID < $1.summary.diagramID }
     }
 
     /// Ends the session of `diagramID` with a message to everyone. Returns whether one was live.
