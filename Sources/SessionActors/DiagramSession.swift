@@ -19,6 +19,8 @@ public actor DiagramSession {
     let persistence: any SessionPersistence
     let clock: SessionClock
     let makeOperationID: @Sendable () -> String
+    /// Operation counters and latency, shared by every session of a directory.
+    nonisolated let metrics: SessionMetrics
 
     var engine: DiagramEngine
     var participants: [String: Participant] = [:]
@@ -43,8 +45,10 @@ public actor DiagramSession {
         configuration: SessionConfiguration = .init(),
         persistence: any SessionPersistence = NoSessionPersistence(),
         clock: SessionClock = .system,
-        makeOperationID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }
+        makeOperationID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() },
+        metrics: SessionMetrics = SessionMetrics()
     ) {
+        self.metrics = metrics
         self.sessionID = sessionID
         self.threatModelID = threatModelID
         self.diagramID = diagramID

@@ -32,6 +32,8 @@ public actor SessionDirectory {
     let clock: SessionClock
     let makeID: @Sendable () -> String
     private var sessions: [String: DiagramSession] = [:]
+    /// Operation counters of every session this directory creates (for `/metrics`).
+    public nonisolated let metrics = SessionMetrics()
 
     public init(
         configuration: Configuration = .init(), clock: SessionClock = .system,
@@ -52,7 +54,7 @@ public actor SessionDirectory {
         let session = DiagramSession(
             sessionID: makeID(), threatModelID: threatModelID, diagramID: diagramID, state: state, host: host,
             configuration: configuration.session, persistence: persistence, clock: clock,
-            makeOperationID: makeID)
+            makeOperationID: makeID, metrics: metrics)
         sessions[diagramID] = session
         return .created(session)
     }
@@ -124,4 +126,18 @@ public actor SessionDirectory {
     }
 
     public var count: Int { sessions.count }
+}
+
+extension SessionDirectory {
+    /// Live sessions and the participant connections in them, counted now (for `/metrics`):
+    /// counting at scrape time rather than keeping a gauge means the figure cannot drift.
+    public func census() async -> (sessions: Int, participants: Int) {
+        var live = 0
+        var participants = 0
+        for session in sessions.values where !session.isEnded {
+            live += 1
+            participants += await session.participantCount
+        }
+        return (live, participants)
+    }
 }

@@ -13,6 +13,12 @@ public protocol StoreLog: Sendable {
     func compact(snapshot: [UInt8], through ticket: UInt64) async throws
     /// Flushes and closes the log; later enqueues fail.
     func close() async
+    /// Whether an enqueue now would be written (open, no failed write): the server's `/readyz`.
+    var acceptsWrites: Bool { get }
+}
+
+extension StoreLog {
+    public var acceptsWrites: Bool { true }
 }
 
 /// All threat models in memory, every change journaled before it is acknowledged (DESIGN §7).
@@ -40,6 +46,9 @@ public final class ThreatModelStore: Sendable {
         self.log = log
         self.compactEvery = compactEvery
     }
+
+    /// Whether a change now would be journaled (an in-memory store always is): `/readyz`.
+    public var acceptsWrites: Bool { log?.acceptsWrites ?? true }
 
     /// The current state (a copy-on-write value).
     public var state: StoreState { core.withLock { $0.state } }
