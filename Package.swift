@@ -30,12 +30,16 @@ let package = Package(
         .target(name: "CollabCore", swiftSettings: strict),
         // Durable JSON-file storage: journals with group commit, atomic snapshots, recovery.
         .target(name: "Storage", dependencies: ["CTMISystem"], swiftSettings: strict),
+        // Login providers (test, OIDC), JWT, signing keys, token ledger, users; below the gateway.
+        .target(
+            name: "Identity", dependencies: ["WireProtocol", "CollabCore", "Storage", "COpenSSL"],
+            swiftSettings: strict),
         // One actor per live diagram session and the session directory.
         .target(name: "SessionActors", dependencies: ["CollabCore"], swiftSettings: strict),
-        // Routing, handlers, identity, persistence wiring, sockets to sessions.
+        // Routing, handlers, error mapping, persistence wiring, sockets to sessions.
         .target(
             name: "RESTGateway",
-            dependencies: ["WireProtocol", "CollabCore", "SessionActors", "Storage", "COpenSSL"],
+            dependencies: ["WireProtocol", "CollabCore", "SessionActors", "Storage", "Identity", "COpenSSL"],
             swiftSettings: strict),
         .executableTarget(name: "tmi-server", dependencies: ["RESTGateway"], swiftSettings: strict),
         // Drives Storage from a child process: the SIGKILL crash test and the storage benchmark.
@@ -81,14 +85,18 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "RESTGatewayTests",
-            dependencies: ["TestSupport", "RESTGateway", "WireProtocol", "CollabCore", "COpenSSL"],
+            dependencies: [
+                "TestSupport", "RESTGateway", "Identity", "WireProtocol", "CollabCore", "COpenSSL",
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "LoadTestTests", dependencies: ["TestSupport", "LoadTestKit", "RESTGateway"],
             swiftSettings: strict),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["TestSupport", "RESTGateway", "WireProtocol", "CollabCore", "COpenSSL"],
+            dependencies: [
+                "TestSupport", "RESTGateway", "Identity", "WireProtocol", "CollabCore", "COpenSSL",
+            ],
             swiftSettings: strict),
     ]
 )

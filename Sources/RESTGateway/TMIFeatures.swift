@@ -1,4 +1,5 @@
 import Foundation
+import Identity
 import SessionActors
 import Synchronization
 import WireProtocol
@@ -18,8 +19,12 @@ public enum TMIFeatures {
         var configuration = IdentityConfiguration(
             server: environment.configuration, baseURL: environment.baseURL)
         // External OIDC providers: TMI_OIDC_PROVIDERS plus TMI_OIDC_<ID>_* (issuer, endpoints, client).
-        configuration.oidcProviders = try OIDCProviderConfiguration.fromEnvironment(
-            ProcessInfo.processInfo.environment)
+        do throws(IdentityConfigurationError) {
+            configuration.oidcProviders = try OIDCProviderConfiguration.fromEnvironment(
+                ProcessInfo.processInfo.environment)
+        } catch {
+            throw ConfigurationError(error.message)
+        }
         let service = try await IdentityService.open(configuration)
         return (routes: [IdentityRoutes(service: service)], authenticator: service)
     }

@@ -1,19 +1,26 @@
 import CollabCore
 
-/// The claims of one of our access tokens (RFC 7519 §4.1 registered claims plus `email`/`name`).
-/// Times are seconds since the Unix epoch ("NumericDate", RFC 7519 §2).
-struct AccessTokenClaims: Sendable, Equatable {
+/// The claims of one of our access tokens (RFC 7519 §4.1 registered claims plus `email`/`name`,
+/// and `idp`/`groups` for group authorization). Times are seconds since the Unix epoch
+/// ("NumericDate", RFC 7519 §2).
+public struct AccessTokenClaims: Sendable, Equatable {
     /// Internal user id: the identity key every other part of the server uses.
-    var subject: String
-    var email: String
-    var name: String
-    var issuer: String
-    var audience: String
-    var issuedAt: Int64
-    var notBefore: Int64
-    var expiresAt: Int64
+    public var subject: String
+    public var email: String
+    public var name: String
+    public var issuer: String
+    public var audience: String
+    public var issuedAt: Int64
+    public var notBefore: Int64
+    public var expiresAt: Int64
     /// Unique per token: what `revoke` records (until `expiresAt`).
-    var id: String
+    public var id: String
+    /// The login provider that vouched for the user (`test`, `google`, a configured id): the
+    /// `provider` of a group principal is matched against it.
+    public var idp: String = ""
+    /// The user's groups at that provider when they logged in (empty when it names none). A
+    /// token carries them so an authorization check needs no lookup; they change at next login.
+    public var groups: [String] = []
 
     var json: JSONValue {
         [
@@ -26,6 +33,8 @@ struct AccessTokenClaims: Sendable, Equatable {
             "nbf": .number(Double(notBefore)),
             "exp": .number(Double(expiresAt)),
             "jti": .string(id),
+            "idp": .string(idp),
+            "groups": .array(groups.map { .string($0) }),
         ]
     }
 
@@ -53,6 +62,14 @@ struct AccessTokenClaims: Sendable, Equatable {
         id = try string("jti")
         email = claims["email"]?.stringValue ?? ""
         name = claims["name"]?.stringValue ?? ""
+        // Absent in tokens minted before these claims existed: such a token simply has no groups.
+        idp = claims["idp"]?.stringValue ?? ""
+        switch claims["groups"] {
+        case nil, .null?: groups = []
+        case .array(let values)? where values.allSatisfy({ $0.stringValue != nil }):
+            groups = values.compactMap(\.stringValue)
+        default: throw .malformed("groups is not an array of strings")
+        }
         switch claims["aud"] {
         case .string(let single) where single == expectedAudience:
             audience = single
@@ -71,7 +88,7 @@ struct AccessTokenClaims: Sendable, Equatable {
 
     init(
         subject: String, email: String, name: String, issuer: String, audience: String, issuedAt: Int64,
-        notBefore: Int64, expiresAt: Int64, id: String
+        notBefore: Int64, expiresAt: Int64, id: String, idp: String = "", groups: [String] = []
     ) {
         self.subject = subject
         self.email = email
@@ -82,12 +99,14 @@ struct AccessTokenClaims: Sendable, Equatable {
         self.notBefore = notBefore
         self.expiresAt = expiresAt
         self.id = id
+        self.idp = idp
+        self.groups = groups
     }
 }
 
 /// Why a bearer token was refused. Every case becomes the same 401 to the client (with the
 /// reason as `error_description`), so callers cannot probe which check failed beyond that text.
-enum JWTRejection: Error, Sendable, Equatable, CustomStringConvertible {
+public enum JWTRejection: Error, Sendable, Equatable, CustomStringConvertible {
     case malformed(String)
     case algorithmNotAllowed(String)
     case badSignature
@@ -98,7 +117,7 @@ enum JWTRejection: Error, Sendable, Equatable, CustomStringConvertible {
     case revoked
     case missingClaim(String)
 
-    var description: String {
+    public var description: String {
         switch self {
         case .malformed(let why): "The access token is malformed: \(why)"
         case .algorithmNotAllowed(let alg): "The token algorithm '\(alg.prefix(20))' is not accepted"
@@ -113,8 +132,8 @@ enum JWTRejection: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// RFC 6750 §3.1: `invalid_token` with a challenge naming the realm and the reason.
-    var apiError: APIError {
-        var error = APIError.unauthorized(description)
+    public var identityError: IdentityError {
+        var error = IdentityError.unauthorized(description)
         let quoted = description.replacingQuotes()
         error.headers.set(
             "WWW-Authenticate",

@@ -19,6 +19,8 @@ struct PendingAuthorization: Sendable {
 struct TestProviderCode: Sendable {
     var state: String
     var hint: String
+    /// The IdP groups the test login asked for (`groups=a,b`).
+    var groups: [String] = []
     var expiresAt: Int64
     var used = false
 }
@@ -27,6 +29,8 @@ struct TestProviderCode: Sendable {
 /// it, with its `code_verifier`, at `POST /oauth2/token` (RFC 7636 §4.5).
 struct LoginGrant: Sendable {
     var userID: String
+    /// Provider and groups of the login, for the tokens the code is traded for.
+    var origin = LoginOrigin()
     var codeChallenge: String?
     var clientCallback: String?
     var expiresAt: Int64

@@ -4,8 +4,9 @@ import Storage
 import Synchronization
 
 /// Owns identity: signing keys, users, refresh tokens and revocations, logins in progress, and
-/// the OAuth/OIDC flows over them (DESIGN §5). One instance per server; `IdentityRoutes` exposes
-/// it over HTTP and the gateway uses it as its `Authenticator`.
+/// the OAuth/OIDC flows over them (DESIGN §5). One instance per server. This module sits below the
+/// gateway and never imports it (DESIGN §2): the gateway's `IdentityRoutes` exposes the service
+/// over HTTP, maps its `IdentityError`s to responses, and adapts it as the `Authenticator`.
 ///
 /// State lives under one `Mutex`, never held across an `await` or a signature. Changes that must
 /// survive a restart (users, refresh tokens, revocations) are staged while the lock is held and
@@ -130,7 +131,7 @@ private struct Loaded: @unchecked Sendable {
             // RFC 7518 §3.2: "A key of the same size as the hash output (for instance, 256 bits
             // for "HS256") or larger MUST be used with this algorithm."
             guard secret.count >= 32 else {
-                throw ConfigurationError("the HS256 secret must be at least 32 bytes long")
+                throw IdentityConfigurationError("the HS256 secret must be at least 32 bytes long")
             }
             key = .hmac(secret, kid: "tmi-hs256")
         }

@@ -19,8 +19,6 @@ public struct UserRecord: Codable, Sendable, Equatable {
     /// Every provider identity linked to this user, the first being the primary one.
     public var identities: [LinkedIdentity]
     public var createdAt: Int64
-
-    public var authenticated: AuthenticatedUser { AuthenticatedUser(id: id, email: email, name: name) }
 }
 
 /// The users, indexed by linked identity. A value type: the service keeps it under its lock and

@@ -8,6 +8,14 @@ struct ProviderIdentity: Sendable, Equatable {
     var email: String
     var name: String
     var emailVerified: Bool
+    /// The user's groups at the provider (the configured groups claim), normalized.
+    var groups: [String] = []
+}
+
+/// Where a login came from, as our tokens state it: the `idp` and `groups` claims.
+struct LoginOrigin: Sendable, Equatable {
+    var idp = ""
+    var groups: [String] = []
 }
 
 /// Why a provider would not vouch for the user.

@@ -17,6 +17,11 @@ struct TokenLedger: Codable, Sendable, Equatable {
         var userID: String
         /// Access tokens issued from this family (jti -> exp), revoked with it.
         var accessTokens: [String: Int64]
+        /// The provider and IdP groups of the login that started the family: every refresh
+        /// carries them on, so groups change only when the user logs in again. Optional because
+        /// families written before they were recorded have neither (no groups, then).
+        var idp: String? = nil
+        var groups: [String]? = nil
     }
 
     enum RefreshFailure: Error, Equatable {
@@ -32,8 +37,8 @@ struct TokenLedger: Codable, Sendable, Equatable {
     /// Revoked access-token ids -> their `exp`: kept only while the token could still be used.
     var revokedAccessTokens: [String: Int64] = [:]
 
-    mutating func startFamily(_ family: String, userID: String) {
-        families[family] = Family(userID: userID, accessTokens: [:])
+    mutating func startFamily(_ family: String, userID: String, origin: LoginOrigin = LoginOrigin()) {
+        families[family] = Family(userID: userID, accessTokens: [:], idp: origin.idp, groups: origin.groups)
     }
 
     mutating func addRefreshToken(hash: String, family: String, userID: String, expiresAt: Int64) {

@@ -1,12 +1,12 @@
 import CollabCore
 
 /// The spec's `AuthTokenResponse`: what a login or a refresh hands the client.
-struct TokenResponse: Sendable, Equatable {
-    var accessToken: String
-    var refreshToken: String
-    var expiresIn: Int64
+public struct TokenResponse: Sendable, Equatable {
+    public var accessToken: String
+    public var refreshToken: String
+    public var expiresIn: Int64
 
-    var json: JSONValue {
+    public var json: JSONValue {
         [
             "access_token": .string(accessToken),
             "refresh_token": .string(refreshToken),
@@ -16,7 +16,7 @@ struct TokenResponse: Sendable, Equatable {
     }
 
     /// The same fields as query parameters for the redirect to a `client_callback`.
-    func queryItems(state: String?) -> [(String, String)] {
+    public func queryItems(state: String?) -> [(String, String)] {
         var items = [
             ("access_token", accessToken), ("refresh_token", refreshToken), ("expires_in", String(expiresIn)),
             ("token_type", "Bearer"),

@@ -37,15 +37,6 @@ public struct IdentityConfiguration: Sendable {
         self.audience = audience ?? publicBaseURL
     }
 
-    /// The identity settings of the server configuration, for the base URL actually bound.
-    public init(server: ServerConfiguration, baseURL: String) {
-        self.init(dataDirectory: server.dataDirectory, publicBaseURL: baseURL)
-        testProviderEnabled = server.testProvider
-        algorithm = server.jwtAlgorithm == .hs256 ? .hs256 : .rs256
-        hmacSecret = server.jwtSecret
-        accessTokenLifetime = Int64(server.tokenLifetime)
-    }
-
     var directory: String { dataDirectory + "/identity" }
     var callbackURL: String { publicBaseURL + "/oauth2/callback" }
     func now() -> Int64 { Int64(clock().timeIntervalSince1970.rounded(.down)) }

@@ -1,16 +1,18 @@
 import CollabCore
 
 /// The parameters of `GET /oauth2/authorize`, as sent.
-struct AuthorizationRequest: Sendable {
-    var idp: String?
-    var scope: String?
-    var state: String?
-    var clientCallback: String?
-    var loginHint: String?
-    var codeChallenge: String?
-    var codeChallengeMethod: String?
+public struct AuthorizationRequest: Sendable {
+    public var idp: String?
+    public var scope: String?
+    public var state: String?
+    public var clientCallback: String?
+    public var loginHint: String?
+    public var codeChallenge: String?
+    public var codeChallengeMethod: String?
+    /// Test provider only: the IdP groups the test user should have (`groups=a,b`).
+    public var groups: String?
 
-    init(query: [String: String]) {
+    public init(query: [String: String]) {
         idp = query["idp"]
         scope = query["scope"]
         state = query["state"]
@@ -18,18 +20,19 @@ struct AuthorizationRequest: Sendable {
         loginHint = query["login_hint"]
         codeChallenge = query["code_challenge"]
         codeChallengeMethod = query["code_challenge_method"]
+        groups = query["groups"]
     }
 }
 
 /// How the callback ends: a redirect to the client's callback, or the tokens as JSON.
-enum CallbackOutcome: Sendable, Equatable {
+public enum CallbackOutcome: Sendable, Equatable {
     case redirect(String)
     case tokens(TokenResponse)
 }
 
 extension IdentityService {
     /// `GET /oauth2/providers`: `test` first when enabled, then the configured OIDC providers.
-    func providerList() -> JSONValue {
+    public func providerList() -> JSONValue {
         let base = configuration.publicBaseURL
         var providers: [JSONValue] = []
         if configuration.testProviderEnabled {
@@ -55,27 +58,28 @@ extension IdentityService {
 
     /// Validates an authorization request and returns where to send the browser: the provider's
     /// login page, or for `test` straight to our own callback with a code.
-    func authorize(_ request: AuthorizationRequest) throws -> String {
+    public func authorize(_ request: AuthorizationRequest) throws -> String {
         guard let idp = request.idp ?? (configuration.testProviderEnabled ? TestProvider.id : nil) else {
-            throw APIError.badRequest("The 'idp' parameter is required", code: "invalid_request")
+            throw IdentityError.badRequest("The 'idp' parameter is required", code: "invalid_request")
         }
         let isTest = idp == TestProvider.id && configuration.testProviderEnabled
         let oidc = isTest ? nil : oidcProvider(idp)
         guard isTest || oidc != nil else {
-            throw APIError.badRequest(
+            throw IdentityError.badRequest(
                 "Provider '\(idp.prefix(64))' is not configured", code: "invalid_provider")
         }
         // OIDC Core §3.1.2.1: `scope` is REQUIRED and MUST contain `openid`.
         guard let scope = request.scope, scope.split(separator: " ").contains("openid") else {
-            throw APIError.badRequest("The 'scope' parameter must include 'openid'", code: "invalid_scope")
+            throw IdentityError.badRequest(
+                "The 'scope' parameter must include 'openid'", code: "invalid_scope")
         }
         if let state = request.state, state.utf8.count > 512 {
-            throw APIError.badRequest("The 'state' parameter is too long", code: "invalid_request")
+            throw IdentityError.badRequest("The 'state' parameter is too long", code: "invalid_request")
         }
         if let callback = request.clientCallback { try validateClientCallback(callback) }
         let challenge = try Self.validateChallenge(request.codeChallenge, method: request.codeChallengeMethod)
         if challenge != nil && request.clientCallback == nil {
-            throw APIError.badRequest(
+            throw IdentityError.badRequest(
                 "PKCE needs 'client_callback': the code is delivered there", code: "invalid_request")
         }
 
@@ -97,7 +101,10 @@ extension IdentityService {
         } else {
             let code = try CryptoPrimitives.randomToken()
             let hint = try TestProvider.resolveHint(request.loginHint)
-            testCode = (code, TestProviderCode(state: internalState, hint: hint, expiresAt: expiresAt))
+            let groups = try TestProvider.parseGroups(request.groups)
+            testCode = (
+                code, TestProviderCode(state: internalState, hint: hint, groups: groups, expiresAt: expiresAt)
+            )
             location = URLQuery.append(
                 [("code", code), ("state", internalState)], to: configuration.callbackURL)
         }
@@ -114,36 +121,39 @@ extension IdentityService {
 
     /// A `client_callback` receives tokens, so it must be an absolute http(s) URL without
     /// fragment (RFC 6749 §3.1.2) and, when the operator listed allowed callbacks, one of them.
-    func validateClientCallback(_ url: String) throws(APIError) {
+    func validateClientCallback(_ url: String) throws(IdentityError) {
         let lower = url.lowercased()
         guard lower.hasPrefix("http://") || lower.hasPrefix("https://"), !url.contains("#"),
             url.utf8.count <= 2048, url.split(separator: "/", omittingEmptySubsequences: false).count >= 3,
             !url.split(separator: "/", omittingEmptySubsequences: false)[2].isEmpty
         else {
-            throw APIError.badRequest(
+            throw IdentityError.badRequest(
                 "'client_callback' must be an absolute http(s) URL", code: "invalid_request")
         }
         if let allowed = configuration.allowedClientCallbacks, !allowed.contains(where: { url.hasPrefix($0) })
         {
-            throw APIError.badRequest("'client_callback' is not an allowed redirect", code: "invalid_request")
+            throw IdentityError.badRequest(
+                "'client_callback' is not an allowed redirect", code: "invalid_request")
         }
     }
 
     /// RFC 7636 §4.2-4.3: only S256 is offered (no `plain`, which is also the default when the
     /// method is absent), and an S256 challenge is 43 base64url characters.
-    static func validateChallenge(_ challenge: String?, method: String?) throws(APIError) -> String? {
+    static func validateChallenge(_ challenge: String?, method: String?) throws(IdentityError) -> String? {
         guard let challenge else {
             if method != nil {
-                throw APIError.badRequest(
+                throw IdentityError.badRequest(
                     "'code_challenge_method' without 'code_challenge'", code: "invalid_request")
             }
             return nil
         }
         guard method == "S256" else {
-            throw APIError.badRequest("Only code_challenge_method=S256 is supported", code: "invalid_request")
+            throw IdentityError.badRequest(
+                "Only code_challenge_method=S256 is supported", code: "invalid_request")
         }
         guard challenge.utf8.count == 43, Base64URL.decode(challenge)?.count == 32 else {
-            throw APIError.badRequest("'code_challenge' is not an S256 challenge", code: "invalid_request")
+            throw IdentityError.badRequest(
+                "'code_challenge' is not an S256 challenge", code: "invalid_request")
         }
         return challenge
     }

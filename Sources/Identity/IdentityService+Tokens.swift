@@ -1,18 +1,12 @@
 import CollabCore
 import FoundationEssentials
 
-extension IdentityService: Authenticator {
-    /// Verifies a bearer access token: signature and algorithm, issuer, audience, validity window
-    /// (`JWTCodec.verify`), then the revocation list. Any failure is a 401 with
-    /// `WWW-Authenticate: Bearer ... error="invalid_token"` (RFC 6750 §3.1).
-    public func authenticate(bearer token: String) async throws(APIError) -> AuthenticatedUser {
-        try verifyAccessToken(token).user
-    }
-
-    /// The claims of a usable access token, or the 401 explaining why it is not.
-    func verifyAccessToken(_ token: String) throws(APIError) -> (
-        claims: AccessTokenClaims, user: AuthenticatedUser
-    ) {
+extension IdentityService {
+    /// The claims of a usable access token, or the 401 explaining why it is not: signature and
+    /// algorithm, issuer, audience, validity window (`JWTCodec.verify`), then the revocation
+    /// list. Every refusal carries `WWW-Authenticate: Bearer ... error="invalid_token"` (RFC 6750
+    /// §3.1). The gateway's authenticator is a thin adapter over this.
+    public func verifyAccessToken(_ token: String) throws(IdentityError) -> AccessTokenClaims {
         let claims: AccessTokenClaims
         do {
             let now = now()
@@ -25,22 +19,25 @@ extension IdentityService: Authenticator {
                 verifiedTokens.insert(token, claims)
             }
         } catch {
-            throw error.apiError
+            throw error.identityError
         }
-        if state.withLock({ $0.ledger.isRevoked(jti: claims.id) }) { throw JWTRejection.revoked.apiError }
-        return (claims, AuthenticatedUser(id: claims.subject, email: claims.email, name: claims.name))
+        if state.withLock({ $0.ledger.isRevoked(jti: claims.id) }) {
+            throw JWTRejection.revoked.identityError
+        }
+        return claims
     }
 }
 
 extension IdentityService {
     /// A signed access token and a new refresh token for `user`; nothing is recorded yet.
-    private func mint(for user: UserRecord, now: Int64) throws -> (
+    private func mint(for user: UserRecord, origin: LoginOrigin, now: Int64) throws -> (
         TokenResponse, AccessTokenClaims, hash: String
     ) {
         let claims = AccessTokenClaims(
             subject: user.id, email: user.email, name: user.name, issuer: configuration.publicBaseURL,
             audience: configuration.audience, issuedAt: now, notBefore: now,
-            expiresAt: now + configuration.accessTokenLifetime, id: UUID().uuidString.lowercased())
+            expiresAt: now + configuration.accessTokenLifetime, id: UUID().uuidString.lowercased(),
+            idp: origin.idp, groups: origin.groups)
         let access = try codec.sign(claims)
         let refresh = try CryptoPrimitives.randomToken()
         let response = TokenResponse(
@@ -69,14 +66,16 @@ extension IdentityService {
         return user
     }
 
-    /// Starts a token family for `user`: an access token and its first refresh token, recorded
-    /// durably before they are returned.
-    func issueTokens(for user: UserRecord) async throws -> (TokenResponse, family: String) {
+    /// Starts a token family for `user` logged in through `origin`: an access token and its
+    /// first refresh token, recorded durably before they are returned.
+    func issueTokens(for user: UserRecord, origin: LoginOrigin) async throws -> (
+        TokenResponse, family: String
+    ) {
         let now = now()
         let family = UUID().uuidString.lowercased()
-        let (response, claims, hash) = try mint(for: user, now: now)
+        let (response, claims, hash) = try mint(for: user, origin: origin, now: now)
         try state.withLock { s in
-            s.ledger.startFamily(family, userID: user.id)
+            s.ledger.startFamily(family, userID: user.id, origin: origin)
             s.ledger.addRefreshToken(
                 hash: hash, family: family, userID: user.id,
                 expiresAt: now + configuration.refreshTokenLifetime)
@@ -90,7 +89,7 @@ extension IdentityService {
     /// Rotates a refresh token (RFC 6749 §6, RFC 9700 §4.14.2): the presented token is spent, a
     /// new one issued in its family. A spent token presented again revokes the family.
     /// `failure` shapes the error: 401 at `/oauth2/refresh`, 400 `invalid_grant` at `/oauth2/token`.
-    func refresh(_ token: String, failure: (String) -> APIError) async throws -> TokenResponse {
+    public func refresh(_ token: String, failure: (String) -> IdentityError) async throws -> TokenResponse {
         let now = now()
         let hash = Self.hash(token)
         let spent = try state.withLock { s -> Result<TokenLedger.RefreshRecord, TokenLedger.RefreshFailure> in
@@ -114,7 +113,10 @@ extension IdentityService {
         guard let user = self.user(id: record.userID) else {
             throw failure("The refresh token's user no longer exists")
         }
-        let (response, claims, newHash) = try mint(for: user, now: now)
+        let origin = state.withLock { s in
+            s.ledger.families[record.family].map { LoginOrigin(idp: $0.idp ?? "", groups: $0.groups ?? []) }
+        }
+        let (response, claims, newHash) = try mint(for: user, origin: origin ?? LoginOrigin(), now: now)
         let stillLive = try state.withLock { s -> Bool in
             // A concurrent reuse may have revoked the family while we were signing.
             guard s.ledger.families[record.family] != nil else { return false }
@@ -135,10 +137,10 @@ extension IdentityService {
     /// "SHOULD also invalidate all access tokens based on the same authorization grant").
     /// Unknown tokens and other users' tokens are ignored: §2.2 answers success for an invalid
     /// token, and a caller must not be able to log someone else out.
-    func revoke(token: String, hint: String?, caller: AuthenticatedUser) async throws {
+    public func revoke(token: String, hint: String?, callerID: String) async throws {
         let now = now()
         let asAccess = { () -> AccessTokenClaims? in
-            guard let claims = try? self.codec.verify(token, now: now), claims.subject == caller.id else {
+            guard let claims = try? self.codec.verify(token, now: now), claims.subject == callerID else {
                 return nil
             }
             return claims
@@ -148,7 +150,7 @@ extension IdentityService {
         let changed = try state.withLock { s -> Bool in
             if let claims {
                 s.ledger.revokeAccessToken(jti: claims.id, expiresAt: claims.expiresAt)
-            } else if let record = s.ledger.refreshTokens[Self.hash(token)], record.userID == caller.id {
+            } else if let record = s.ledger.refreshTokens[Self.hash(token)], record.userID == callerID {
                 s.ledger.revokeFamily(record.family)
             } else {
                 return false
@@ -168,14 +170,15 @@ extension IdentityService {
 
     /// RFC 7662 §2.2: `{active: true, ...}` for a usable access or refresh token of ours,
     /// otherwise only `{active: false}` (no reason is given for an inactive token).
-    func introspect(_ token: String, hint: String?) -> JSONValue {
-        if let (claims, _) = try? verifyAccessToken(token) {
+    public func introspect(_ token: String, hint: String?) -> JSONValue {
+        if let claims = try? verifyAccessToken(token) {
             return [
                 "active": true, "token_type": "Bearer", "sub": .string(claims.subject),
                 "email": .string(claims.email), "name": .string(claims.name),
                 "iss": .string(claims.issuer), "aud": .string(claims.audience), "jti": .string(claims.id),
                 "iat": .number(Double(claims.issuedAt)), "nbf": .number(Double(claims.notBefore)),
-                "exp": .number(Double(claims.expiresAt)),
+                "exp": .number(Double(claims.expiresAt)), "idp": .string(claims.idp),
+                "groups": .array(claims.groups.map { .string($0) }),
             ]
         }
         let now = now()
@@ -189,8 +192,10 @@ extension IdentityService {
     }
 
     /// OIDC Core §5.3.2 claims of the caller, plus the spec's `id` and `providers`.
-    func userInfo(_ caller: AuthenticatedUser) throws(APIError) -> JSONValue {
-        guard let user = user(id: caller.id) else { throw APIError.unauthorized("The user no longer exists") }
+    public func userInfo(userID: String) throws(IdentityError) -> JSONValue {
+        guard let user = user(id: userID) else {
+            throw IdentityError.unauthorized("The user no longer exists")
+        }
         let providers: [JSONValue] = user.identities.enumerated().map { index, identity in
             ["provider": .string(identity.provider), "is_primary": .bool(index == 0)]
         }

@@ -5,45 +5,47 @@ extension IdentityService {
     /// DESIGN §10: an unknown or expired `state` is 400; a code the provider rejects (bogus,
     /// replayed) is 401. With PKCE the client gets a code of ours to trade at `/oauth2/token`
     /// with its verifier; otherwise it gets the tokens (redirect or JSON).
-    func callback(code: String?, state internalState: String?, providerError: String?) async throws
+    public func callback(code: String?, state internalState: String?, providerError: String?) async throws
         -> CallbackOutcome
     {
         guard let internalState, !internalState.isEmpty else {
-            throw APIError.badRequest("The 'state' parameter is required", code: "invalid_request")
+            throw IdentityError.badRequest("The 'state' parameter is required", code: "invalid_request")
         }
         let now = now()
-        let pending = try state.withLock { s throws(APIError) -> PendingAuthorization in
+        let pending = try state.withLock { s throws(IdentityError) -> PendingAuthorization in
             guard let p = s.pending[internalState], p.expiresAt > now else {
-                throw APIError.badRequest("Unknown or expired 'state'", code: "invalid_state")
+                throw IdentityError.badRequest("Unknown or expired 'state'", code: "invalid_state")
             }
             // A state is single-use: a second callback with it replays the code.
-            if p.consumed { throw APIError.unauthorized("The authorization code was already used") }
+            if p.consumed { throw IdentityError.unauthorized("The authorization code was already used") }
             if providerError == nil, code?.isEmpty ?? true { return p }
             s.pending[internalState]?.consumed = true
             return p
         }
         if let providerError {
-            throw APIError.unauthorized("The login provider refused the login: \(providerError.prefix(100))")
+            throw IdentityError.unauthorized(
+                "The login provider refused the login: \(providerError.prefix(100))")
         }
         guard let code, !code.isEmpty else {
-            throw APIError.badRequest("The 'code' parameter is required", code: "invalid_request")
+            throw IdentityError.badRequest("The 'code' parameter is required", code: "invalid_request")
         }
         let identity = try await redeem(code: code, internalState: internalState, pending: pending) {
-            APIError.unauthorized($0)
+            IdentityError.unauthorized($0)
         }
         let user = try await registerLogin(identity, provider: pending.provider)
+        let origin = LoginOrigin(idp: pending.provider, groups: identity.groups)
         if let challenge = pending.codeChallenge, let clientCallback = pending.clientCallback {
             let grant = try CryptoPrimitives.randomToken()
             state.withLock { s in
                 s.grants[grant] = LoginGrant(
-                    userID: user.id, codeChallenge: challenge, clientCallback: clientCallback,
+                    userID: user.id, origin: origin, codeChallenge: challenge, clientCallback: clientCallback,
                     expiresAt: now + configuration.authorizationLifetime)
             }
             var items = [("code", grant)]
             if let clientState = pending.clientState { items.append(("state", clientState)) }
             return .redirect(URLQuery.append(items, to: clientCallback))
         }
-        let (tokens, _) = try await issueTokens(for: user)
+        let (tokens, _) = try await issueTokens(for: user, origin: origin)
         if let clientCallback = pending.clientCallback {
             return .redirect(
                 URLQuery.append(tokens.queryItems(state: pending.clientState), to: clientCallback))
@@ -54,22 +56,24 @@ extension IdentityService {
     /// Asks the login's provider who `code` belongs to. `failure` shapes a refusal (401 at the
     /// callback, 400 `invalid_grant` at the token endpoint); an unreachable provider is a 500.
     private func redeem(
-        code: String, internalState: String, pending: PendingAuthorization, failure: (String) -> APIError
+        code: String, internalState: String, pending: PendingAuthorization, failure: (String) -> IdentityError
     ) async throws -> ProviderIdentity {
         if pending.provider == TestProvider.id {
             let now = now()
-            let hint = state.withLock { s -> String? in
+            let found = state.withLock { s -> TestProviderCode? in
                 guard let c = s.testCodes[code], !c.used, c.state == internalState, c.expiresAt > now else {
                     return nil
                 }
                 s.testCodes[code]?.used = true
-                return c.hint
+                return c
             }
-            guard let hint else {
+            guard let found else {
                 throw failure("The authorization code is invalid, expired or already used")
             }
-            let (identity, email, name) = TestProvider.identity(hint: hint)
-            return ProviderIdentity(subject: identity.subject, email: email, name: name, emailVerified: true)
+            let (identity, email, name) = TestProvider.identity(hint: found.hint)
+            return ProviderIdentity(
+                subject: identity.subject, email: email, name: name, emailVerified: true, groups: found.groups
+            )
         }
         guard let provider = oidcProvider(pending.provider) else { throw failure("The provider is gone") }
         let client = OIDCClient(provider: provider, transport: configuration.transport)
@@ -79,7 +83,7 @@ extension IdentityService {
         } catch .rejected(let why) {
             throw failure("The login provider rejected the code: \(why.prefix(100))")
         } catch {
-            throw APIError(
+            throw IdentityError(
                 status: 500, code: "server_error", description: "The login provider could not be reached")
         }
     }
@@ -88,12 +92,12 @@ extension IdentityService {
     /// Accepts, once and within the authorization lifetime: a code of ours issued at the callback
     /// (PKCE), a test-provider code, or an OIDC provider's code (by `state`, or by `idp`).
     /// Every refusal is 400 `invalid_grant` (RFC 6749 §5.2).
-    func exchange(
+    public func exchange(
         code: String, redirectURI: String, clientState: String?, codeVerifier: String?, idp: String?
     )
         async throws -> TokenResponse
     {
-        let invalid = { (why: String) in APIError.badRequest(why, code: "invalid_grant") }
+        let invalid = { (why: String) in IdentityError.badRequest(why, code: "invalid_grant") }
         let now = now()
         let callbackURL = configuration.callbackURL
 
@@ -125,7 +129,7 @@ extension IdentityService {
             throw invalid(why)
         case .ok(let grant):
             guard let user = user(id: grant.userID) else { throw invalid("The user no longer exists") }
-            let (tokens, family) = try await issueTokens(for: user)
+            let (tokens, family) = try await issueTokens(for: user, origin: grant.origin)
             state.withLock { $0.grants[code]?.family = family }
             return tokens
         case .notOurs:
@@ -160,7 +164,8 @@ extension IdentityService {
             let identity = try await redeem(
                 code: code, internalState: internalState, pending: pending, failure: invalid)
             let user = try await registerLogin(identity, provider: pending.provider)
-            return try await issueTokens(for: user).0
+            let origin = LoginOrigin(idp: pending.provider, groups: identity.groups)
+            return try await issueTokens(for: user, origin: origin).0
         }
 
         // 3. A code the client got from an OIDC provider on its own: exchange it by `idp`.
@@ -175,10 +180,12 @@ extension IdentityService {
         } catch .rejected(let why) {
             throw invalid("The login provider rejected the code: \(why.prefix(100))")
         } catch {
-            throw APIError(
+            throw IdentityError(
                 status: 500, code: "server_error", description: "The login provider could not be reached")
         }
         let user = try await registerLogin(identity, provider: provider.id)
-        return try await issueTokens(for: user).0
+        return try await issueTokens(
+            for: user, origin: LoginOrigin(idp: provider.id, groups: identity.groups)
+        ).0
     }
 }

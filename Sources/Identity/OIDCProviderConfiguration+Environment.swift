@@ -5,7 +5,7 @@ extension OIDCProviderConfiguration {
     /// `_CLIENT_ID` (required), `_CLIENT_SECRET`, `_USERINFO_ENDPOINT`, `_SCOPES` (space
     /// separated, default `openid email profile`), `_NAME`, `_ICON`.
     /// A listed provider with a required field missing is a start-up error, not a silent skip.
-    public static func fromEnvironment(_ environment: [String: String]) throws(ConfigurationError)
+    public static func fromEnvironment(_ environment: [String: String]) throws(IdentityConfigurationError)
         -> [OIDCProviderConfiguration]
     {
         guard let list = environment["TMI_OIDC_PROVIDERS"] else { return [] }
@@ -14,12 +14,12 @@ extension OIDCProviderConfiguration {
             let id = rawID.trimmingCharacters(in: " ")
             guard !id.isEmpty else { continue }
             guard id != TestProvider.id, !providers.contains(where: { $0.id == id }) else {
-                throw ConfigurationError("TMI_OIDC_PROVIDERS: '\(id)' is listed twice or is reserved")
+                throw IdentityConfigurationError("TMI_OIDC_PROVIDERS: '\(id)' is listed twice or is reserved")
             }
             let prefix = "TMI_OIDC_" + id.uppercased().map { $0 == "-" ? "_" : String($0) }.joined() + "_"
-            func required(_ name: String) throws(ConfigurationError) -> String {
+            func required(_ name: String) throws(IdentityConfigurationError) -> String {
                 guard let value = environment[prefix + name], !value.isEmpty else {
-                    throw ConfigurationError("OIDC provider '\(id)' needs \(prefix + name)")
+                    throw IdentityConfigurationError("OIDC provider '\(id)' needs \(prefix + name)")
                 }
                 return value
             }
