@@ -65,7 +65,7 @@ public enum TMIFeatures {
             }
         }
         let stopped = Mutex(false)
-        return ServerComponents(
+        var components = ServerComponents(
             routeProviders: providers, authenticator: authenticator,
             onShutdown: {
                 guard
@@ -80,6 +80,13 @@ public enum TMIFeatures {
                 await store.close()
                 environment.logger.info("store closed")
             })
+        components.metricsSources = [
+            { await SessionMetricsText.render(directory) }, { StorageMetricsText.render() },
+        ]
+        components.readiness = {
+            store.acceptsWrites ? nil : "the store is closed or its journal failed; writes are refused"
+        }
+        return components
     }
 }
 

@@ -21,6 +21,8 @@ public final class EmbeddedStore: Store {
         return (EmbeddedStore(log: log, snapshotEvery: compactEvery), state)
     }
 
+    public var acceptsWrites: Bool { log.acceptsWrites }
+
     public func enqueue(_ batch: [StoreMutation]) throws(StoreUnavailable) -> UInt64 {
         do {
             return try log.enqueue(StoreCodec.encode(batch: batch))

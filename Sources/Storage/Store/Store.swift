@@ -24,6 +24,12 @@ public protocol Store: Sendable {
     func snapshot(_ state: StoreState, through ticket: UInt64) async
     /// Flushes what is queued and closes; later enqueues fail.
     func close() async
+    /// Whether an enqueue now would be written (open, no failed write): the server's `/readyz`.
+    var acceptsWrites: Bool { get }
+}
+
+extension Store {
+    public var acceptsWrites: Bool { true }
 }
 
 /// A change could not be made durable now. Nothing was acknowledged; the caller answers 503

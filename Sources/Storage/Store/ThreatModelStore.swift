@@ -32,6 +32,9 @@ public final class ThreatModelStore: Sendable {
         self.compactEvery = compactEvery ?? backend?.snapshotEvery
     }
 
+    /// Whether a change now would be made durable (an in-memory store always is): `/readyz`.
+    public var acceptsWrites: Bool { backend?.acceptsWrites ?? true }
+
     /// The current state (a copy-on-write value).
     public var state: StoreState { core.withLock { $0.state } }
 
