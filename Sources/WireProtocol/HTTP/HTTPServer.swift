@@ -8,6 +8,8 @@ public final class HTTPServer: Sendable {
     let responder: any HTTPResponder
     let registry = HTTPConnectionRegistry()
     private let lifecycle = Mutex<(listener: TCPListener?, task: Task<Void, Never>?)>((nil, nil))
+    /// TLS handshakes that failed (HTTPServer+TLS.swift).
+    let tlsHandshakeFailures = Atomic<Int>(0)
 
     public init(configuration: Configuration, responder: any HTTPResponder) {
         self.configuration = configuration
@@ -70,8 +72,10 @@ public final class HTTPServer: Sendable {
                 let info = HTTPConnectionInfo(
                     id: id, peer: connection.peerDescription, localPort: listener.port)
                 group.addTask {
-                    var handler = HTTPConnectionHandler(server: self, connection: connection, info: info)
-                    await handler.run()
+                    if let stream = await self.secure(connection) {
+                        var handler = HTTPConnectionHandler(server: self, connection: stream, info: info)
+                        await handler.run()
+                    }
                     self.registry.remove(id)
                 }
             }
