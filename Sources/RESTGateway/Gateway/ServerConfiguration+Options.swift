@@ -108,6 +108,21 @@ extension ServerConfiguration {
         ) { c, v throws(ConfigurationError) in
             c.maxBodySize = try integer("--max-body-size", v, 1...(1 << 30))
         },
+        Option(
+            flag: "--tls-cert", environment: "TMI_TLS_CERT", valueName: "FILE",
+            defaultText: "none (plain HTTP)",
+            help: "PEM certificate chain (leaf first); with --tls-key serves https/wss; reloaded on SIGHUP"
+        ) { c, v throws(ConfigurationError) in
+            guard !v.isEmpty else { throw invalid("--tls-cert", v) }
+            c.tlsCertificateFile = v
+        },
+        Option(
+            flag: "--tls-key", environment: "TMI_TLS_KEY", valueName: "FILE", defaultText: "none",
+            help: "PEM private key of --tls-cert"
+        ) { c, v throws(ConfigurationError) in
+            guard !v.isEmpty else { throw invalid("--tls-key", v) }
+            c.tlsKeyFile = v
+        },
     ]
 
     static func invalid(_ name: String, _ value: String) -> ConfigurationError {

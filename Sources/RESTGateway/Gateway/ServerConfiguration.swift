@@ -37,6 +37,12 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var idleTimeout = 60
     /// Largest request body in bytes for routes that do not set their own limit.
     public var maxBodySize = 2 << 20
+    /// TLS: PEM certificate chain and private key; both set serves https and wss (docs/tls.md).
+    public var tlsCertificateFile: String?
+    public var tlsKeyFile: String?
+
+    /// Whether the server speaks TLS (both files given).
+    public var servesTLS: Bool { tlsCertificateFile != nil && tlsKeyFile != nil }
 
     public init() {}
 
@@ -49,7 +55,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         if host == "0.0.0.0" { host = "127.0.0.1" }
         if host == "::" { host = "::1" }
         if host.contains(":") { host = "[\(host)]" }
-        return "http://\(host):\(boundPort)"
+        return "\(servesTLS ? "https" : "http")://\(host):\(boundPort)"
     }
 }
 
