@@ -62,6 +62,7 @@ do {
 }
 // Installed before announcing, so a script that signals right after reading the line is served.
 let signalTrap = running.server.shutdownOnTerminationSignals()
+let reloadTrap = running.reloadTLSOnHangup(logger: logger)
 emit(running.listeningLine + "\n", to: 1)
 logger.info(
     "started",
@@ -74,5 +75,5 @@ await running.server.waitUntilStopped()
 await running.stopFeatures()
 logger.info("stopped")
 sink.flush()
-withExtendedLifetime(signalTrap) {}
+withExtendedLifetime((signalTrap, reloadTrap)) {}
 exit(0)

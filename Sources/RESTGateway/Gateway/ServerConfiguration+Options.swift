@@ -119,6 +119,21 @@ extension ServerConfiguration {
             }
             c.metricsAddress = v
         },
+        Option(
+            flag: "--tls-cert", environment: "TMI_TLS_CERT", valueName: "FILE",
+            defaultText: "none (plain HTTP)",
+            help: "PEM certificate chain (leaf first); with --tls-key serves https/wss; reloaded on SIGHUP"
+        ) { c, v throws(ConfigurationError) in
+            guard !v.isEmpty else { throw invalid("--tls-cert", v) }
+            c.tlsCertificateFile = v
+        },
+        Option(
+            flag: "--tls-key", environment: "TMI_TLS_KEY", valueName: "FILE", defaultText: "none",
+            help: "PEM private key of --tls-cert"
+        ) { c, v throws(ConfigurationError) in
+            guard !v.isEmpty else { throw invalid("--tls-key", v) }
+            c.tlsKeyFile = v
+        },
     ]
 
     /// `HOST:PORT` or `[IPv6]:PORT`, port 0...65535; nil when malformed.

@@ -40,6 +40,12 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// `HOST:PORT` of a separate listener for `/metrics`, `/healthz` and `/readyz`; nil serves
     /// them on the main port.
     public var metricsAddress: String?
+    /// TLS: PEM certificate chain and private key; both set serves https and wss (docs/tls.md).
+    public var tlsCertificateFile: String?
+    public var tlsKeyFile: String?
+
+    /// Whether the server speaks TLS (both files given).
+    public var servesTLS: Bool { tlsCertificateFile != nil && tlsKeyFile != nil }
 
     public init() {}
 
@@ -52,7 +58,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         if host == "0.0.0.0" { host = "127.0.0.1" }
         if host == "::" { host = "::1" }
         if host.contains(":") { host = "[\(host)]" }
-        return "http://\(host):\(boundPort)"
+        return "\(servesTLS ? "https" : "http")://\(host):\(boundPort)"
     }
 }
 
