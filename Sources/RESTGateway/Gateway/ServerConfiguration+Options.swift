@@ -108,6 +108,15 @@ extension ServerConfiguration {
         ) { c, v throws(ConfigurationError) in
             c.maxBodySize = try integer("--max-body-size", v, 1...(1 << 30))
         },
+        Option(
+            flag: "--idp-config", environment: "TMI_IDP_CONFIG", valueName: "FILE", defaultText: "none",
+            help: "JSON file of login providers: OIDC, google, microsoft, github (docs/identity.md)"
+        ) { c, v throws(ConfigurationError) in c.idpConfigFile = try bounded("--idp-config", v, 4096) },
+        Option(
+            flag: "--idp-ca-file", environment: "TMI_IDP_CA_FILE", valueName: "FILE",
+            defaultText: "system CA store only",
+            help: "PEM CA certificates also trusted for identity providers (a private CA)"
+        ) { c, v throws(ConfigurationError) in c.idpCAFile = try bounded("--idp-ca-file", v, 4096) },
     ]
 
     static func invalid(_ name: String, _ value: String) -> ConfigurationError {
