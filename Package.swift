@@ -98,6 +98,10 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(
+            name: "IdentityTests",
+            dependencies: ["TestSupport", "Identity", "CollabCore", "WireProtocol", "COpenSSL"],
+            swiftSettings: strict),
+        .testTarget(
             name: "LoadTestTests", dependencies: ["TestSupport", "LoadTestKit", "RESTGateway"],
             swiftSettings: strict),
         .testTarget(

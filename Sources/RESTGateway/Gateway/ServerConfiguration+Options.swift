@@ -134,6 +134,15 @@ extension ServerConfiguration {
             guard !v.isEmpty else { throw invalid("--tls-key", v) }
             c.tlsKeyFile = v
         },
+        Option(
+            flag: "--idp-config", environment: "TMI_IDP_CONFIG", valueName: "FILE", defaultText: "none",
+            help: "JSON file of login providers: OIDC, google, microsoft, github (docs/identity.md)"
+        ) { c, v throws(ConfigurationError) in c.idpConfigFile = try bounded("--idp-config", v, 4096) },
+        Option(
+            flag: "--idp-ca-file", environment: "TMI_IDP_CA_FILE", valueName: "FILE",
+            defaultText: "system CA store only",
+            help: "PEM CA certificates also trusted for identity providers (a private CA)"
+        ) { c, v throws(ConfigurationError) in c.idpCAFile = try bounded("--idp-ca-file", v, 4096) },
     ]
 
     /// `HOST:PORT` or `[IPv6]:PORT`, port 0...65535; nil when malformed.

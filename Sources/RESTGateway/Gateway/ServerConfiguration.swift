@@ -46,6 +46,10 @@ public struct ServerConfiguration: Sendable, Equatable {
 
     /// Whether the server speaks TLS (both files given).
     public var servesTLS: Bool { tlsCertificateFile != nil && tlsKeyFile != nil }
+    /// JSON file of external login providers (docs/identity.md); nil: only `TMI_OIDC_*`.
+    public var idpConfigFile: String?
+    /// PEM file of extra CA certificates trusted for identity providers (a private CA).
+    public var idpCAFile: String?
 
     public init() {}
 
