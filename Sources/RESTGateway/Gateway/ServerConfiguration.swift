@@ -37,6 +37,11 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var idleTimeout = 60
     /// Largest request body in bytes for routes that do not set their own limit.
     public var maxBodySize = 2 << 20
+    /// `postgres://…` to keep the store in PostgreSQL instead of `dataDirectory` (docs/storage.md).
+    /// Never logged or echoed: it may carry a password.
+    public var databaseURL: String?
+    /// The PostgreSQL schema holding the store's tables.
+    public var databaseSchema = "public"
 
     public init() {}
 

@@ -24,6 +24,12 @@ public protocol Store: Sendable {
     func snapshot(_ state: StoreState, through ticket: UInt64) async
     /// Flushes what is queued and closes; later enqueues fail.
     func close() async
+    /// False while the backend knows it cannot make changes durable (readiness reports it).
+    var isAvailable: Bool { get }
+}
+
+extension Store {
+    public var isAvailable: Bool { true }
 }
 
 /// A change could not be made durable now. Nothing was acknowledged; the caller answers 503

@@ -32,6 +32,9 @@ public final class ThreatModelStore: Sendable {
         self.compactEvery = compactEvery ?? backend?.snapshotEvery
     }
 
+    /// False while the backend cannot make changes durable (for readiness checks).
+    public var isAvailable: Bool { backend?.isAvailable ?? true }
+
     /// The current state (a copy-on-write value).
     public var state: StoreState { core.withLock { $0.state } }
 
