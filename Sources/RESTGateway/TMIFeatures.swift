@@ -72,7 +72,7 @@ public enum TMIFeatures {
         -> ServerComponents
     {
         let configuration = environment.configuration
-        let store = try await ThreatModelStore.open(directory: configuration.dataDirectory + "/store")
+        let store = try await configuration.openStore(logger: environment.logger)
         let directory = SessionDirectory()
         let collaboration = CollaborationRoutes(
             store: store, directory: directory, baseURL: environment.baseURL)

@@ -50,6 +50,11 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var idpConfigFile: String?
     /// PEM file of extra CA certificates trusted for identity providers (a private CA).
     public var idpCAFile: String?
+    /// `postgres://…` to keep the store in PostgreSQL instead of `dataDirectory` (docs/storage.md).
+    /// Never logged or echoed: it may carry a password.
+    public var databaseURL: String?
+    /// The PostgreSQL schema holding the store's tables.
+    public var databaseSchema = "public"
 
     public init() {}
 
