@@ -1,5 +1,7 @@
 import Foundation
+import Identity
 import SessionActors
+import Storage
 import Synchronization
 import WireProtocol
 
@@ -18,8 +20,12 @@ public enum TMIFeatures {
         var configuration = IdentityConfiguration(
             server: environment.configuration, baseURL: environment.baseURL)
         // External OIDC providers: TMI_OIDC_PROVIDERS plus TMI_OIDC_<ID>_* (issuer, endpoints, client).
-        configuration.oidcProviders = try OIDCProviderConfiguration.fromEnvironment(
-            ProcessInfo.processInfo.environment)
+        do throws(IdentityConfigurationError) {
+            configuration.oidcProviders = try OIDCProviderConfiguration.fromEnvironment(
+                ProcessInfo.processInfo.environment)
+        } catch {
+            throw ConfigurationError(error.message)
+        }
         let service = try await IdentityService.open(configuration)
         return (routes: [IdentityRoutes(service: service)], authenticator: service)
     }
@@ -59,7 +65,7 @@ public enum TMIFeatures {
             }
         }
         let stopped = Mutex(false)
-        return ServerComponents(
+        var components = ServerComponents(
             routeProviders: providers, authenticator: authenticator,
             onShutdown: {
                 guard
@@ -74,6 +80,13 @@ public enum TMIFeatures {
                 await store.close()
                 environment.logger.info("store closed")
             })
+        components.metricsSources = [
+            { await SessionMetricsText.render(directory) }, { StorageMetricsText.render() },
+        ]
+        components.readiness = {
+            store.acceptsWrites ? nil : "the store is closed or its journal failed; writes are refused"
+        }
+        return components
     }
 }
 

@@ -19,6 +19,8 @@ public actor DiagramSession {
     let persistence: any SessionPersistence
     let clock: SessionClock
     let makeOperationID: @Sendable () -> String
+    /// Operation counters and latency, shared by every session of a directory.
+    nonisolated let metrics: SessionMetrics
 
     var engine: DiagramEngine
     var participants: [String: Participant] = [:]
@@ -51,9 +53,11 @@ public actor DiagramSession {
         persistence: any SessionPersistence = NoSessionPersistence(),
         clock: SessionClock = .system,
         makeOperationID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() },
-        changes: SessionChangeSignal? = nil
+        changes: SessionChangeSignal? = nil,
+        metrics: SessionMetrics = SessionMetrics()
     ) {
         self.changes = changes
+        self.metrics = metrics
         self.sessionID = sessionID
         self.threatModelID = threatModelID
         self.diagramID = diagramID

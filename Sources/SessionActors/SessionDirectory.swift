@@ -34,6 +34,8 @@ public actor SessionDirectory {
     private var sessions: [String: DiagramSession] = [:]
     /// Fires whenever a session starts, ends or changes in a way the console shows.
     public nonisolated let changes = SessionChangeSignal()
+    /// Operation counters of every session this directory creates (for `/metrics`).
+    public nonisolated let metrics = SessionMetrics()
 
     public init(
         configuration: Configuration = .init(), clock: SessionClock = .system,
@@ -54,7 +56,7 @@ public actor SessionDirectory {
         let session = DiagramSession(
             sessionID: makeID(), threatModelID: threatModelID, diagramID: diagramID, state: state, host: host,
             configuration: configuration.session, persistence: persistence, clock: clock,
-            makeOperationID: makeID, changes: changes)
+            makeOperationID: makeID, changes: changes, metrics: metrics)
         sessions[diagramID] = session
         changes.notify()
         return .created(session)
@@ -134,4 +136,18 @@ public actor SessionDirectory {
     }
 
     public var count: Int { sessions.count }
+}
+
+extension SessionDirectory {
+    /// Live sessions and the participant connections in them, counted now (for `/metrics`):
+    /// counting at scrape time rather than keeping a gauge means the figure cannot drift.
+    public func census() async -> (sessions: Int, participants: Int) {
+        var live = 0
+        var participants = 0
+        for session in sessions.values where !session.isEnded {
+            live += 1
+            participants += await session.participantCount
+        }
+        return (live, participants)
+    }
 }

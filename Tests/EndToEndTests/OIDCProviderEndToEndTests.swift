@@ -1,4 +1,5 @@
 import CollabCore
+import Identity
 import RESTGateway
 import Testing
 

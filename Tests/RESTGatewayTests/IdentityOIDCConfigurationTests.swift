@@ -1,5 +1,6 @@
 import Testing
 
+@testable import Identity
 @testable import RESTGateway
 
 @Suite struct IdentityOIDCConfigurationTests {
@@ -35,8 +36,10 @@ import Testing
     @Test func aMissingRequiredFieldOrAReservedIDFailsStartUp() {
         var missing = Self.corp
         missing["TMI_OIDC_DEX_CLIENT_ID"] = nil
-        #expect(throws: ConfigurationError.self) { try OIDCProviderConfiguration.fromEnvironment(missing) }
-        #expect(throws: ConfigurationError.self) {
+        #expect(throws: IdentityConfigurationError.self) {
+            try OIDCProviderConfiguration.fromEnvironment(missing)
+        }
+        #expect(throws: IdentityConfigurationError.self) {
             try OIDCProviderConfiguration.fromEnvironment(["TMI_OIDC_PROVIDERS": "test"])
         }
     }

@@ -1,7 +1,10 @@
 import CollabCore
+import Identity
 import WireProtocol
 
-/// The OAuth 2 / OIDC endpoints of `reference/endpoints.md` over an `IdentityService`.
+/// The OAuth 2 / OIDC endpoints of `reference/endpoints.md` over an `IdentityService` (module
+/// `Identity`). Only routing and mapping live here: parameters are read from the request, the
+/// service decides, and its `IdentityError`s become `APIError`s (`Route.mappingIdentityErrors`).
 /// Discovery documents are served by `PublicEndpoints`; the JWKS is here because the keys are.
 public struct IdentityRoutes: RouteProvider {
     public let service: IdentityService
@@ -14,7 +17,7 @@ public struct IdentityRoutes: RouteProvider {
     public var routes: [Route] {
         let service = self.service
         let limit = Self.bodyLimit
-        return [
+        let routes = [
             Route("GET", "/.well-known/jwks.json", access: .open) { _ in
                 var headers = HTTPHeaders()
                 headers.set("Cache-Control", "public, max-age=300")
@@ -42,10 +45,10 @@ public struct IdentityRoutes: RouteProvider {
                     throw APIError.badRequest(
                         "The 'refresh_token' parameter is required", code: "invalid_request")
                 }
-                return Self.tokens(try await service.refresh(refreshToken) { APIError.unauthorized($0) })
+                return Self.tokens(try await service.refresh(refreshToken) { IdentityError.unauthorized($0) })
             },
             Route("GET", "/oauth2/userinfo", access: .authenticated) { context in
-                .json(try service.userInfo(try context.requireUser()), headers: Self.noStore)
+                .json(try service.userInfo(userID: try context.requireUser().id), headers: Self.noStore)
             },
             Route("POST", "/oauth2/introspect", access: .open, bodyLimit: limit) { context in
                 let parameters = try OAuthParameters.parse(context)
@@ -62,15 +65,16 @@ public struct IdentityRoutes: RouteProvider {
                 // RFC 7009 `token` (+ hint), or `{refresh_token}`; neither: log out this access token.
                 if let token = parameters["token"], !token.isEmpty {
                     try await service.revoke(
-                        token: token, hint: parameters["token_type_hint"], caller: caller)
+                        token: token, hint: parameters["token_type_hint"], callerID: caller.id)
                 } else if let refreshToken = parameters["refresh_token"], !refreshToken.isEmpty {
-                    try await service.revoke(token: refreshToken, hint: "refresh_token", caller: caller)
+                    try await service.revoke(token: refreshToken, hint: "refresh_token", callerID: caller.id)
                 } else if let own = context.accessToken {
-                    try await service.revoke(token: own, hint: "access_token", caller: caller)
+                    try await service.revoke(token: own, hint: "access_token", callerID: caller.id)
                 }
                 return .empty(status: 204)
             },
         ]
+        return routes.map { $0.mappingIdentityErrors() }
     }
 
     /// `POST /oauth2/token`: `authorization_code` (JSON `{code, redirect_uri, state?,
@@ -98,7 +102,9 @@ public struct IdentityRoutes: RouteProvider {
                 throw APIError.badRequest(
                     "The 'refresh_token' parameter is required", code: "invalid_request")
             }
-            return try await service.refresh(refreshToken) { APIError.badRequest($0, code: "invalid_grant") }
+            return try await service.refresh(refreshToken) {
+                IdentityError.badRequest($0, code: "invalid_grant")
+            }
         case nil:
             throw APIError.badRequest("The 'grant_type' parameter is required", code: "invalid_request")
         case let other?:

@@ -1,0 +1,76 @@
+import FoundationEssentials
+
+/// Everything the identity service is built from (DESIGN §5, §8).
+public struct IdentityConfiguration: Sendable {
+    /// The server's data directory; the service keeps its files in `<dataDirectory>/identity`.
+    public var dataDirectory: String
+    /// Public base URL without trailing slash: the token issuer and the base of every redirect.
+    public var publicBaseURL: String
+    /// Token audience; defaults to the base URL (this server is its own resource server).
+    public var audience: String
+    /// The built-in `test` login provider. Off: `idp=test` is answered as an unknown provider.
+    public var testProviderEnabled = true
+    public var algorithm = SigningAlgorithm.rs256
+    /// HS256 secret; nil creates a random one in the data directory on first start.
+    public var hmacSecret: String?
+    /// Access-token lifetime in seconds.
+    public var accessTokenLifetime: Int64 = 3600
+    /// Refresh-token lifetime in seconds (each rotation starts a new one).
+    public var refreshTokenLifetime: Int64 = 30 * 24 * 3600
+    /// How long an authorization (its `state`) and a code stay usable: DESIGN §10, 10 minutes.
+    public var authorizationLifetime: Int64 = 600
+    /// Clock skew tolerated on `exp`/`nbf`.
+    public var leeway: Int64 = 30
+    /// External OpenID Connect providers, listed after `test`.
+    public var oidcProviders: [OIDCProviderConfiguration] = []
+    /// Prefixes a `client_callback` must start with; nil accepts any http(s) URL (development).
+    /// Tokens are delivered to that URL, so production deployments should list their clients.
+    public var allowedClientCallbacks: [String]?
+    /// HTTP for the back-channel calls to OIDC providers.
+    public var transport: any OIDCTransport = HTTPClientOIDCTransport()
+    /// Wall clock; tests inject one they can move.
+    public var clock: @Sendable () -> Date = { Date() }
+
+    public init(dataDirectory: String, publicBaseURL: String, audience: String? = nil) {
+        self.dataDirectory = dataDirectory
+        self.publicBaseURL = publicBaseURL
+        self.audience = audience ?? publicBaseURL
+    }
+
+    var directory: String { dataDirectory + "/identity" }
+    var callbackURL: String { publicBaseURL + "/oauth2/callback" }
+    func now() -> Int64 { Int64(clock().timeIntervalSince1970.rounded(.down)) }
+}
+
+/// One external OpenID Connect provider, used with the authorization-code flow (OIDC Core §3.1).
+public struct OIDCProviderConfiguration: Sendable, Equatable {
+    /// The `idp` value clients pass (`google`, `corp-sso`, ...).
+    public var id: String
+    public var name: String
+    public var icon: String
+    public var issuer: String
+    public var authorizationEndpoint: String
+    public var tokenEndpoint: String
+    /// Where the user's claims come from; nil uses the ID token's claims instead.
+    public var userinfoEndpoint: String?
+    public var clientID: String
+    public var clientSecret: String
+    public var scopes: [String]
+
+    public init(
+        id: String, name: String, icon: String = "fa-solid fa-right-to-bracket", issuer: String,
+        authorizationEndpoint: String, tokenEndpoint: String, userinfoEndpoint: String?, clientID: String,
+        clientSecret: String, scopes: [String] = ["openid", "email", "profile"]
+    ) {
+        self.id = id
+        self.name = name
+        self.icon = icon
+        self.issuer = issuer
+        self.authorizationEndpoint = authorizationEndpoint
+        self.tokenEndpoint = tokenEndpoint
+        self.userinfoEndpoint = userinfoEndpoint
+        self.clientID = clientID
+        self.clientSecret = clientSecret
+        self.scopes = scopes
+    }
+}
