@@ -28,8 +28,9 @@ let package = Package(
             swiftSettings: strict),
         // Pure domain: JSON values, models, validation, JSON Patch, diagram operations. No I/O.
         .target(name: "CollabCore", swiftSettings: strict),
-        // Durable JSON-file storage: journals with group commit, atomic snapshots, recovery.
-        .target(name: "Storage", dependencies: ["CTMISystem"], swiftSettings: strict),
+        // The store boundary (`Store`) over the domain types, and its embedded backend: journals
+        // with group commit, atomic snapshots, recovery. Never imports the gateway (DESIGN §2).
+        .target(name: "Storage", dependencies: ["CTMISystem", "CollabCore"], swiftSettings: strict),
         // Login providers (test, OIDC), JWT, signing keys, token ledger, users; below the gateway.
         .target(
             name: "Identity", dependencies: ["WireProtocol", "CollabCore", "Storage", "COpenSSL"],
@@ -40,6 +41,11 @@ let package = Package(
         .target(
             name: "RESTGateway",
             dependencies: ["WireProtocol", "CollabCore", "SessionActors", "Storage", "Identity", "COpenSSL"],
+            // The operator console's page, compiled into the binary (docs/console.md).
+            resources: [
+                .embedInCode("Console/Assets/console.html"), .embedInCode("Console/Assets/console.js"),
+                .embedInCode("Console/Assets/console.css"),
+            ],
             swiftSettings: strict),
         .executableTarget(name: "tmi-server", dependencies: ["RESTGateway"], swiftSettings: strict),
         // Drives Storage from a child process: the SIGKILL crash test and the storage benchmark.
@@ -79,14 +85,16 @@ let package = Package(
             name: "WireProtocolTests", dependencies: ["TestSupport", "WireProtocol"], swiftSettings: strict),
         .testTarget(
             name: "CollabCoreTests", dependencies: ["TestSupport", "CollabCore"], swiftSettings: strict),
-        .testTarget(name: "StorageTests", dependencies: ["TestSupport", "Storage"], swiftSettings: strict),
+        .testTarget(
+            name: "StorageTests", dependencies: ["TestSupport", "Storage", "CollabCore"],
+            swiftSettings: strict),
         .testTarget(
             name: "SessionActorsTests", dependencies: ["TestSupport", "SessionActors", "CollabCore"],
             swiftSettings: strict),
         .testTarget(
             name: "RESTGatewayTests",
             dependencies: [
-                "TestSupport", "RESTGateway", "Identity", "WireProtocol", "CollabCore", "COpenSSL",
+                "TestSupport", "RESTGateway", "Identity", "WireProtocol", "CollabCore", "COpenSSL", "Storage",
             ],
             swiftSettings: strict),
         .testTarget(
@@ -99,7 +107,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "TestSupport", "RESTGateway", "Identity", "WireProtocol", "CollabCore", "COpenSSL",
+                "TestSupport", "RESTGateway", "Identity", "WireProtocol", "CollabCore", "COpenSSL", "Storage",
             ],
             swiftSettings: strict),
     ]

@@ -1,6 +1,7 @@
 import Foundation
 import Identity
 import SessionActors
+import Storage
 import Synchronization
 import WireProtocol
 
@@ -81,6 +82,7 @@ public enum TMIFeatures {
             store: store, onModelDeleted: { await directory.endAll(threatModelID: $0) },
             live: collaboration.liveDiagramHooks)
         providers.append(collaboration)
+        providers.append(ConsoleRoutes(collaboration: collaboration))
         if configuration.conformanceEcho { providers.append(ConformanceEcho()) }
         let housekeeping = Task {
             // Session expiry (DESIGN §6): idle or abandoned sessions end; checked every 10 s.
@@ -90,7 +92,7 @@ public enum TMIFeatures {
             }
         }
         let stopped = Mutex(false)
-        return ServerComponents(
+        var components = ServerComponents(
             routeProviders: providers, authenticator: authenticator,
             onShutdown: {
                 guard
@@ -105,6 +107,13 @@ public enum TMIFeatures {
                 await store.close()
                 environment.logger.info("store closed")
             })
+        components.metricsSources = [
+            { await SessionMetricsText.render(directory) }, { StorageMetricsText.render() },
+        ]
+        components.readiness = {
+            store.acceptsWrites ? nil : "the store is closed or its journal failed; writes are refused"
+        }
+        return components
     }
 }
 

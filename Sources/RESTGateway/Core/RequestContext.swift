@@ -36,6 +36,9 @@ public struct RequestContext: Sendable {
     public var accessToken: String?
     /// Peer address for logs.
     public var peer: String
+    /// The router's answer, found once by the gateway (which counts the request under the route)
+    /// and reused by the dispatch.
+    var routeLookup: Router.Lookup?
 
     public init(
         request: HTTPRequest, pathParameters: [String: String] = [:], query: [String: String] = [:],

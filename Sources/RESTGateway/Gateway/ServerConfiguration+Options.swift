@@ -109,6 +109,17 @@ extension ServerConfiguration {
             c.maxBodySize = try integer("--max-body-size", v, 1...(1 << 30))
         },
         Option(
+            flag: "--metrics-address", environment: "TMI_METRICS_ADDRESS", valueName: "HOST:PORT",
+            defaultText: "the main port",
+            help: "serve /metrics, /healthz and /readyz on this separate listener instead"
+        ) { c, v throws(ConfigurationError) in
+            guard hostAndPort(v) != nil else {
+                throw ConfigurationError(
+                    "invalid value '\(v)' for --metrics-address: expected HOST:PORT, e.g. 127.0.0.1:9090")
+            }
+            c.metricsAddress = v
+        },
+        Option(
             flag: "--idp-config", environment: "TMI_IDP_CONFIG", valueName: "FILE", defaultText: "none",
             help: "JSON file of login providers: OIDC, google, microsoft, github (docs/identity.md)"
         ) { c, v throws(ConfigurationError) in c.idpConfigFile = try bounded("--idp-config", v, 4096) },
@@ -118,6 +129,21 @@ extension ServerConfiguration {
             help: "PEM CA certificates also trusted for identity providers (a private CA)"
         ) { c, v throws(ConfigurationError) in c.idpCAFile = try bounded("--idp-ca-file", v, 4096) },
     ]
+
+    /// `HOST:PORT` or `[IPv6]:PORT`, port 0...65535; nil when malformed.
+    static func hostAndPort(_ value: String) -> (host: String, port: Int)? {
+        guard let colon = value.lastIndex(of: ":") else { return nil }
+        var host = String(value[..<colon])
+        guard let port = Int(value[value.index(after: colon)...]), (0...65535).contains(port) else {
+            return nil
+        }
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, !host.contains(where: { $0 == " " || $0 == "/" || $0 == "[" || $0 == "]" })
+        else {
+            return nil
+        }
+        return (host, port)
+    }
 
     static func invalid(_ name: String, _ value: String) -> ConfigurationError {
         ConfigurationError("invalid value '\(value)' for \(name)")

@@ -37,6 +37,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var idleTimeout = 60
     /// Largest request body in bytes for routes that do not set their own limit.
     public var maxBodySize = 2 << 20
+    /// `HOST:PORT` of a separate listener for `/metrics`, `/healthz` and `/readyz`; nil serves
+    /// them on the main port.
+    public var metricsAddress: String?
     /// JSON file of external login providers (docs/identity.md); nil: only `TMI_OIDC_*`.
     public var idpConfigFile: String?
     /// PEM file of extra CA certificates trusted for identity providers (a private CA).

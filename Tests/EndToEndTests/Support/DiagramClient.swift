@@ -75,9 +75,14 @@ final class DiagramClient: Sendable {
         port: Int, model: String, diagram: String, email: String, baseVector: Int64? = nil,
         token: String? = nil
     ) async throws -> DiagramClient {
-        let stream = try await TCPConnection.connect(host: "127.0.0.1", port: port)
         var path = "/threat_models/\(model)/diagrams/\(diagram)/ws?token=\(token ?? "tok:\(email)")"
         if let baseVector { path += "&base_vector=\(baseVector)" }
+        return try await connect(port: port, target: path, email: email)
+    }
+
+    /// Opens any WebSocket of the server (`target` is path and query) as `email`.
+    static func connect(port: Int, target path: String, email: String) async throws -> DiagramClient {
+        let stream = try await TCPConnection.connect(host: "127.0.0.1", port: port)
         let connection = try await WebSocketClient.handshake(
             over: stream, host: "127.0.0.1:\(port)", path: path)
         let inbox = Inbox()

@@ -2,24 +2,39 @@ import CollabCore
 import Synchronization
 import Testing
 
-@testable import RESTGateway
+@testable import Storage
 
-/// An in-memory `StoreLog` that records what reached it, in order.
-final class RecordingLog: StoreLog {
+/// An in-memory `Store` that records what reached it, in order, in the journal's encoding.
+final class RecordingLog: Store {
     let records = Mutex<[[UInt8]]>([])
     let snapshots = Mutex<[(bytes: [UInt8], through: UInt64)]>([])
+    let snapshotEvery: Int? = nil
 
-    func enqueue(_ record: [UInt8]) throws -> UInt64 {
+    func enqueue(_ batch: [StoreMutation]) throws(StoreUnavailable) -> UInt64 {
         records.withLock {
-            $0.append(record)
+            $0.append(StoreCodec.encode(batch: batch))
             return UInt64($0.count)
         }
     }
-    func waitDurable(_ ticket: UInt64) async throws {}
-    func compact(snapshot: [UInt8], through ticket: UInt64) async throws {
-        snapshots.withLock { $0.append((snapshot, ticket)) }
+    func waitDurable(_ ticket: UInt64) async throws(StoreUnavailable) {}
+    func snapshot(_ state: StoreState, through ticket: UInt64) async {
+        snapshots.withLock { $0.append((StoreCodec.encode(snapshot: state), ticket)) }
     }
     func close() async {}
+}
+
+/// The test's refusal, standing in for the gateway's `APIError`.
+struct Refused: Error, Equatable {
+    var reason: String
+    static func unavailable(_ failure: StoreUnavailable) -> Refused { Refused(reason: failure.reason) }
+}
+
+extension ThreatModelStore {
+    /// `write` with the test's error type.
+    @discardableResult
+    func write<T>(_ body: (StoreState) throws(Refused) -> (T, [StoreMutation])) async throws(Refused) -> T {
+        try await write(body, unavailable: Refused.unavailable)
+    }
 }
 
 @Suite struct ThreatModelStoreTests {
@@ -56,10 +71,10 @@ final class RecordingLog: StoreLog {
 
     @Test func writesAreAppliedAndJournaledInOrder() async throws {
         let log = RecordingLog()
-        let store = ThreatModelStore(log: log)
-        let n = try await store.write { _ throws(APIError) in (1, Self.sampleBatch()) }
+        let store = ThreatModelStore(backend: log)
+        let n = try await store.write { _ throws(Refused) in (1, Self.sampleBatch()) }
         #expect(n == 1)
-        try await store.write { _ throws(APIError) in ((), [.deleteMetadata(.model(Self.tm), key: "team")]) }
+        try await store.write { _ throws(Refused) in ((), [.deleteMetadata(.model(Self.tm), key: "team")]) }
         let state = store.state
         #expect(state.models[Self.tm]?.metadata.count == 0)
         #expect(state.models[Self.tm]?.collection(.threats)[Self.th]?.metadata["cwe"] == "89")
@@ -69,10 +84,10 @@ final class RecordingLog: StoreLog {
 
     @Test func refusedWriteChangesNothing() async {
         let log = RecordingLog()
-        let store = ThreatModelStore(log: log)
-        await #expect(throws: APIError.self) {
-            try await store.write { _ throws(APIError) -> ((), [StoreMutation]) in
-                throw APIError.badRequest("no")
+        let store = ThreatModelStore(backend: log)
+        await #expect(throws: Refused.self) {
+            try await store.write { _ throws(Refused) -> ((), [StoreMutation]) in
+                throw Refused(reason: "no")
             }
         }
         #expect(store.state == StoreState())
@@ -93,9 +108,9 @@ final class RecordingLog: StoreLog {
 
     @Test func compactionIsTriggeredFromACopy() async throws {
         let log = RecordingLog()
-        let store = ThreatModelStore(log: log, compactEvery: 2)
-        try await store.write { _ throws(APIError) in ((), Self.sampleBatch()) }
-        try await store.write { _ throws(APIError) in
+        let store = ThreatModelStore(backend: log, compactEvery: 2)
+        try await store.write { _ throws(Refused) in ((), Self.sampleBatch()) }
+        try await store.write { _ throws(Refused) in
             ((), [.putMetadata(.model(Self.tm), key: "k", value: "v")])
         }
         // Compaction runs detached; close waits for it.

@@ -4,22 +4,22 @@ import CollabCore
 ///
 /// Journal record: `{"m":[mutation, ...]}`; mutation: `{"op":"put_model","id":..,"fields":{..}}`
 /// and so on. Snapshot: `{"models":[{"fields":{..},"metadata":[..],"children":{"threats":[..]}}]}`.
-enum StoreCodec {
-    struct DecodeError: Error, CustomStringConvertible {
-        var description: String
+public enum StoreCodec {
+    public struct DecodeError: Error, CustomStringConvertible {
+        public var description: String
     }
 
-    static func encode(batch: [StoreMutation]) -> [UInt8] {
+    public static func encode(batch: [StoreMutation]) -> [UInt8] {
         JSONValue.object(["m": .array(batch.map(encode))]).serialized()
     }
 
-    static func decode(batch bytes: [UInt8]) throws -> [StoreMutation] {
+    public static func decode(batch bytes: [UInt8]) throws -> [StoreMutation] {
         let v = try JSONValue.parse(bytes)
         guard let list = v["m"]?.arrayValue else { throw DecodeError(description: "record without m") }
         return try list.map(decode)
     }
 
-    static func encode(_ m: StoreMutation) -> JSONValue {
+    public static func encode(_ m: StoreMutation) -> JSONValue {
         switch m {
         case .putModel(let id, let fields):
             ["op": "put_model", "id": .string(id), "fields": .object(fields)]
@@ -48,7 +48,7 @@ enum StoreCodec {
         }
     }
 
-    static func encode(_ t: MetadataTarget) -> JSONValue {
+    public static func encode(_ t: MetadataTarget) -> JSONValue {
         switch t {
         case .model(let m): ["model": .string(m)]
         case .child(let kind, let m, let id):
@@ -56,7 +56,7 @@ enum StoreCodec {
         }
     }
 
-    static func decode(_ v: JSONValue) throws -> StoreMutation {
+    public static func decode(_ v: JSONValue) throws -> StoreMutation {
         func str(_ k: String) throws -> String {
             guard let s = v[k]?.stringValue else { throw DecodeError(description: "missing \(k) in \(v)") }
             return s
@@ -91,7 +91,7 @@ enum StoreCodec {
         }
     }
 
-    static func target(_ v: JSONValue?) throws -> MetadataTarget {
+    public static func target(_ v: JSONValue?) throws -> MetadataTarget {
         guard let v, let m = v["model"]?.stringValue else { throw DecodeError(description: "bad target") }
         if let k = v["kind"]?.stringValue, let kind = ChildKind(rawValue: k), let id = v["id"]?.stringValue {
             return .child(kind, model: m, id: id)
@@ -99,7 +99,7 @@ enum StoreCodec {
         return .model(m)
     }
 
-    static func metadataList(_ v: JSONValue?) -> MetadataList {
+    public static func metadataList(_ v: JSONValue?) -> MetadataList {
         var list = MetadataList()
         for e in v?.arrayValue ?? [] {
             if let k = e["key"]?.stringValue, let val = e["value"]?.stringValue { list.set(k, val) }
@@ -107,7 +107,7 @@ enum StoreCodec {
         return list
     }
 
-    static func encode(snapshot state: StoreState) -> [UInt8] {
+    public static func encode(snapshot state: StoreState) -> [UInt8] {
         var models: [JSONValue] = []
         models.reserveCapacity(state.models.count)
         for (_, m) in state.models {
@@ -122,7 +122,7 @@ enum StoreCodec {
         return JSONValue.object(["version": 1, "models": .array(models)]).serialized()
     }
 
-    static func decode(snapshot bytes: [UInt8]) throws -> StoreState {
+    public static func decode(snapshot bytes: [UInt8]) throws -> StoreState {
         let v = try JSONValue.parse(bytes)
         var state = StoreState()
         for mv in v["models"]?.arrayValue ?? [] {
