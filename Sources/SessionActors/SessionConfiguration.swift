@@ -21,6 +21,8 @@ public struct SessionConfiguration: Sendable {
     /// Presenter selection messages per second (average) and burst.
     public var selectionRate: Double
     public var selectionBurst: Double
+    /// Read-only console observers of one session at once (docs/console.md).
+    public var maxObservers: Int = 20
     /// A snapshot copy is handed to persistence every this many accepted operations.
     public var snapshotEvery: Int
     public var engine: DiagramEngine.Configuration

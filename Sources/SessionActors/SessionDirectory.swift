@@ -32,6 +32,8 @@ public actor SessionDirectory {
     let clock: SessionClock
     let makeID: @Sendable () -> String
     private var sessions: [String: DiagramSession] = [:]
+    /// Fires whenever a session starts, ends or changes in a way the console shows.
+    public nonisolated let changes = SessionChangeSignal()
     /// Operation counters of every session this directory creates (for `/metrics`).
     public nonisolated let metrics = SessionMetrics()
 
@@ -54,8 +56,9 @@ public actor SessionDirectory {
         let session = DiagramSession(
             sessionID: makeID(), threatModelID: threatModelID, diagramID: diagramID, state: state, host: host,
             configuration: configuration.session, persistence: persistence, clock: clock,
-            makeOperationID: makeID, metrics: metrics)
+            makeOperationID: makeID, changes: changes, metrics: metrics)
         sessions[diagramID] = session
+        changes.notify()
         return .created(session)
     }
 
@@ -87,6 +90,13 @@ public actor SessionDirectory {
         var out: [SessionSummary] = []
         for session in sessions.values { out.append(await session.summary) }
         return out.sorted { $0.diagramID < $1.diagramID }
+    }
+
+    /// Every live session as the operator console shows it (the caller filters by access).
+    public func consoleViews() async -> [SessionConsoleView] {
+        var out: [SessionConsoleView] = []
+        for session in sessions.values where !session.isEnded { out.append(await session.consoleView) }
+        return out.sorted { $0.summary.diagramID < $1.summary.diagramID }
     }
 
     /// Ends the session of `diagramID` with a message to everyone. Returns whether one was live.

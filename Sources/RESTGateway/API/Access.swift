@@ -1,4 +1,5 @@
 import CollabCore
+import Storage
 
 extension AuthenticatedUser {
     /// The identity the access rules compare subjects with.

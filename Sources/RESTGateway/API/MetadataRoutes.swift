@@ -1,4 +1,5 @@
 import CollabCore
+import Storage
 import WireProtocol
 
 /// `.../metadata`, `.../metadata/{key}` and `.../metadata/bulk` for a threat model and each of
