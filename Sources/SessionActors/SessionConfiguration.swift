@@ -7,6 +7,12 @@ public struct SessionConfiguration: Sendable {
     public var maxMessageBytes: Int
     /// Connections allowed in one session at once.
     public var maxParticipants: Int
+    /// Up to this many connections, every join and leave sends the whole roster
+    /// (`participants_update`) to everyone. Beyond it the roster goes to the joiner only and the
+    /// others rely on `participant_joined`/`participant_left` (plus a roster when the host
+    /// changes): sending an n-entry roster to n participants on each of n joins is O(n³) bytes,
+    /// gigabytes for a few hundred editors.
+    public var rosterBroadcastLimit = 50
     /// Connections one user may hold in one session (several tabs), so one user cannot fill it.
     public var maxConnectionsPerUser: Int
     /// Presenter cursor messages per second (average) and burst.
