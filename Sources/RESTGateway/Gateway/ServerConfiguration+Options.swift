@@ -108,6 +108,20 @@ extension ServerConfiguration {
         ) { c, v throws(ConfigurationError) in
             c.maxBodySize = try integer("--max-body-size", v, 1...(1 << 30))
         },
+        Option(
+            flag: "--max-connections", environment: "TMI_MAX_CONNECTIONS", valueName: "N",
+            defaultText: "10000",
+            help: "most connections open at once; new ones past it get 503 and are closed"
+        ) { c, v throws(ConfigurationError) in
+            c.maxConnections = try integer("--max-connections", v, 1...1_000_000)
+        },
+        Option(
+            flag: "--max-connections-per-ip", environment: "TMI_MAX_CONNECTIONS_PER_IP", valueName: "N",
+            defaultText: "2000",
+            help: "most connections open at once from one client IP address (503 past it)"
+        ) { c, v throws(ConfigurationError) in
+            c.maxConnectionsPerIP = try integer("--max-connections-per-ip", v, 1...1_000_000)
+        },
     ]
 
     static func invalid(_ name: String, _ value: String) -> ConfigurationError {

@@ -37,6 +37,11 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var idleTimeout = 60
     /// Largest request body in bytes for routes that do not set their own limit.
     public var maxBodySize = 2 << 20
+    /// Most connections open at once; past it new ones get 503 and are closed (abuse limits,
+    /// docs/fuzzing.md).
+    public var maxConnections = 10_000
+    /// Most connections open at once from one client IP address (503 past it).
+    public var maxConnectionsPerIP = 2_000
 
     public init() {}
 
