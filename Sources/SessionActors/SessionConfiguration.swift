@@ -15,6 +15,14 @@ public struct SessionConfiguration: Sendable {
     /// Presenter selection messages per second (average) and burst.
     public var selectionRate: Double
     public var selectionBurst: Double
+    /// Messages of any kind one connection may send per second (average) and at once. Generous for
+    /// people and `tmi-loadtest` (2 operations per second per editor by default); past it messages
+    /// are dropped and the sender is told once (`rate_limited`, `message_rate_exceeded`).
+    public var messageRate: Double = 100
+    public var messageBurst: Double = 200
+    /// Dropped messages a connection may accumulate (refilled at a tenth of `messageRate`) before it
+    /// is closed with 1008: a client that ignores the warning and keeps flooding is cut off.
+    public var floodTolerance: Double = 200
     /// A snapshot copy is handed to persistence every this many accepted operations.
     public var snapshotEvery: Int
     public var engine: DiagramEngine.Configuration
