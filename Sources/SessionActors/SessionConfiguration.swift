@@ -24,7 +24,7 @@ public struct SessionConfiguration: Sendable {
     public var cellValidator: CellValidator
 
     public init(
-        maxMessageBytes: Int = 256 * 1024, maxParticipants: Int = 100, maxConnectionsPerUser: Int = 5,
+        maxMessageBytes: Int = 256 * 1024, maxParticipants: Int = 500, maxConnectionsPerUser: Int = 5,
         cursorRate: Double = 30,
         cursorBurst: Double = 10, selectionRate: Double = 10, selectionBurst: Double = 5,
         snapshotEvery: Int = 500,

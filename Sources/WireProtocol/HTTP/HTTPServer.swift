@@ -10,6 +10,8 @@ public final class HTTPServer: Sendable {
     /// Connections, WebSockets and bytes, for `/metrics`.
     public let metrics = HTTPServerMetrics()
     private let lifecycle = Mutex<(listener: TCPListener?, task: Task<Void, Never>?)>((nil, nil))
+    /// TLS handshakes that failed (HTTPServer+TLS.swift).
+    let tlsHandshakeFailures = Atomic<Int>(0)
 
     public init(configuration: Configuration, responder: any HTTPResponder) {
         self.configuration = configuration
@@ -73,8 +75,10 @@ public final class HTTPServer: Sendable {
                     id: id, peer: connection.peerDescription, localPort: listener.port)
                 metrics.connectionOpened()
                 group.addTask {
-                    var handler = HTTPConnectionHandler(server: self, connection: connection, info: info)
-                    await handler.run()
+                    if let stream = await self.secure(connection) {
+                        var handler = HTTPConnectionHandler(server: self, connection: stream, info: info)
+                        await handler.run()
+                    }
                     self.registry.remove(id)
                     self.metrics.connectionClosed()
                 }
