@@ -53,7 +53,10 @@ extension DiagramSession {
             identity: identity, outbox: outbox, sequence: nextSequence, joinedAt: now, lastActivity: now,
             cursorLimiter: RateLimiter(rate: configuration.cursorRate, burst: configuration.cursorBurst),
             selectionLimiter: RateLimiter(
-                rate: configuration.selectionRate, burst: configuration.selectionBurst))
+                rate: configuration.selectionRate, burst: configuration.selectionBurst),
+            messageLimiter: RateLimiter(rate: configuration.messageRate, burst: configuration.messageBurst),
+            floodLimiter: RateLimiter(
+                rate: configuration.messageRate / 10, burst: configuration.floodTolerance))
         nextSequence += 1
         lastActivity = now
         emptySince = nil
