@@ -23,6 +23,8 @@ public struct SessionConfiguration: Sendable {
     /// Dropped messages a connection may accumulate (refilled at a tenth of `messageRate`) before it
     /// is closed with 1008: a client that ignores the warning and keeps flooding is cut off.
     public var floodTolerance: Double = 200
+    /// Read-only console observers of one session at once (docs/console.md).
+    public var maxObservers: Int = 20
     /// A snapshot copy is handed to persistence every this many accepted operations.
     public var snapshotEvery: Int
     public var engine: DiagramEngine.Configuration
@@ -30,7 +32,7 @@ public struct SessionConfiguration: Sendable {
     public var cellValidator: CellValidator
 
     public init(
-        maxMessageBytes: Int = 256 * 1024, maxParticipants: Int = 100, maxConnectionsPerUser: Int = 5,
+        maxMessageBytes: Int = 256 * 1024, maxParticipants: Int = 500, maxConnectionsPerUser: Int = 5,
         cursorRate: Double = 30,
         cursorBurst: Double = 10, selectionRate: Double = 10, selectionBurst: Double = 5,
         snapshotEvery: Int = 500,

@@ -29,6 +29,12 @@ extension HTTPServer {
         /// cannot take every slot. Generous because a NAT or proxy puts many users behind one
         /// address and `tmi-loadtest` opens ~1,000 from 127.0.0.1.
         public var maxConnectionsPerIP = 2_000
+        /// Serve TLS (https and wss on the same port) with this certificate; nil serves plain HTTP.
+        public var tls: TLSServerIdentity? = nil
+        /// A client that has not completed the TLS handshake by then is closed.
+        public var tlsHandshakeTimeout: Duration = .seconds(10)
+        /// Told about each failed TLS handshake (peer, reason), e.g. to log it.
+        public var onTLSHandshakeFailure: (@Sendable (String, TLSError) -> Void)? = nil
 
         public init(
             host: String = "127.0.0.1", port: Int = 8080, backlog: Int32 = 1024,

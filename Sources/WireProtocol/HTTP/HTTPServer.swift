@@ -7,7 +7,11 @@ public final class HTTPServer: Sendable {
     public let configuration: Configuration
     let responder: any HTTPResponder
     let registry = HTTPConnectionRegistry()
+    /// Connections, WebSockets and bytes, for `/metrics`.
+    public let metrics = HTTPServerMetrics()
     private let lifecycle = Mutex<(listener: TCPListener?, task: Task<Void, Never>?)>((nil, nil))
+    /// TLS handshakes that failed (HTTPServer+TLS.swift).
+    let tlsHandshakeFailures = Atomic<Int>(0)
 
     public init(configuration: Configuration, responder: any HTTPResponder) {
         self.configuration = configuration
@@ -65,32 +69,37 @@ public final class HTTPServer: Sendable {
                 }
                 let address = Self.clientAddress(connection.peerDescription)
                 let id: UInt64
-                switch registry.admit(
+                let admission = registry.admit(
                     connection, address: address, maxConnections: configuration.maxConnections,
                     maxPerAddress: configuration.maxConnectionsPerIP)
-                {
+                switch admission {
                 case .admitted(let admitted):
                     id = admitted
                 case .shuttingDown:
                     connection.close()
                     return
-                case .tooManyConnections:
-                    group.addTask {
-                        await Self.refuse(connection, "the server has too many open connections")
+                case .tooManyConnections, .tooManyFromAddress:
+                    // Over TLS a plaintext answer would be noise to the client: just close.
+                    guard configuration.tls == nil else {
+                        connection.close()
+                        continue
                     }
-                    continue
-                case .tooManyFromAddress:
-                    group.addTask {
-                        await Self.refuse(connection, "too many open connections from your address")
-                    }
+                    let why =
+                        admission == .tooManyConnections
+                        ? "the server has too many open connections" : "too many open connections from your address"
+                    group.addTask { await Self.refuse(connection, why) }
                     continue
                 }
                 let info = HTTPConnectionInfo(
                     id: id, peer: connection.peerDescription, localPort: listener.port)
+                metrics.connectionOpened()
                 group.addTask {
-                    var handler = HTTPConnectionHandler(server: self, connection: connection, info: info)
-                    await handler.run()
+                    if let stream = await self.secure(connection) {
+                        var handler = HTTPConnectionHandler(server: self, connection: stream, info: info)
+                        await handler.run()
+                    }
                     self.registry.remove(id)
+                    self.metrics.connectionClosed()
                 }
             }
         }
