@@ -86,7 +86,8 @@ public final class HTTPServer: Sendable {
                     }
                     let why =
                         admission == .tooManyConnections
-                        ? "the server has too many open connections" : "too many open connections from your address"
+                        ? "the server has too many open connections"
+                        : "too many open connections from your address"
                     group.addTask { await Self.refuse(connection, why) }
                     continue
                 }
