@@ -50,7 +50,7 @@ extension DiagramSession {
             host = identity.user  // refresh display name and email from the newest token
         }
         participants[identity.connectionID] = Participant(
-            identity: identity, outbox: outbox, sequence: nextSequence, lastActivity: now,
+            identity: identity, outbox: outbox, sequence: nextSequence, joinedAt: now, lastActivity: now,
             cursorLimiter: RateLimiter(rate: configuration.cursorRate, burst: configuration.cursorBurst),
             selectionLimiter: RateLimiter(
                 rate: configuration.selectionRate, burst: configuration.selectionBurst))
@@ -130,7 +130,13 @@ extension DiagramSession {
             p.outbox.close(.sessionEnded(reason))
         }
         participants.removeAll()
+        for o in observerOutboxes {
+            o.send(goodbye)
+            o.close(.sessionEnded(reason))
+        }
+        observers.removeAll()
         emptySince = clock.now()
+        changes?.notify()
         if reason != .persistenceFailed {
             persistence.snapshotAvailable(
                 DiagramSnapshot(threatModelID: threatModelID, diagramID: diagramID, state: engine.state))

@@ -115,6 +115,7 @@ extension DiagramSession {
         case .presenterCursor(let x, let y):
             relayPresence(.presenterCursor(x: x, y: y), from: p, limiter: \.cursorLimiter)
         case .presenterSelection(let cells):
+            recordSelection(cells, of: p)
             relayPresence(.presenterSelection(cells: cells), from: p, limiter: \.selectionLimiter)
         case .removeParticipant(let claim, let removed):
             guard claimIsSender(claim, p) else { return refuseImpersonation(p) }

@@ -65,7 +65,10 @@ struct Participant {
     let outbox: any ParticipantOutbox
     /// Join order; the longest-connected participant has the smallest.
     let sequence: Int
+    let joinedAt: Double
     var lastActivity: Double
+    /// The cells this participant last said it selected; shown to console observers.
+    var selection: [String] = []
     var cursorLimiter: RateLimiter
     var selectionLimiter: RateLimiter
     /// Set after telling the participant it is rate limited, cleared when it conforms again.

@@ -15,6 +15,8 @@ public struct SessionConfiguration: Sendable {
     /// Presenter selection messages per second (average) and burst.
     public var selectionRate: Double
     public var selectionBurst: Double
+    /// Read-only console observers of one session at once (docs/console.md).
+    public var maxObservers: Int = 20
     /// A snapshot copy is handed to persistence every this many accepted operations.
     public var snapshotEvery: Int
     public var engine: DiagramEngine.Configuration
@@ -22,7 +24,7 @@ public struct SessionConfiguration: Sendable {
     public var cellValidator: CellValidator
 
     public init(
-        maxMessageBytes: Int = 256 * 1024, maxParticipants: Int = 100, maxConnectionsPerUser: Int = 5,
+        maxMessageBytes: Int = 256 * 1024, maxParticipants: Int = 500, maxConnectionsPerUser: Int = 5,
         cursorRate: Double = 30,
         cursorBurst: Double = 10, selectionRate: Double = 10, selectionBurst: Double = 5,
         snapshotEvery: Int = 500,

@@ -28,6 +28,19 @@ func fail(_ message: String) -> Never {
     exit(2)
 }
 
+// Store tools (docs/storage.md): `migrate`, `export`, `import` do their work and exit.
+if let verb = CommandLine.arguments.dropFirst().first, StoreTool.verbs.contains(verb) {
+    do {
+        let output = try await StoreTool.run(
+            Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment,
+            stdin: StoreTool.readStandardInput)
+        emit(String(decoding: output, as: UTF8.self), to: 1)
+        exit(0)
+    } catch {
+        fail(error.description)
+    }
+}
+
 let configuration: ServerConfiguration
 do {
     let arguments = Array(CommandLine.arguments.dropFirst())

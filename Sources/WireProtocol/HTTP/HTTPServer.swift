@@ -7,6 +7,8 @@ public final class HTTPServer: Sendable {
     public let configuration: Configuration
     let responder: any HTTPResponder
     let registry = HTTPConnectionRegistry()
+    /// Connections, WebSockets and bytes, for `/metrics`.
+    public let metrics = HTTPServerMetrics()
     private let lifecycle = Mutex<(listener: TCPListener?, task: Task<Void, Never>?)>((nil, nil))
     /// TLS handshakes that failed (HTTPServer+TLS.swift).
     let tlsHandshakeFailures = Atomic<Int>(0)
@@ -71,12 +73,14 @@ public final class HTTPServer: Sendable {
                 }
                 let info = HTTPConnectionInfo(
                     id: id, peer: connection.peerDescription, localPort: listener.port)
+                metrics.connectionOpened()
                 group.addTask {
                     if let stream = await self.secure(connection) {
                         var handler = HTTPConnectionHandler(server: self, connection: stream, info: info)
                         await handler.run()
                     }
                     self.registry.remove(id)
+                    self.metrics.connectionClosed()
                 }
             }
         }

@@ -75,6 +75,15 @@ final class DiagramClient: Sendable {
         port: Int, model: String, diagram: String, email: String, baseVector: Int64? = nil,
         token: String? = nil, tls: TLSContext? = nil
     ) async throws -> DiagramClient {
+        var path = "/threat_models/\(model)/diagrams/\(diagram)/ws?token=\(token ?? "tok:\(email)")"
+        if let baseVector { path += "&base_vector=\(baseVector)" }
+        return try await connect(port: port, target: path, email: email, tls: tls)
+    }
+
+    /// Opens any WebSocket of the server (`target` is path and query) as `email`; with `tls`, wss.
+    static func connect(
+        port: Int, target path: String, email: String, tls: TLSContext? = nil
+    ) async throws -> DiagramClient {
         let stream: any ByteStream =
             if let tls {
                 try await TLSConnection.connect(
@@ -82,8 +91,6 @@ final class DiagramClient: Sendable {
             } else {
                 try await TCPConnection.connect(host: "127.0.0.1", port: port)
             }
-        var path = "/threat_models/\(model)/diagrams/\(diagram)/ws?token=\(token ?? "tok:\(email)")"
-        if let baseVector { path += "&base_vector=\(baseVector)" }
         let connection = try await WebSocketClient.handshake(
             over: stream, host: "127.0.0.1:\(port)", path: path)
         let inbox = Inbox()

@@ -1,0 +1,146 @@
+import Glibc
+
+extension PostgresConnection {
+    /// Connects, authenticates and waits for the first ReadyForQuery ("Start-up" in the
+    /// protocol chapter), all within `connectTimeout`. The session parameters fix what the
+    /// text decoders rely on: UTF-8, ISO dates in UTC, hex bytea, exact floats.
+    static func open(
+        _ configuration: PostgresConfiguration, onClose: @escaping @Sendable (PostgresConnection) -> Void
+    ) async throws(PostgresError) -> PostgresConnection {
+        let deadline = IODeadline.after(configuration.connectTimeout)
+        let where_ = "\(configuration.host):\(configuration.port)"
+        let tcp: TCPConnection
+        do {
+            tcp = try await TCPConnection.connect(
+                host: configuration.host, port: configuration.port, deadline: deadline)
+        } catch {
+            throw .connectionFailed("\(where_): \(describe(error))")
+        }
+        guard configuration.tlsMode == .disable else {
+            tcp.close()
+            throw .unsupported(
+                "sslmode=\(configuration.tlsMode.rawValue): TLS to PostgreSQL is not available yet (use sslmode=disable)"
+            )
+        }
+        let transport: any PostgresTransport = tcp
+        do {
+            let (decoder, key) = try await startup(transport, configuration, deadline: deadline)
+            let connection = PostgresConnection(
+                transport: transport, configuration: configuration, backendKey: key, onClose: onClose)
+            connection.start(decoder: decoder)
+            return connection
+        } catch {
+            transport.close()
+            throw error
+        }
+    }
+
+    private static func startup(
+        _ transport: any PostgresTransport, _ configuration: PostgresConfiguration, deadline: IODeadline
+    ) async throws(PostgresError) -> (PostgresMessageDecoder, (processID: Int32, secretKey: Int32)?) {
+        let where_ = "\(configuration.host):\(configuration.port)"
+        func send(_ bytes: [UInt8]) async throws(PostgresError) {
+            do {
+                try await transport.write(bytes, deadline: deadline)
+            } catch {
+                throw .connectionFailed("\(where_): \(describe(error)) during startup")
+            }
+        }
+        var out: [UInt8] = []
+        PostgresFrontend.startup(
+            parameters: [
+                ("user", configuration.user), ("database", configuration.database),
+                ("application_name", configuration.applicationName), ("client_encoding", "UTF8"),
+                ("DateStyle", "ISO"), ("TimeZone", "UTC"), ("bytea_output", "hex"),
+                ("extra_float_digits", "3"),
+            ], into: &out)
+        try await send(out)
+
+        var decoder = PostgresMessageDecoder(maxMessageSize: configuration.maxMessageSize)
+        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+        var scram: PostgresSCRAM?
+        var key: (processID: Int32, secretKey: Int32)?
+        func password() throws(PostgresError) -> String {
+            guard let password = configuration.password else {
+                throw .authentication("the server asks for a password and the URL has none")
+            }
+            return password
+        }
+        while true {
+            let message: PostgresBackendMessage?
+            do {
+                message = try decoder.next()
+            } catch {
+                throw .protocolViolation(error.description)
+            }
+            guard let message else {
+                let count: Int
+                do {
+                    count = try await transport.read(into: &buffer, deadline: deadline)
+                } catch {
+                    throw .connectionFailed("\(where_): \(describe(error)) during startup")
+                }
+                guard count > 0 else {
+                    throw .connectionFailed("\(where_): the server closed the connection during startup")
+                }
+                decoder.feed(buffer[0..<count])
+                continue
+            }
+            out = []
+            switch message {
+            case .authentication(.ok): continue
+            case .authentication(.cleartextPassword):
+                PostgresFrontend.password(try password(), into: &out)
+            case .authentication(.md5Password(let salt)):
+                let answer = PostgresCrypto.md5Password(
+                    user: configuration.user, password: try password(), salt: salt)
+                PostgresFrontend.password(answer, into: &out)
+            case .authentication(.sasl(let mechanisms)):
+                guard mechanisms.contains(PostgresSCRAM.mechanism) else {
+                    throw .unsupported("SASL mechanisms \(mechanisms) (only SCRAM-SHA-256)")
+                }
+                let exchange = PostgresSCRAM(password: try password())
+                scram = exchange
+                PostgresFrontend.saslInitialResponse(
+                    mechanism: PostgresSCRAM.mechanism, data: exchange.clientFirstMessage, into: &out)
+            case .authentication(.saslContinue(let data)):
+                guard var exchange = scram else {
+                    throw .protocolViolation("SASL continue without SASL start")
+                }
+                PostgresFrontend.saslResponse(try exchange.clientFinalMessage(serverFirst: data), into: &out)
+                scram = exchange
+            case .authentication(.saslFinal(let data)):
+                guard let exchange = scram else { throw .protocolViolation("SASL final without SASL start") }
+                try exchange.verify(serverFinal: data)
+                continue
+            case .authentication(let other):
+                throw .unsupported(
+                    "authentication method \(other) (use scram-sha-256, md5, password or trust)")
+            case .backendKeyData(let processID, let secretKey):
+                key = (processID, secretKey)
+                continue
+            case .parameterStatus, .noticeResponse, .negotiateProtocolVersion: continue
+            case .errorResponse(let fields):
+                let error = PostgresServerError(fields)
+                // Class 28: invalid authorization specification (28P01 wrong password, 28000
+                // no pg_hba entry or unknown role). The server's message names the user only.
+                if error.sqlState.hasPrefix("28") { throw .authentication(error.message) }
+                throw .server(error)
+            case .readyForQuery:
+                return (decoder, key)
+            default:
+                throw .protocolViolation("unexpected \(message) during startup")
+            }
+            try await send(out)
+        }
+    }
+
+    static func describe(_ error: StreamError) -> String {
+        switch error {
+        case .disconnected: "connection reset by the server"
+        case .closed: "connection closed"
+        case .timedOut: "timed out"
+        case .system(let code): String(cString: strerror(code))
+        }
+    }
+}
