@@ -69,6 +69,8 @@ extension Application {
             headTimeout: .seconds(configuration.headTimeout), idleTimeout: .seconds(configuration.idleTimeout)
         )
         http.limits.defaultBodyLimit = configuration.maxBodySize
+        http.maxConnections = configuration.maxConnections
+        http.maxConnectionsPerIP = configuration.maxConnectionsPerIP
         return http
     }
 

@@ -165,6 +165,20 @@ extension ServerConfiguration {
             }
             c.databaseSchema = v
         },
+        Option(
+            flag: "--max-connections", environment: "TMI_MAX_CONNECTIONS", valueName: "N",
+            defaultText: "10000",
+            help: "most connections open at once; new ones past it get 503 and are closed"
+        ) { c, v throws(ConfigurationError) in
+            c.maxConnections = try integer("--max-connections", v, 1...1_000_000)
+        },
+        Option(
+            flag: "--max-connections-per-ip", environment: "TMI_MAX_CONNECTIONS_PER_IP", valueName: "N",
+            defaultText: "2000",
+            help: "most connections open at once from one client IP address (503 past it)"
+        ) { c, v throws(ConfigurationError) in
+            c.maxConnectionsPerIP = try integer("--max-connections-per-ip", v, 1...1_000_000)
+        },
     ]
 
     /// `HOST:PORT` or `[IPv6]:PORT`, port 0...65535; nil when malformed.

@@ -67,9 +67,29 @@ public final class HTTPServer: Sendable {
                     if error == .closed { break }
                     continue
                 }
-                guard let id = registry.add(connection) else {
+                let address = Self.clientAddress(connection.peerDescription)
+                let id: UInt64
+                let admission = registry.admit(
+                    connection, address: address, maxConnections: configuration.maxConnections,
+                    maxPerAddress: configuration.maxConnectionsPerIP)
+                switch admission {
+                case .admitted(let admitted):
+                    id = admitted
+                case .shuttingDown:
                     connection.close()
-                    break
+                    return
+                case .tooManyConnections, .tooManyFromAddress:
+                    // Over TLS a plaintext answer would be noise to the client: just close.
+                    guard configuration.tls == nil else {
+                        connection.close()
+                        continue
+                    }
+                    let why =
+                        admission == .tooManyConnections
+                        ? "the server has too many open connections"
+                        : "too many open connections from your address"
+                    group.addTask { await Self.refuse(connection, why) }
+                    continue
                 }
                 let info = HTTPConnectionInfo(
                     id: id, peer: connection.peerDescription, localPort: listener.port)
@@ -84,5 +104,27 @@ public final class HTTPServer: Sendable {
                 }
             }
         }
+    }
+
+    /// The IP part of a peer description ("1.2.3.4:5" → "1.2.3.4", "[::1]:5" → "::1").
+    static func clientAddress(_ peer: String) -> String {
+        guard let colon = peer.lastIndex(of: ":") else { return peer }
+        var host = peer[..<colon]
+        if host.hasPrefix("["), host.hasSuffix("]") { host = host.dropFirst().dropLast() }
+        return String(host)
+    }
+
+    static let refusalWriter = HTTPResponseWriter(compression: .init())
+
+    /// Answers a connection over a limit with 503 and closes it. It never enters the registry,
+    /// reads nothing, and waits at most a second for the send, so a flood of these holds no slot.
+    static func refuse(_ connection: TCPConnection, _ why: String) async {
+        var response = HTTPErrorBody.response(status: 503, error: "service_unavailable", description: why)
+        response.headers.add("Retry-After", "1")
+        let (bytes, _) = refusalWriter.serialize(
+            response, to: HTTPMessageHead(method: "GET"), keepAlive: false)
+        try? await connection.write(bytes, deadline: .after(.seconds(1)))
+        connection.shutdownWrite()
+        connection.close()
     }
 }

@@ -56,6 +56,9 @@ public final class TLSContext: @unchecked Sendable {
                 "private key \(privateKeyFile) does not match certificate \(certificateChainFile)")
         }
         SSL_CTX_set_alpn_select_cb(ctx, selectHTTP11, nil)
+        // Resumption uses stateless tickets only: a server-side session cache would keep up to
+        // 20,480 sessions in memory, unbounded by our own limits.
+        _ = tmi_SSL_CTX_set_session_cache_mode(ctx, Int(SSL_SESS_CACHE_OFF))
         let info = SSL_CTX_get0_certificate(ctx).map { TLSCertificateInfo(certificate: $0) }
         return TLSContext(pointer: ctx, certificate: info, isServer: true)
     }
