@@ -28,14 +28,31 @@ let package = Package(
             swiftSettings: strict),
         // Pure domain: JSON values, models, validation, JSON Patch, diagram operations. No I/O.
         .target(name: "CollabCore", swiftSettings: strict),
-        // Durable JSON-file storage: journals with group commit, atomic snapshots, recovery.
-        .target(name: "Storage", dependencies: ["CTMISystem"], swiftSettings: strict),
+        // The store boundary (`Store`) over the domain types, and its embedded backend: journals
+        // with group commit, atomic snapshots, recovery. Never imports the gateway (DESIGN §2).
+        .target(name: "Storage", dependencies: ["CTMISystem", "CollabCore"], swiftSettings: strict),
+        // Login providers (test, OIDC), JWT, signing keys, token ledger, users; below the gateway.
+        .target(
+            name: "Identity", dependencies: ["WireProtocol", "CollabCore", "Storage", "COpenSSL"],
+            swiftSettings: strict),
+        // The PostgreSQL backend of the store: Storage's boundary over WireProtocol's client.
+        .target(
+            name: "StoragePostgres", dependencies: ["Storage", "WireProtocol", "CollabCore"],
+            swiftSettings: strict),
         // One actor per live diagram session and the session directory.
         .target(name: "SessionActors", dependencies: ["CollabCore"], swiftSettings: strict),
-        // Routing, handlers, identity, persistence wiring, sockets to sessions.
+        // Routing, handlers, error mapping, persistence wiring, sockets to sessions.
         .target(
             name: "RESTGateway",
-            dependencies: ["WireProtocol", "CollabCore", "SessionActors", "Storage", "COpenSSL"],
+            dependencies: [
+                "WireProtocol", "CollabCore", "SessionActors", "Storage", "StoragePostgres", "Identity",
+                "COpenSSL",
+            ],
+            // The operator console's page, compiled into the binary (docs/console.md).
+            resources: [
+                .embedInCode("Console/Assets/console.html"), .embedInCode("Console/Assets/console.js"),
+                .embedInCode("Console/Assets/console.css"),
+            ],
             swiftSettings: strict),
         .executableTarget(name: "tmi-server", dependencies: ["RESTGateway"], swiftSettings: strict),
         // Drives Storage from a child process: the SIGKILL crash test and the storage benchmark.
@@ -75,20 +92,31 @@ let package = Package(
             name: "WireProtocolTests", dependencies: ["TestSupport", "WireProtocol"], swiftSettings: strict),
         .testTarget(
             name: "CollabCoreTests", dependencies: ["TestSupport", "CollabCore"], swiftSettings: strict),
-        .testTarget(name: "StorageTests", dependencies: ["TestSupport", "Storage"], swiftSettings: strict),
+        .testTarget(
+            name: "StorageTests", dependencies: ["TestSupport", "Storage", "StoragePostgres", "CollabCore"],
+            swiftSettings: strict),
         .testTarget(
             name: "SessionActorsTests", dependencies: ["TestSupport", "SessionActors", "CollabCore"],
             swiftSettings: strict),
         .testTarget(
             name: "RESTGatewayTests",
-            dependencies: ["TestSupport", "RESTGateway", "WireProtocol", "CollabCore", "COpenSSL"],
+            dependencies: [
+                "TestSupport", "RESTGateway", "Identity", "WireProtocol", "CollabCore", "COpenSSL", "Storage",
+            ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "IdentityTests",
+            dependencies: ["TestSupport", "Identity", "CollabCore", "WireProtocol", "COpenSSL"],
             swiftSettings: strict),
         .testTarget(
             name: "LoadTestTests", dependencies: ["TestSupport", "LoadTestKit", "RESTGateway"],
             swiftSettings: strict),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["TestSupport", "RESTGateway", "WireProtocol", "CollabCore", "COpenSSL"],
+            dependencies: [
+                "TestSupport", "RESTGateway", "Identity", "WireProtocol", "CollabCore", "COpenSSL", "Storage",
+                "StoragePostgres",
+            ],
             swiftSettings: strict),
     ]
 )

@@ -53,6 +53,10 @@ extension DiagramSession {
     /// relay, which carry no diagram state) go out at once; the rest keep their order behind any
     /// operation still being made durable.
     func deliver(_ message: ServerMessage, to recipients: [any ParticipantOutbox], ordered: Bool = true) {
+        switch message {
+        case .diagramOperation, .participantsUpdate, .currentPresenter: changes?.notify()
+        default: break
+        }
         guard !recipients.isEmpty else { return }
         let shared = SharedMessage(message)
         if !ordered || (delivery.isIdle && delivery.durableRevision >= engine.revision) {
@@ -77,6 +81,7 @@ extension DiagramSession {
     )
         async
     {
+        operationRate.record(at: clock.now())
         deliver(.diagramOperation(accepted.message), to: everyone)
         if let sender { for m in extra { deliver(m, to: [sender]) } }
         operationsSinceSnapshot += 1

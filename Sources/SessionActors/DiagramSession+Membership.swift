@@ -50,10 +50,13 @@ extension DiagramSession {
             host = identity.user  // refresh display name and email from the newest token
         }
         participants[identity.connectionID] = Participant(
-            identity: identity, outbox: outbox, sequence: nextSequence, lastActivity: now,
+            identity: identity, outbox: outbox, sequence: nextSequence, joinedAt: now, lastActivity: now,
             cursorLimiter: RateLimiter(rate: configuration.cursorRate, burst: configuration.cursorBurst),
             selectionLimiter: RateLimiter(
-                rate: configuration.selectionRate, burst: configuration.selectionBurst))
+                rate: configuration.selectionRate, burst: configuration.selectionBurst),
+            messageLimiter: RateLimiter(rate: configuration.messageRate, burst: configuration.messageBurst),
+            floodLimiter: RateLimiter(
+                rate: configuration.messageRate / 10, burst: configuration.floodTolerance))
         nextSequence += 1
         lastActivity = now
         emptySince = nil
@@ -69,7 +72,9 @@ extension DiagramSession {
                 .participantJoined(identity.user, timestamp: timestamp(now)),
                 to: everyone(except: identity.connectionID))
         }
-        deliver(participantsUpdate, to: everyone)
+        deliver(
+            participantsUpdate,
+            to: participants.count <= configuration.rosterBroadcastLimit ? everyone : [outbox])
         return .joined
     }
 
@@ -81,13 +86,15 @@ extension DiagramSession {
         let now = clock.now()
         lastActivity = now
         if participants.isEmpty { emptySince = now }
+        let small = participants.count < configuration.rosterBroadcastLimit
         guard connections(of: gone.user.userID).isEmpty else {
-            deliver(participantsUpdate, to: everyone)
+            if small { deliver(participantsUpdate, to: everyone) }
             return
         }
         deliver(.participantLeft(gone.user, timestamp: timestamp(now)), to: everyone)
+        let previousHost = host?.userID
         let presenterChanged = handOffRoles(from: gone.user)
-        deliver(participantsUpdate, to: everyone)
+        if small || host?.userID != previousHost { deliver(participantsUpdate, to: everyone) }
         if presenterChanged, let presenter { deliver(.currentPresenter(presenter), to: everyone) }
     }
 
@@ -130,7 +137,13 @@ extension DiagramSession {
             p.outbox.close(.sessionEnded(reason))
         }
         participants.removeAll()
+        for o in observerOutboxes {
+            o.send(goodbye)
+            o.close(.sessionEnded(reason))
+        }
+        observers.removeAll()
         emptySince = clock.now()
+        changes?.notify()
         if reason != .persistenceFailed {
             persistence.snapshotAvailable(
                 DiagramSnapshot(threatModelID: threatModelID, diagramID: diagramID, state: engine.state))

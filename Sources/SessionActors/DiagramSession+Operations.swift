@@ -8,12 +8,16 @@ extension DiagramSession {
     /// plus `state_correction` when an edge lost its endpoint. Base too old: `operation_rejected`
     /// with `requires_resync` followed by `diagram_state_sync`.
     func applyOperation(_ m: DiagramOperationMessage, from p: Participant) async {
+        let start = ContinuousClock.now
         switch engine.submit(m, user: p.user, origin: p.identity.connectionID) {
         case .accepted(let accepted):
             await publish(accepted, sender: p.outbox)
+            metrics.recordApplied(since: start)
         case .duplicate(let ack):
+            metrics.recordDuplicate()
             deliver(.diagramOperation(ack), to: [p.outbox])
         case .rejected(let rejection):
+            metrics.recordRejected(stateSync: false)
             deliver(
                 .operationRejected(operationID: m.operationID, rejection: rejection, timestamp: timestamp()),
                 to: [p.outbox])
@@ -21,6 +25,7 @@ extension DiagramSession {
                 deliver(.stateCorrection(updateVector: engine.revision), to: [p.outbox])
             }
         case .needsStateSync:
+            metrics.recordRejected(stateSync: true)
             let rejection = OperationRejection(
                 .conflictDetected,
                 "base_vector \(m.baseVector.map(String.init) ?? "?") is outside the session history (now \(engine.revision))",

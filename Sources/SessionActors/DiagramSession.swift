@@ -19,9 +19,18 @@ public actor DiagramSession {
     let persistence: any SessionPersistence
     let clock: SessionClock
     let makeOperationID: @Sendable () -> String
+    /// Operation counters and latency, shared by every session of a directory.
+    nonisolated let metrics: SessionMetrics
 
     var engine: DiagramEngine
     var participants: [String: Participant] = [:]
+    /// Read-only console observers by id (`DiagramSession+Observers.swift`); not participants.
+    var observers: [String: any ParticipantOutbox] = [:]
+    /// Accepted operations per second over the last minute, for the console.
+    var operationRate = OperationRate()
+    let createdAt: Double
+    /// Told of every change the console shows; nil when nobody watches (tests, benchmarks).
+    let changes: SessionChangeSignal?
     var nextSequence = 0
     /// The host and presenter are users (DESIGN §5: one identity key), not connections.
     var host: CollabUser?
@@ -43,8 +52,12 @@ public actor DiagramSession {
         configuration: SessionConfiguration = .init(),
         persistence: any SessionPersistence = NoSessionPersistence(),
         clock: SessionClock = .system,
-        makeOperationID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }
+        makeOperationID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() },
+        changes: SessionChangeSignal? = nil,
+        metrics: SessionMetrics = SessionMetrics()
     ) {
+        self.changes = changes
+        self.metrics = metrics
         self.sessionID = sessionID
         self.threatModelID = threatModelID
         self.diagramID = diagramID
@@ -60,6 +73,7 @@ public actor DiagramSession {
         let now = clock.now()
         lastActivity = now
         emptySince = now
+        createdAt = now
     }
 
     /// The live diagram, for REST reads of a diagram that has a session (DESIGN §6).
@@ -110,15 +124,17 @@ public actor DiagramSession {
         return participants.values.contains { $0.user.userID == user.userID }
     }
 
+    /// Every participant in join order, then every console observer: observers see what
+    /// participants see.
     var everyone: [any ParticipantOutbox] {
-        participants.values.sorted { $0.sequence < $1.sequence }.map(\.outbox)
+        participants.values.sorted { $0.sequence < $1.sequence }.map(\.outbox) + observerOutboxes
     }
 
     func everyone(except connectionID: String) -> [any ParticipantOutbox] {
         participants.values.filter { $0.identity.connectionID != connectionID }.sorted {
             $0.sequence < $1.sequence
         }
-        .map(\.outbox)
+        .map(\.outbox) + observerOutboxes
     }
 
     var participantsUpdate: ServerMessage {

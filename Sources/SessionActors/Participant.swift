@@ -65,9 +65,18 @@ struct Participant {
     let outbox: any ParticipantOutbox
     /// Join order; the longest-connected participant has the smallest.
     let sequence: Int
+    let joinedAt: Double
     var lastActivity: Double
+    /// The cells this participant last said it selected; shown to console observers.
+    var selection: [String] = []
     var cursorLimiter: RateLimiter
     var selectionLimiter: RateLimiter
+    /// Every message of this connection (`DiagramSession+Flood.swift`).
+    var messageLimiter: RateLimiter
+    /// Drains as messages are dropped for `messageLimiter`; empty means the connection is closed.
+    var floodLimiter: RateLimiter
+    /// Set after telling the participant its messages are being dropped, cleared when one passes.
+    var warnedMessageRate = false
     /// Set after telling the participant it is rate limited, cleared when it conforms again.
     var warnedRateLimit = false
     /// Set after telling a non-presenter that only the presenter shares cursor and selection, so a

@@ -32,6 +32,10 @@ public actor SessionDirectory {
     let clock: SessionClock
     let makeID: @Sendable () -> String
     private var sessions: [String: DiagramSession] = [:]
+    /// Fires whenever a session starts, ends or changes in a way the console shows.
+    public nonisolated let changes = SessionChangeSignal()
+    /// Operation counters of every session this directory creates (for `/metrics`).
+    public nonisolated let metrics = SessionMetrics()
 
     public init(
         configuration: Configuration = .init(), clock: SessionClock = .system,
@@ -52,8 +56,9 @@ public actor SessionDirectory {
         let session = DiagramSession(
             sessionID: makeID(), threatModelID: threatModelID, diagramID: diagramID, state: state, host: host,
             configuration: configuration.session, persistence: persistence, clock: clock,
-            makeOperationID: makeID)
+            makeOperationID: makeID, changes: changes, metrics: metrics)
         sessions[diagramID] = session
+        changes.notify()
         return .created(session)
     }
 
@@ -85,6 +90,13 @@ public actor SessionDirectory {
         var out: [SessionSummary] = []
         for session in sessions.values { out.append(await session.summary) }
         return out.sorted { $0.diagramID < $1.diagramID }
+    }
+
+    /// Every live session as the operator console shows it (the caller filters by access).
+    public func consoleViews() async -> [SessionConsoleView] {
+        var out: [SessionConsoleView] = []
+        for session in sessions.values where !session.isEnded { out.append(await session.consoleView) }
+        return out.sorted { $0.summary.diagramID < $1.summary.diagramID }
     }
 
     /// Ends the session of `diagramID` with a message to everyone. Returns whether one was live.
@@ -124,4 +136,18 @@ public actor SessionDirectory {
     }
 
     public var count: Int { sessions.count }
+}
+
+extension SessionDirectory {
+    /// Live sessions and the participant connections in them, counted now (for `/metrics`):
+    /// counting at scrape time rather than keeping a gauge means the figure cannot drift.
+    public func census() async -> (sessions: Int, participants: Int) {
+        var live = 0
+        var participants = 0
+        for session in sessions.values where !session.isEnded {
+            live += 1
+            participants += await session.participantCount
+        }
+        return (live, participants)
+    }
 }

@@ -95,6 +95,8 @@ public final class DurableLog: Sendable {
     public var snapshotSequence: UInt64 { state.withLock { $0.snapshotSequence } }
     /// The journal's counters (appends, batches, fsyncs...).
     public var metrics: JournalMetrics { journal.metrics }
+    /// Open and not failed: an append now would be written (the server's `/readyz`).
+    public var acceptsWrites: Bool { journal.acceptsWrites }
 
     /// Writes what is queued and closes the journal.
     public func close() async { await journal.close() }

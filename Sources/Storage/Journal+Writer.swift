@@ -81,7 +81,9 @@ extension Journal {
             guard f.isOpen else { return .failure(.closed(path: f.path)) }
             do throws(StorageError) {
                 try FileIO.writeAll(f.fd, buffer, path: f.path)
+                let syncStart = ContinuousClock.now
                 try FileIO.syncData(f.fd, path: f.path)
+                StorageMetrics.journalFsyncLatency.record(since: syncStart)
                 f.durableLength += buffer.count
                 return .success(())
             } catch {

@@ -88,6 +88,8 @@ public final class Journal: Sendable {
     /// The sequence number up to which every record is on disk.
     public var durableSequence: UInt64 { state.withLock { $0.durableSequence } }
     public var metrics: JournalMetrics { state.withLock { $0.metrics } }
+    /// Open and not failed: an append now would be written (the server's `/readyz`).
+    public var acceptsWrites: Bool { state.withLock { !$0.closed && $0.failure == nil } }
 
     /// Queues a record and returns its sequence number (the ticket for `waitDurable`). Does not
     /// block. Records reach the file in the order of `enqueue` calls, so an actor that enqueues

@@ -1,15 +1,20 @@
 import CollabCore
+import Storage
 import WireProtocol
 
 @testable import RESTGateway
 
-/// Accepts tokens of the form `tok:<email>` (tests only).
+/// Accepts tokens of the form `tok:<email>[;<idp>;<group>,<group>...]` (tests only).
 struct EmailTokenAuthenticator: Authenticator {
     func authenticate(bearer token: String) async throws(APIError) -> AuthenticatedUser {
         guard token.hasPrefix("tok:") else { throw APIError.unauthorized("bad token") }
-        let email = String(token.dropFirst(4))
+        let parts = token.dropFirst(4).split(separator: ";", omittingEmptySubsequences: false)
+        let email = String(parts[0])
         let name = String(email.prefix { $0 != "@" })
-        return AuthenticatedUser(id: "id-\(name)", email: email, name: name.capitalized)
+        let idp = parts.count > 1 ? String(parts[1]) : ""
+        let groups = parts.count > 2 ? parts[2].split(separator: ",").map(String.init) : []
+        return AuthenticatedUser(
+            id: "id-\(name)", email: email, name: name.capitalized, idp: idp, groups: groups)
     }
 }
 
@@ -47,7 +52,12 @@ struct APIHarness {
         var headers = HTTPHeaders()
         headers.add("Host", "127.0.0.1")
         if body != nil { headers.add("Content-Type", contentType) }
-        if let user { headers.add("Authorization", "Bearer tok:\(user.email)") }
+        if let user {
+            let extra =
+                user.idp.isEmpty && user.groups.isEmpty
+                ? "" : ";\(user.idp);" + user.groups.joined(separator: ",")
+            headers.add("Authorization", "Bearer tok:\(user.email)\(extra)")
+        }
         let request = HTTPRequest(
             method: method, target: target, headers: headers, body: body?.serialized() ?? [])
         let response = await gateway.respond(to: request)

@@ -1,5 +1,6 @@
 import Testing
 
+@testable import Identity
 @testable import RESTGateway
 
 @Suite struct IdentityCryptoTests {

@@ -2,6 +2,7 @@ import CollabCore
 import Testing
 import WireProtocol
 
+@testable import Identity
 @testable import RESTGateway
 
 /// Lifetimes of access tokens, refresh tokens and logins in progress, with the service's clock

@@ -3,6 +3,7 @@ import CollabCore
 import FoundationEssentials
 import Testing
 
+@testable import Identity
 @testable import RESTGateway
 
 @Suite struct IdentityJWTTests {
@@ -104,7 +105,7 @@ import Testing
     }
 
     @Test func rejectionBecomesA401BearerChallenge() {
-        let error = JWTRejection.expired.apiError
+        let error = JWTRejection.expired.identityError
         #expect(error.status == 401)
         let challenge = error.headers["WWW-Authenticate"] ?? ""
         #expect(challenge.hasPrefix("Bearer ") && challenge.contains("error=\"invalid_token\""))

@@ -4,6 +4,7 @@ import Glibc
 import Synchronization
 import WireProtocol
 
+@testable import Identity
 @testable import RESTGateway
 
 /// A wall clock the test moves by hand, so expiry is tested without sleeping.

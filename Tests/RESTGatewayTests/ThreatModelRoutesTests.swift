@@ -1,4 +1,5 @@
 import CollabCore
+import Storage
 import Synchronization
 import Testing
 

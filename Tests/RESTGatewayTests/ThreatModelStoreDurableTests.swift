@@ -1,5 +1,6 @@
 import CollabCore
 import Foundation
+import Storage
 import Testing
 
 @testable import RESTGateway

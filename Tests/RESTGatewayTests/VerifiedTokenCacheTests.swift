@@ -1,6 +1,7 @@
 import CollabCore
 import Testing
 
+@testable import Identity
 @testable import RESTGateway
 
 /// A cached token must stay exactly as usable as a freshly verified one: expiry and revocation
@@ -16,9 +17,9 @@ import Testing
         let (harness, token) = try await loggedIn()
         let first = try harness.service.verifyAccessToken(token)
         let second = try harness.service.verifyAccessToken(token)
-        #expect(first.claims == second.claims)
-        #expect(second.user.email == "alice@test.tmi")
-        #expect(harness.service.verifiedTokens.claims(of: token) == first.claims)
+        #expect(first == second)
+        #expect(second.email == "alice@test.tmi")
+        #expect(harness.service.verifiedTokens.claims(of: token) == first)
     }
 
     @Test func aCachedTokenStillExpires() async throws {
@@ -26,16 +27,16 @@ import Testing
         _ = try harness.service.verifyAccessToken(token)
         let configuration = harness.service.configuration
         harness.clock.advance(Double(configuration.accessTokenLifetime + configuration.leeway + 1))
-        #expect(throws: APIError.self) { try harness.service.verifyAccessToken(token) }
+        #expect(throws: IdentityError.self) { try harness.service.verifyAccessToken(token) }
         let response = await harness.send("GET", "/oauth2/userinfo", bearer: token)
         #expect(response.status == 401)
     }
 
     @Test func aCachedTokenStillHonoursRevocation() async throws {
         let (harness, token) = try await loggedIn()
-        let user = try harness.service.verifyAccessToken(token).user
+        let user = try harness.service.verifyAccessToken(token)
         #expect(await harness.send("GET", "/oauth2/userinfo", bearer: token).status == 200)
-        try await harness.service.revoke(token: token, hint: "access_token", caller: user)
+        try await harness.service.revoke(token: token, hint: "access_token", callerID: user.subject)
         #expect(await harness.send("GET", "/oauth2/userinfo", bearer: token).status == 401)
     }
 
@@ -43,7 +44,7 @@ import Testing
         let (harness, token) = try await loggedIn()
         _ = try harness.service.verifyAccessToken(token)
         let tampered = String(token.dropLast()) + (token.hasSuffix("A") ? "B" : "A")
-        #expect(throws: APIError.self) { try harness.service.verifyAccessToken(tampered) }
+        #expect(throws: IdentityError.self) { try harness.service.verifyAccessToken(tampered) }
     }
 
     @Test func theCacheStaysWithinItsCapacity() throws {

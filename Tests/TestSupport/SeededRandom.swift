@@ -1,17 +1,9 @@
-/// SplitMix64: a small deterministic generator so seeded random tests reproduce exactly.
-///
-/// Shared test-support target: helpers that more than one test target needs (seeded randomness,
-/// live servers on port 0, logins, WebSocket clients, test certificates) live here once.
-public struct SeededRandom: RandomNumberGenerator, Sendable {
-    public var state: UInt64
+// Shared test-support target: helpers that more than one test target needs (seeded randomness,
+// live servers on port 0, logins, WebSocket clients, JSON assertions, temporary directories)
+// live here once; every test target re-exports this module (its `Exports.swift`).
 
-    public init(seed: UInt64) { state = seed }
+/// The one SplitMix64 generator (CollabCore's, which the load tool uses too).
+@_exported import struct CollabCore.SeededRandom
 
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The name the session and end-to-end convergence tests used for their copies.
+public typealias SplitMix64 = SeededRandom

@@ -4,19 +4,6 @@ import Testing
 
 /// Mutated requests must never crash the parser, and must parse the same under any chunking.
 @Suite struct HTTPParserFuzzTests {
-    /// SplitMix64: deterministic, so a failure reproduces.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     static let seeds: [String] = [
         "GET /a HTTP/1.1\r\nHost: x\r\n\r\n",
         "POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nbody",
@@ -34,7 +21,7 @@ import Testing
     @Test(arguments: [HTTPParser.Mode.request, .response])
     func mutatedMessagesNeverCrashAndIgnoreChunking(_ mode: HTTPParser.Mode) {
         let seeds = mode == .request ? Self.seeds : Self.responseSeeds
-        var random = Random(state: 20_251_129)
+        var random = SeededRandom(seed: 20_251_129)
         let limits = HTTPParser.Limits(
             maxRequestLineLength: 48, maxHeadLength: 160, maxHeaderCount: 6, defaultBodyLimit: 64)
         for _ in 0..<3000 {

@@ -23,6 +23,15 @@ import Testing
         #expect(Self.error("GET /" + String(repeating: "a", count: 100)) == .requestLineTooLong)
     }
 
+    /// Found by the `http` fuzz target (docs/fuzzing.md): a request line over the limit whose
+    /// CRLF had arrived, in a head not yet complete, was 414 when the bytes trickled in but
+    /// "need more" when they came in one read; the line is now judged as soon as it ends.
+    @Test func overlongRequestLineIs414AsSoonAsItEndsWhateverTheChunking() {
+        let over = "GET /" + String(repeating: "a", count: 41 - 14) + " HTTP/1.1\r\nHost: x\r\n"
+        #expect(Self.error(over) == .requestLineTooLong)
+        #expect(Self.error(over + "X-A: 1\r\n") == .requestLineTooLong)
+    }
+
     @Test func headOverTheLimitIs431() {
         let big = "GET / HTTP/1.1\r\nHost: x\r\nX-A: " + String(repeating: "v", count: 200) + "\r\n\r\n"
         #expect(Self.error(big) == .headTooLarge)

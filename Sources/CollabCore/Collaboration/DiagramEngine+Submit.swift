@@ -214,9 +214,12 @@ extension DiagramEngine {
             }
         }
         state.revision = revision
+        // The sender's `base_vector` stays in the copy (DESIGN §6: the client's message plus
+        // `sequence_number` and `update_vector`), so observers see what revision the change was
+        // made against.
         let broadcast = DiagramOperationMessage(
-            operationID: m.operationID, initiatingUser: UserClaim(user), sequenceNumber: revision,
-            updateVector: revision, cells: cells)
+            operationID: m.operationID, initiatingUser: UserClaim(user), baseVector: m.baseVector,
+            sequenceNumber: revision, updateVector: revision, cells: cells)
         log.append(
             LogEntry(
                 revision: revision, operationID: m.operationID, userID: user.userID, origin: origin,

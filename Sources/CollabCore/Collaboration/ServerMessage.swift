@@ -37,6 +37,9 @@ public enum ServerMessage: Sendable, Equatable {
     case participantLeft(CollabUser, timestamp: String)
     case participantsUpdate([ParticipantSummary], host: String, currentPresenter: String)
     case error(error: String, message: String, code: String?, timestamp: String)
+    /// Console observers only (docs/console.md): one participant's current selection. Participants
+    /// still see only the presenter's (`presenter_selection`), as the catalogue says.
+    case participantSelection(CollabUser, cells: [String])
 
     public var json: JSONValue {
         switch self {
@@ -106,6 +109,11 @@ public enum ServerMessage: Sendable, Equatable {
             ]
             if let code { o["code"] = .string(code) }
             return .object(o)
+        case .participantSelection(let u, let cells):
+            return [
+                "message_type": "participant_selection", "user": u.participantJSON,
+                "selected_cells": .array(cells.map { .string($0) }),
+            ]
         }
     }
 

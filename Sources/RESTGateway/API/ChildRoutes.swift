@@ -1,4 +1,5 @@
 import CollabCore
+import Storage
 import WireProtocol
 
 /// Everything that differs between threats, documents, sources and diagrams; the routes

@@ -1,4 +1,5 @@
 import CollabCore
+import Storage
 import WireProtocol
 
 /// `.../metadata`, `.../metadata/{key}` and `.../metadata/bulk` for a threat model and each of
@@ -92,7 +93,21 @@ public struct MetadataRoutes: RouteProvider {
         let body = try ctx.jsonBody()
         let entry = try validated { () throws(ValidationError) in try Metadata.parse(body) }
         let out = try await set([(entry.key, entry.value)], t, user)
-        return .json(out[0], status: 201)
+        var headers = HTTPHeaders()
+        headers.add("Location", location(t, key: entry.key))
+        return .json(out[0], status: 201, headers: headers)
+    }
+
+    /// The created entry's path, as every other create sends (DESIGN §1). A key may hold `/`, so
+    /// it is percent-encoded as one path segment (RFC 3986 §3.3): `GET` on the header's value
+    /// reaches the same entry.
+    func location(_ t: MetadataTarget, key: String) -> String {
+        let owner: String
+        switch t {
+        case .model(let m): owner = "/threat_models/\(m)"
+        case .child(let kind, let m, let id): owner = "/threat_models/\(m)/\(kind.rawValue)/\(id)"
+        }
+        return "\(owner)/metadata/\(PercentDecoding.encodeSegment(key))"
     }
 
     @Sendable func bulk(_ ctx: RequestContext) async throws -> HTTPResponse {

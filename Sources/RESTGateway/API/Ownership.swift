@@ -1,4 +1,5 @@
 import CollabCore
+import Storage
 
 /// The ownership rules of DESIGN §5 applied to a replace.
 enum Ownership {

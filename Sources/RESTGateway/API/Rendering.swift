@@ -1,4 +1,5 @@
 import CollabCore
+import Storage
 
 /// Response shapes of stored entities (the spec's ThreatModel, Threat, Document, Source, Diagram).
 public enum Rendering {

@@ -1,4 +1,5 @@
 import CollabCore
+import Storage
 
 /// Every REST route of the threat-model API (endpoints.md), over one store.
 public enum ThreatModelAPI {

@@ -1,4 +1,5 @@
 import CollabCore
+import Storage
 
 /// The list filters and sort of `GET /threat_models`: `owner`, `name`, `description`,
 /// `issue_url` (case-insensitive substring), `created_after/before`, `modified_after/before`

@@ -1,4 +1,5 @@
 import CollabCore
+import Storage
 import WireProtocol
 
 /// `/threat_models` and `/threat_models/{threat_model_id}`: list, create, read, replace, patch,

@@ -7,7 +7,7 @@ import Glibc
 public enum WallClock {
     /// Formats seconds since the Unix epoch.
     public static func format(_ seconds: Double) -> String {
-        RFC3339.format(Date(timeIntervalSince1970: seconds), fractionalDigits: 3)
+        RFC3339.format(secondsSinceEpoch: seconds, fractionalDigits: 3)
     }
 
     /// The current wall-clock time in seconds since the epoch.

@@ -1,5 +1,6 @@
 import CollabCore
 import SessionActors
+import Storage
 import WireProtocol
 
 /// Live collaboration over REST and WebSocket (endpoints.md "Collaboration", DESIGN §6, §10):

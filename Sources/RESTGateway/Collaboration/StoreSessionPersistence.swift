@@ -1,5 +1,6 @@
 import CollabCore
 import SessionActors
+import Storage
 
 /// Makes a live session's operations durable through the threat-model store: each accepted
 /// operation becomes one small `patch_cells` journal record (the changed cells whole, removed ids,

@@ -7,11 +7,17 @@ public struct AuthenticatedUser: Sendable, Hashable, Codable {
     public var id: String
     public var email: String
     public var name: String
+    /// The login provider that vouched for the user (the token's `idp` claim; empty if unknown).
+    public var idp: String
+    /// The user's IdP groups at login (the token's `groups` claim), for group authorization.
+    public var groups: [String]
 
-    public init(id: String, email: String, name: String) {
+    public init(id: String, email: String, name: String, idp: String = "", groups: [String] = []) {
         self.id = id
         self.email = email
         self.name = name
+        self.idp = idp
+        self.groups = groups
     }
 }
 
@@ -30,6 +36,9 @@ public struct RequestContext: Sendable {
     public var accessToken: String?
     /// Peer address for logs.
     public var peer: String
+    /// The router's answer, found once by the gateway (which counts the request under the route)
+    /// and reused by the dispatch.
+    var routeLookup: Router.Lookup?
 
     public init(
         request: HTTPRequest, pathParameters: [String: String] = [:], query: [String: String] = [:],

@@ -9,16 +9,25 @@ public final class RunningServer: Sendable {
     public let environment: ServerEnvironment
     /// The port actually bound (the kernel's choice for `--port 0`).
     public let port: Int
+    /// What `/metrics` and `/readyz` report.
+    public let observability: Observability
+    /// The `--metrics-address` listener, when configured, and the port it bound.
+    public let metricsServer: HTTPServer?
+    public let metricsPort: Int?
     private let onShutdown: @Sendable () async -> Void
 
     init(
         server: HTTPServer, gateway: Gateway, environment: ServerEnvironment, port: Int,
+        observability: Observability, metricsServer: (server: HTTPServer, port: Int)?,
         onShutdown: @escaping @Sendable () async -> Void
     ) {
         self.server = server
         self.gateway = gateway
         self.environment = environment
         self.port = port
+        self.observability = observability
+        self.metricsServer = metricsServer?.server
+        self.metricsPort = metricsServer?.port
         self.onShutdown = onShutdown
     }
 
@@ -27,18 +36,22 @@ public final class RunningServer: Sendable {
     public var listeningLine: String {
         var host = environment.configuration.host
         if host.contains(":") { host = "[\(host)]" }
-        return "listening on http://\(host):\(port)"
+        return "listening on \(environment.configuration.servesTLS ? "https" : "http")://\(host):\(port)"
     }
 
     /// Stops accepting, lets in-flight requests finish, and returns when every connection ended;
     /// then stops the features (sessions, stores).
     public func shutdown() async {
         await server.shutdown()
+        await metricsServer?.shutdown()
         await onShutdown()
     }
 
-    /// After the server stopped by itself (a signal): stops the features.
-    public func stopFeatures() async { await onShutdown() }
+    /// After the server stopped by itself (a signal): stops the metrics listener and the features.
+    public func stopFeatures() async {
+        await metricsServer?.shutdown()
+        await onShutdown()
+    }
 }
 
 extension Application {
@@ -56,6 +69,8 @@ extension Application {
             headTimeout: .seconds(configuration.headTimeout), idleTimeout: .seconds(configuration.idleTimeout)
         )
         http.limits.defaultBodyLimit = configuration.maxBodySize
+        http.maxConnections = configuration.maxConnections
+        http.maxConnectionsPerIP = configuration.maxConnectionsPerIP
         return http
     }
 
@@ -65,7 +80,10 @@ extension Application {
     /// few connections that could arrive in between (nobody knows the port yet) get a 503.
     public func start() async throws(StartError) -> RunningServer {
         let slot = GatewaySlot()
-        let server = HTTPServer(configuration: httpConfiguration, responder: slot)
+        var http = httpConfiguration
+        http.tls = try loadTLSIdentity()
+        http.onTLSHandshakeFailure = tlsHandshakeFailureLogger
+        let server = HTTPServer(configuration: http, responder: slot)
         let port: Int
         do {
             port = try await server.start()
@@ -75,18 +93,29 @@ extension Application {
                     "cannot listen on \(configuration.host):\(configuration.port): \(Self.describe(error))")
         }
         let environment = environment(boundPort: port)
+        let observability = Observability()
+        observability.attach(server: server.metrics)
         let gateway: Gateway
         let components: ServerComponents
         do {
-            (gateway, components) = try await makeGatewayAndComponents(environment: environment)
+            (gateway, components) = try await makeGatewayAndComponents(
+                environment: environment, observability: observability)
         } catch {
             await server.shutdown()
             throw StartError(message: "cannot assemble the server: \(error)")
         }
         slot.install(gateway)
+        let metricsServer: (server: HTTPServer, port: Int)?
+        do {
+            metricsServer = try await startMetricsListener(observability)
+        } catch {
+            await server.shutdown()
+            await components.onShutdown()
+            throw error
+        }
         return RunningServer(
             server: server, gateway: gateway, environment: environment, port: port,
-            onShutdown: components.onShutdown)
+            observability: observability, metricsServer: metricsServer, onShutdown: components.onShutdown)
     }
 
     static func describe(_ error: StreamError) -> String {

@@ -21,6 +21,10 @@ public struct ServerComponents: Sendable {
     public var allowedOrigins: Set<String>?
     /// Runs after the HTTP server has drained (end sessions, flush and close stores).
     public var onShutdown: @Sendable () async -> Void
+    /// The features' contributions to `/metrics` (sessions, storage).
+    public var metricsSources: [MetricsSource] = []
+    /// Why the server cannot take writes now (`/readyz` answers 503 with it); nil when ready.
+    public var readiness: @Sendable () async -> String? = { nil }
 
     public init(
         routeProviders: [any RouteProvider], authenticator: any Authenticator,
@@ -70,19 +74,27 @@ public struct Application: Sendable {
     /// Builds the gateway: public endpoints first, then each feature's routes. A route table that
     /// does not compile (duplicate or malformed pattern) throws here, at start-up.
     public func makeGateway(environment: ServerEnvironment) async throws -> Gateway {
-        try await makeGatewayAndComponents(environment: environment).gateway
+        try await makeGatewayAndComponents(environment: environment, observability: Observability()).gateway
     }
 
-    func makeGatewayAndComponents(environment: ServerEnvironment) async throws -> (
-        gateway: Gateway, components: ServerComponents
-    ) {
+    /// The gateway and the features; `observability` is filled with the features' metrics and
+    /// readiness, and its routes join the main port unless `--metrics-address` moves them.
+    func makeGatewayAndComponents(environment: ServerEnvironment, observability: Observability) async throws
+        -> (gateway: Gateway, components: ServerComponents)
+    {
         let components = try await assemble(environment)
+        for source in components.metricsSources { observability.add(source) }
+        observability.setReadiness(components.readiness)
         let publicEndpoints = PublicEndpoints(configuration: configuration, baseURL: environment.baseURL)
-        let routes = publicEndpoints.routes + components.routeProviders.flatMap(\.routes)
+        var routes = publicEndpoints.routes + components.routeProviders.flatMap(\.routes)
+        if configuration.metricsAddress == nil {
+            routes += OperabilityRoutes(observability: observability).routes
+        }
         let gateway = try Gateway(
             routes: routes, authenticator: components.authenticator,
             middleware: Gateway.standardMiddleware(logger: logger, allowedOrigins: components.allowedOrigins),
             defaultBodyLimit: configuration.maxBodySize)
+        observability.attach(requests: gateway.requestMetrics)
         return (gateway, components)
     }
 }

@@ -18,6 +18,8 @@ public final class Gateway: Sendable {
     /// Per route, its body limit; routes left at the `Route` default get `fallbackBodyLimit`.
     private let bodyLimits: [Int]
     private let fallbackBodyLimit: Int
+    /// Requests by route template and status, with latency (for `/metrics`).
+    public let requestMetrics: HTTPRequestMetrics
 
     /// - Parameters:
     ///   - routes: the routing table; a duplicate method+pattern or a bad pattern throws.
@@ -46,6 +48,10 @@ public final class Gateway: Sendable {
             let limit = router.route(at: index).bodyLimit
             return limit == Self.defaultBodyLimit ? defaultBodyLimit : limit
         }
+        self.requestMetrics = HTTPRequestMetrics(
+            routes: (0..<router.routeCount).map {
+                (router.route(at: $0).method, router.route(at: $0).pattern)
+            })
         let dispatch: RequestResponder = { [router, handlers] context in
             try await Self.dispatch(context, router: router, handlers: handlers)
         }
@@ -64,14 +70,24 @@ public final class Gateway: Sendable {
 
     /// Answers one request. Never throws: an error escaping every middleware becomes a 500.
     public func respond(to request: HTTPRequest, peer: String = "") async -> HTTPResponse {
-        let context = RequestContext(request: request, query: QueryString.parse(request.query), peer: peer)
+        let start = AccessLogMiddleware.monotonicNanoseconds()
+        var context = RequestContext(request: request, query: QueryString.parse(request.query), peer: peer)
+        let lookup = router.lookup(method: request.method, path: request.path)
+        context.routeLookup = lookup
+        let response: HTTPResponse
         do {
-            return try await chain(context)
+            response = try await chain(context)
         } catch let error as APIError {
-            return .error(error)
+            response = .error(error)
         } catch {
-            return .error(ErrorMiddleware.internalError(requestID: ""))
+            response = .error(ErrorMiddleware.internalError(requestID: ""))
         }
+        var route = requestMetrics.unmatched
+        if case .found(let index, _) = lookup { route = index }
+        requestMetrics.record(
+            route: route, status: response.status,
+            nanoseconds: AccessLogMiddleware.monotonicNanoseconds() &- start)
+        return response
     }
 
     /// The largest body the route for this request head accepts, so the HTTP server can answer
@@ -87,7 +103,9 @@ public final class Gateway: Sendable {
     private static func dispatch(_ context: RequestContext, router: Router, handlers: [RequestResponder])
         async throws -> HTTPResponse
     {
-        switch router.lookup(method: context.request.method, path: context.request.path) {
+        switch context.routeLookup
+            ?? router.lookup(method: context.request.method, path: context.request.path)
+        {
         case .found(let index, let parameters):
             var context = context
             context.pathParameters = parameters

@@ -1,7 +1,10 @@
 import CollabCore
+import Identity
 import WireProtocol
 
-/// The OAuth 2 / OIDC endpoints of `reference/endpoints.md` over an `IdentityService`.
+/// The OAuth 2 / OIDC endpoints of `reference/endpoints.md` over an `IdentityService` (module
+/// `Identity`). Only routing and mapping live here: parameters are read from the request, the
+/// service decides, and its `IdentityError`s become `APIError`s (`Route.mappingIdentityErrors`).
 /// Discovery documents are served by `PublicEndpoints`; the JWKS is here because the keys are.
 public struct IdentityRoutes: RouteProvider {
     public let service: IdentityService
@@ -14,7 +17,7 @@ public struct IdentityRoutes: RouteProvider {
     public var routes: [Route] {
         let service = self.service
         let limit = Self.bodyLimit
-        return [
+        let routes = [
             Route("GET", "/.well-known/jwks.json", access: .open) { _ in
                 var headers = HTTPHeaders()
                 headers.set("Cache-Control", "public, max-age=300")
@@ -22,12 +25,18 @@ public struct IdentityRoutes: RouteProvider {
             },
             Route("GET", "/oauth2/providers", access: .open) { _ in .json(service.providerList()) },
             Route("GET", "/oauth2/authorize", access: .open) { context in
-                Self.redirect(try service.authorize(AuthorizationRequest(query: context.query)))
+                let redirect = try service.authorize(AuthorizationRequest(query: context.query))
+                var response = Self.redirect(redirect.location)
+                if let cookie = redirect.bindingCookie {
+                    response.headers.add("Set-Cookie", Self.bindingCookie(cookie, service: service))
+                }
+                return response
             },
             Route("GET", "/oauth2/callback", access: .open) { context in
                 let outcome = try await service.callback(
                     code: context.query["code"], state: context.query["state"],
-                    providerError: context.query["error"])
+                    providerError: context.query["error"],
+                    bindingCookie: Self.cookie(Self.bindingCookieName, in: context.request.headers))
                 switch outcome {
                 case .redirect(let location): return Self.redirect(location)
                 case .tokens(let tokens): return Self.tokens(tokens)
@@ -42,10 +51,10 @@ public struct IdentityRoutes: RouteProvider {
                     throw APIError.badRequest(
                         "The 'refresh_token' parameter is required", code: "invalid_request")
                 }
-                return Self.tokens(try await service.refresh(refreshToken) { APIError.unauthorized($0) })
+                return Self.tokens(try await service.refresh(refreshToken) { IdentityError.unauthorized($0) })
             },
             Route("GET", "/oauth2/userinfo", access: .authenticated) { context in
-                .json(try service.userInfo(try context.requireUser()), headers: Self.noStore)
+                .json(try service.userInfo(userID: try context.requireUser().id), headers: Self.noStore)
             },
             Route("POST", "/oauth2/introspect", access: .open, bodyLimit: limit) { context in
                 let parameters = try OAuthParameters.parse(context)
@@ -62,15 +71,16 @@ public struct IdentityRoutes: RouteProvider {
                 // RFC 7009 `token` (+ hint), or `{refresh_token}`; neither: log out this access token.
                 if let token = parameters["token"], !token.isEmpty {
                     try await service.revoke(
-                        token: token, hint: parameters["token_type_hint"], caller: caller)
+                        token: token, hint: parameters["token_type_hint"], callerID: caller.id)
                 } else if let refreshToken = parameters["refresh_token"], !refreshToken.isEmpty {
-                    try await service.revoke(token: refreshToken, hint: "refresh_token", caller: caller)
+                    try await service.revoke(token: refreshToken, hint: "refresh_token", callerID: caller.id)
                 } else if let own = context.accessToken {
-                    try await service.revoke(token: own, hint: "access_token", caller: caller)
+                    try await service.revoke(token: own, hint: "access_token", callerID: caller.id)
                 }
                 return .empty(status: 204)
             },
         ]
+        return routes.map { $0.mappingIdentityErrors() }
     }
 
     /// `POST /oauth2/token`: `authorization_code` (JSON `{code, redirect_uri, state?,
@@ -98,13 +108,40 @@ public struct IdentityRoutes: RouteProvider {
                 throw APIError.badRequest(
                     "The 'refresh_token' parameter is required", code: "invalid_request")
             }
-            return try await service.refresh(refreshToken) { APIError.badRequest($0, code: "invalid_grant") }
+            return try await service.refresh(refreshToken) {
+                IdentityError.badRequest($0, code: "invalid_grant")
+            }
         case nil:
             throw APIError.badRequest("The 'grant_type' parameter is required", code: "invalid_request")
         case let other?:
             throw APIError.badRequest(
                 "Unsupported grant_type '\(other.prefix(40))'", code: "unsupported_grant_type")
         }
+    }
+
+    /// The cookie that ties a login through an external provider to the browser that started it.
+    static let bindingCookieName = "tmi_login"
+
+    /// `Set-Cookie` for the login binding (RFC 6265 §4.1): only sent back to the callback, for
+    /// the life of a login, invisible to scripts; `SameSite=Lax` still sends it on the
+    /// provider's top-level redirect back to us; `Secure` whenever we are served over https.
+    static func bindingCookie(_ value: String, service: IdentityService) -> String {
+        let secure = service.configuration.publicBaseURL.lowercased().hasPrefix("https://") ? "; Secure" : ""
+        return
+            "\(bindingCookieName)=\(value); Path=/oauth2/callback; Max-Age=\(service.configuration.authorizationLifetime)"
+            + "; HttpOnly; SameSite=Lax\(secure)"
+    }
+
+    /// The value of cookie `name` in the request's `Cookie` header(s) (RFC 6265 §5.4).
+    static func cookie(_ name: String, in headers: HTTPHeaders) -> String? {
+        for header in headers.values("Cookie") {
+            for pair in header.split(separator: ";") {
+                let trimmed = pair.drop { $0 == " " }
+                guard let equals = trimmed.firstIndex(of: "="), trimmed[..<equals] == name else { continue }
+                return String(trimmed[trimmed.index(after: equals)...])
+            }
+        }
+        return nil
     }
 
     /// RFC 6749 §5.1: token responses MUST carry `Cache-Control: no-store` and `Pragma: no-cache`.

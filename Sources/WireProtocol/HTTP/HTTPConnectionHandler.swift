@@ -3,21 +3,23 @@
 /// configuration. Every failure ends in an answer where one is due, then a close; nothing a client
 /// sends can crash or wedge it.
 struct HTTPConnectionHandler {
-    let connection: TCPConnection
+    let connection: any DeadlineByteStream
     let info: HTTPConnectionInfo
     let configuration: HTTPServer.Configuration
     let responder: any HTTPResponder
     let registry: HTTPConnectionRegistry
+    let metrics: HTTPServerMetrics
     let writer: HTTPResponseWriter
     var parser: HTTPParser
     var readBuffer: [UInt8]
 
-    init(server: HTTPServer, connection: TCPConnection, info: HTTPConnectionInfo) {
+    init(server: HTTPServer, connection: any DeadlineByteStream, info: HTTPConnectionInfo) {
         self.connection = connection
         self.info = info
         self.configuration = server.configuration
         self.responder = server.responder
         self.registry = server.registry
+        self.metrics = server.metrics
         self.writer = HTTPResponseWriter(compression: server.configuration.compression)
         self.parser = HTTPParser(mode: .request, limits: server.configuration.limits)
         self.readBuffer = [UInt8](repeating: 0, count: max(512, server.configuration.readBufferSize))
@@ -59,7 +61,9 @@ struct HTTPConnectionHandler {
             // (about 5 KB per idle WebSocket connection).
             readBuffer = []
             parser = HTTPParser(mode: .request, limits: configuration.limits)
-            await upgrade(PrefixedByteStream(connection, prefix: prefix))
+            metrics.upgradeStarted()
+            await upgrade(PrefixedByteStream(connection, prefix: prefix, metrics: metrics))
+            metrics.upgradeEnded()
             return false
         }
         let closeAsked = response.headers["connection"].map {
@@ -91,6 +95,7 @@ struct HTTPConnectionHandler {
                 let count = try await connection.read(
                     into: &readBuffer, deadline: headDeadline ?? idleDeadline)
                 guard count > 0 else { return nil }
+                metrics.received(count)
                 parser.feed(readBuffer[0..<count])
             } catch {
                 // A silent idle connection just closes; a stalled head is told why (RFC 9110 §15.5.9).
@@ -116,6 +121,7 @@ struct HTTPConnectionHandler {
                 let count = try await connection.read(
                     into: &readBuffer, deadline: .after(configuration.bodyTimeout))
                 guard count > 0 else { return nil }
+                metrics.received(count)
                 parser.feed(readBuffer[0..<count])
             } catch {
                 if error == .timedOut { await timeOut() }
@@ -126,6 +132,7 @@ struct HTTPConnectionHandler {
 
     private func write(_ bytes: [UInt8], _ more: [UInt8]?) async -> Bool {
         let deadline = IODeadline.after(configuration.writeTimeout)
+        metrics.sent(bytes.count + (more?.count ?? 0))
         do {
             if let more {
                 try await connection.write(vectored: [bytes, more], deadline: deadline)
@@ -162,7 +169,7 @@ struct HTTPConnectionHandler {
     /// closes too (or a short deadline), so requests it had already pipelined do not turn our
     /// final response into a reset.
     private mutating func drainBeforeClose() async {
-        connection.shutdownWrite()
+        await connection.shutdownWrite()
         let deadline = IODeadline.after(configuration.lingerTimeout)
         var drained = 0
         while drained < 4 * 1024 * 1024 {

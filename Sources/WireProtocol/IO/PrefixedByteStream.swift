@@ -7,10 +7,13 @@ import Synchronization
 public final class PrefixedByteStream: ByteStream {
     private let base: any ByteStream
     private let prefix: Mutex<[UInt8]>
+    /// Where the upgraded connection's traffic is counted (the server's `/metrics` bytes).
+    private let metrics: HTTPServerMetrics?
 
-    public init(_ base: any ByteStream, prefix: [UInt8]) {
+    public init(_ base: any ByteStream, prefix: [UInt8], metrics: HTTPServerMetrics? = nil) {
         self.base = base
         self.prefix = Mutex(prefix)
+        self.metrics = metrics
     }
 
     public var peerDescription: String { base.peerDescription }
@@ -23,14 +26,22 @@ public final class PrefixedByteStream: ByteStream {
             bytes.removeFirst(taken.count)
             return taken
         }
-        if pending.isEmpty { return try await base.read(into: &buffer) }
+        if pending.isEmpty {
+            let n = try await base.read(into: &buffer)
+            metrics?.received(n)
+            return n
+        }
         buffer.replaceSubrange(0..<pending.count, with: pending)
         return pending.count
     }
 
-    public func write(_ bytes: [UInt8]) async throws(StreamError) { try await base.write(bytes) }
+    public func write(_ bytes: [UInt8]) async throws(StreamError) {
+        metrics?.sent(bytes.count)
+        try await base.write(bytes)
+    }
 
     public func write(vectored buffers: [[UInt8]]) async throws(StreamError) {
+        if let metrics { metrics.sent(buffers.reduce(0) { $0 + $1.count }) }
         try await base.write(vectored: buffers)
     }
 

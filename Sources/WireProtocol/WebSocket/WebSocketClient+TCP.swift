@@ -1,11 +1,16 @@
 extension WebSocketClient {
-    /// Opens a TCP connection to `host:port` and performs the handshake over it.
+    /// Opens a TCP connection to `host:port` and performs the handshake over it. The connect
+    /// shares the handshake's deadline (`configuration.handshakeTimeout`): every failure or
+    /// time-out is an error, never a hang.
     public static func handshake(
         host: String, port: Int, path: String = "/", headers: HTTPHeaders = HTTPHeaders(),
         configuration: WebSocketConfiguration = WebSocketConfiguration()
     ) async throws(WebSocketError) -> WebSocketConnection {
         let stream: TCPConnection
-        do { stream = try await TCPConnection.connect(host: host, port: port) } catch { throw .stream(error) }
+        do {
+            stream = try await TCPConnection.connect(
+                host: host, port: port, deadline: .after(configuration.handshakeTimeout))
+        } catch { throw .stream(error) }
         return try await handshake(
             over: stream, host: "\(host):\(port)", path: path, headers: headers, configuration: configuration)
     }

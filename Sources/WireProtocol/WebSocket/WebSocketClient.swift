@@ -11,7 +11,10 @@ import Synchronization
 public enum WebSocketClient {
     /// Performs the handshake and returns the connection, not yet running: call `run(_:)`.
     /// Throws `.handshakeFailed` when the server refuses or answers incorrectly (§4.1: the client
-    /// MUST _Fail the WebSocket Connection_), and closes the stream then.
+    /// MUST _Fail the WebSocket Connection_), and closes the stream then. A handshake that has not
+    /// completed within `configuration.handshakeTimeout` throws `.stream(.timedOut)`: a watchdog
+    /// closes the stream, which wakes the pending read (any `ByteStream` fails pending operations
+    /// when closed), so this always returns.
     public static func handshake(
         over stream: any ByteStream, host: String, path: String = "/",
         headers extra: HTTPHeaders = HTTPHeaders(),
@@ -28,17 +31,27 @@ public enum WebSocketClient {
         }
         for field in extra { head += "\(field.name): \(field.value)\r\n" }
         head += "\r\n"
+        let expired = Mutex(false)
+        let watchdog = Task { [clock = configuration.clock, limit = configuration.handshakeTimeout] in
+            guard (try? await clock.sleep(for: limit)) != nil else { return }  // cancelled: done in time
+            expired.withLock { $0 = true }
+            stream.close()
+        }
+        defer { watchdog.cancel() }
         do throws(WebSocketError) {
             do { try await stream.write(Array(head.utf8)) } catch { throw .stream(error) }
             let (response, rest) = try await readResponseHead(stream)
             let (subprotocol, parameters, deflate) = try validate(
                 response, key: key, configuration: configuration)
+            watchdog.cancel()
+            // The watchdog may have fired just as the answer arrived: the stream is closed then.
+            if expired.withLock({ $0 }) { throw .stream(.timedOut) }
             return WebSocketConnection(
                 stream: stream, role: .client, configuration: configuration, subprotocol: subprotocol,
                 compression: parameters, deflate: deflate, initialBytes: rest)
         } catch {
             stream.close()
-            throw error
+            throw expired.withLock { $0 } ? .stream(.timedOut) : error
         }
     }
 

@@ -13,6 +13,10 @@ public struct WebSocketConfiguration: Sendable {
     /// How long to wait for the peer's close frame after sending ours, and for our last frames
     /// to flush, before dropping the stream.
     public var closeTimeout: Duration = .seconds(10)
+    /// Client side: the longest a TCP connect plus opening handshake may take. Past it the stream
+    /// is closed and the handshake fails with `.stream(.timedOut)`: a server that accepts and
+    /// never answers cannot hang a client.
+    public var handshakeTimeout: Duration = .seconds(10)
     /// Interval between keepalive pings; nil disables them.
     public var pingInterval: Duration? = .seconds(30)
     /// A ping not answered within this time closes the connection (1001).

@@ -2,19 +2,6 @@ import Foundation
 
 @testable import CollabCore
 
-/// SplitMix64: a small deterministic generator so random tests reproduce exactly.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Random JSON documents for differential tests of the parser.
 enum RandomJSON {
     static let alphabet: [Character] = Array("aZ09 _-\"\\/\n\t\u{1}\u{7F}é€😀中\u{FFFF}\u{10FFFF}")

@@ -1,18 +1,5 @@
 import CollabCore
 
-/// SplitMix64: a tiny deterministic generator, so each seed replays the same sequence of actions.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// A browser-like collaborator on a real WebSocket following DESIGN §6's client algorithm: apply
 /// server messages in order by replacing or removing whole cells, keep its own unacknowledged
 /// operations pending, and edit the confirmed state with those pending operations re-applied.

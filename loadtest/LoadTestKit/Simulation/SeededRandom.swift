@@ -1,18 +1,8 @@
-/// SplitMix64: a tiny, fast, well-distributed generator. Seeded runs are reproducible, which is
-/// what lets a failing load run (or a failing test) be replayed exactly with `--seed`.
-public struct SeededRandom: RandomNumberGenerator, Sendable {
-    var state: UInt64
+import CollabCore
 
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// Load-tool additions to CollabCore's SplitMix64 (`SeededRandom`): one independent stream per
+/// editor, and UUIDs drawn from the stream so a seeded run replays exactly (`--seed`).
+extension SeededRandom {
     /// A derived generator for sub-stream `index` (one per editor), independent of the others.
     public func fork(_ index: UInt64) -> SeededRandom {
         var copy = SeededRandom(seed: state ^ (index &* 0xD1B5_4A32_D192_ED03))

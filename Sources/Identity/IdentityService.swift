@@ -1,0 +1,170 @@
+import CollabCore
+import FoundationEssentials
+import Storage
+import Synchronization
+
+/// Owns identity: signing keys, users, refresh tokens and revocations, logins in progress, and
+/// the OAuth/OIDC flows over them (DESIGN §5). One instance per server. This module sits below the
+/// gateway and never imports it (DESIGN §2): the gateway's `IdentityRoutes` exposes the service
+/// over HTTP, maps its `IdentityError`s to responses, and adapts it as the `Authenticator`.
+///
+/// State lives under one `Mutex`, never held across an `await` or a signature. Changes that must
+/// survive a restart (users, refresh tokens, revocations) are staged while the lock is held and
+/// flushed to disk on the service's own I/O thread before the caller answers.
+public final class IdentityService: Sendable {
+    public let configuration: IdentityConfiguration
+    let codec: JWTCodec
+    /// The JWKS document, fixed for the life of the process.
+    let jwks: JSONValue
+    let state: Mutex<IdentityState>
+    let usersFile: IdentityFile
+    let tokensFile: IdentityFile
+    /// Access tokens already verified (see `VerifiedTokenCache`).
+    let verifiedTokens = VerifiedTokenCache()
+    /// Each OIDC provider's signing keys, by provider id.
+    let keySets: [String: ProviderKeySet]
+    private let io: IOThread
+
+    /// Starts the service: creates `<data>/identity` (mode 0700), loads or creates the signing key
+    /// (mode 0600) and loads users and tokens. All file work runs on the service's I/O thread.
+    /// Providers missing endpoints are completed from discovery first; one that cannot be
+    /// discovered throws an `IdentityConfigurationError` naming it.
+    public static func open(_ configuration: IdentityConfiguration) async throws -> IdentityService {
+        var resolved = configuration
+        resolved.oidcProviders = try await ProviderDiscovery.resolve(
+            configuration.oidcProviders, transport: configuration.transport)
+        let configuration = resolved
+        let io = try IOThread(name: "tmi-identity-io")
+        do {
+            let loaded = try await io.run { () throws(StorageError) in Result { try Loaded(configuration) } }
+                .get()
+            return try IdentityService(configuration: configuration, loaded: loaded, io: io)
+        } catch {
+            io.stop()
+            throw error
+        }
+    }
+
+    private init(configuration: IdentityConfiguration, loaded: Loaded, io: IOThread) throws {
+        self.configuration = configuration
+        self.io = io
+        var keySets: [String: ProviderKeySet] = [:]
+        for p in configuration.oidcProviders where p.kind == .oidc {
+            if let url = p.jwksURI {
+                keySets[p.id] = ProviderKeySet(url: url, transport: configuration.transport)
+            }
+        }
+        self.keySets = keySets
+        codec = JWTCodec(
+            key: loaded.key, issuer: configuration.publicBaseURL, audience: configuration.audience,
+            leeway: configuration.leeway)
+        if case .rsa(let rsa, let kid) = loaded.key {
+            jwks = ["keys": [try JSONWebKey(rsa).json(kid: kid)]]
+        } else {
+            // Never publish a shared secret: with HS256 there is no public key to offer.
+            jwks = ["keys": []]
+        }
+        state = Mutex(IdentityState(users: UserRegistry(users: loaded.users), ledger: loaded.ledger))
+        usersFile = IdentityFile(path: configuration.directory + "/users.json", io: io)
+        tokensFile = IdentityFile(path: configuration.directory + "/tokens.json", io: io)
+    }
+
+    deinit { io.stop() }
+
+    /// The public signing key set for `GET /.well-known/jwks.json` (RFC 7517 §5).
+    public var jsonWebKeySet: JSONValue { jwks }
+
+    /// The user with internal id `id`, if any.
+    public func user(id: String) -> UserRecord? { state.withLock { $0.users[id] } }
+
+    /// Every known user, oldest first.
+    public var users: [UserRecord] { state.withLock { $0.users.all } }
+
+    func now() -> Int64 { configuration.now() }
+
+    /// The back-channel client for `provider`, with its key set and the current time.
+    func client(for provider: OIDCProviderConfiguration) -> OIDCClient {
+        OIDCClient(
+            provider: provider, transport: configuration.transport, keys: keySets[provider.id], now: now(),
+            skew: configuration.idTokenSkew)
+    }
+
+    // MARK: Persistence
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    /// Stages `users.json`; call with the lock held, right after the change.
+    func stageUsers(_ s: IdentityState) throws {
+        usersFile.stage(Array(try Self.encoder.encode(s.users.all)))
+    }
+
+    /// Stages `tokens.json`; call with the lock held, right after the change.
+    func stageTokens(_ s: inout IdentityState, now: Int64) throws {
+        s.ledger.prune(now: now, leeway: configuration.leeway)
+        tokensFile.stage(Array(try Self.encoder.encode(s.ledger)))
+    }
+
+    /// Makes staged changes durable before the caller answers.
+    func flush(users: Bool = false, tokens: Bool = false) async throws {
+        if users { try await usersFile.flush() }
+        if tokens { try await tokensFile.flush() }
+    }
+}
+
+/// What start-up reads from (or first creates in) the data directory.
+private struct Loaded: @unchecked Sendable {
+    // @unchecked: `SigningKey` holds an immutable `RSAKey` (itself documented Sendable); the rest
+    // are plain values. Built on the I/O thread and handed over once.
+    var key: SigningKey
+    var users: [UserRecord]
+    var ledger: TokenLedger
+
+    init(_ configuration: IdentityConfiguration) throws {
+        let directory = configuration.directory
+        try IdentityDisk.makePrivateDirectory(directory)
+        switch configuration.algorithm {
+        case .rs256:
+            let path = directory + "/signing-key.pem"
+            let rsa: RSAKey
+            if let pem = try IdentityDisk.read(path) {
+                rsa = try RSAKey(privateKeyPEM: pem)
+            } else {
+                rsa = try RSAKey.generate()
+                try IdentityDisk.writeSecret(try rsa.privateKeyPEM(), to: path)
+            }
+            key = .rsa(rsa, kid: try JSONWebKey(rsa).thumbprint())
+        case .hs256:
+            let secret: [UInt8]
+            if let configured = configuration.hmacSecret {
+                secret = Array(configured.utf8)
+            } else {
+                let path = directory + "/hs256-secret"
+                if let stored = try IdentityDisk.read(path) {
+                    secret = stored
+                } else {
+                    secret = Array(try CryptoPrimitives.randomToken(byteCount: 48).utf8)
+                    try IdentityDisk.writeSecret(secret, to: path)
+                }
+            }
+            // RFC 7518 §3.2: "A key of the same size as the hash output (for instance, 256 bits
+            // for "HS256") or larger MUST be used with this algorithm."
+            guard secret.count >= 32 else {
+                throw IdentityConfigurationError("the HS256 secret must be at least 32 bytes long")
+            }
+            key = .hmac(secret, kid: "tmi-hs256")
+        }
+        let decoder = JSONDecoder()
+        users =
+            try IdentityDisk.read(directory + "/users.json").map {
+                try decoder.decode([UserRecord].self, from: Data($0))
+            } ?? []
+        ledger =
+            try IdentityDisk.read(directory + "/tokens.json").map {
+                try decoder.decode(TokenLedger.self, from: Data($0))
+            } ?? TokenLedger()
+    }
+}

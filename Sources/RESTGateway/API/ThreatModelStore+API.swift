@@ -1,0 +1,35 @@
+import Storage
+import WireProtocol
+
+/// The store as the handlers use it: their closures throw `APIError`, and a backend that cannot
+/// make a change durable becomes a 503 `storage_unavailable` with `Retry-After` (nothing was
+/// acknowledged, so the client may simply try again).
+extension ThreatModelStore {
+    public func commit<T>(_ body: (StoreState) throws(APIError) -> (T, [StoreMutation])) throws(APIError)
+        -> (result: T, ticket: UInt64?)
+    {
+        try commit(body, unavailable: APIError.storeUnavailable)
+    }
+
+    public func waitDurable(_ ticket: UInt64?) async throws(APIError) {
+        try await waitDurable(ticket, unavailable: APIError.storeUnavailable)
+    }
+
+    public func write<T>(_ body: (StoreState) throws(APIError) -> (T, [StoreMutation])) async throws(APIError)
+        -> T
+    {
+        try await write(body, unavailable: APIError.storeUnavailable)
+    }
+}
+
+extension APIError {
+    /// The answer to a change the store could not make durable.
+    public static func storeUnavailable(_ failure: StoreUnavailable) -> APIError {
+        var headers = HTTPHeaders()
+        headers.add("Retry-After", String(failure.retryAfterSeconds))
+        return APIError(
+            status: 503, code: "storage_unavailable",
+            description: "the change could not be stored; try again",
+            headers: headers)
+    }
+}

@@ -1,0 +1,53 @@
+/// The store boundary (DESIGN §2, §7, §11): where the server's threat models, their children,
+/// metadata and live diagram cells become durable, and where they are loaded from at start.
+///
+/// A backend does not decide anything. `ThreatModelStore` keeps the whole state in memory and
+/// decides every change (404, 409, read-only fields, PATCH atomicity) under one lock, then hands
+/// the change to its `Store` as an ordered batch of mutations. So the rules are identical across
+/// backends by construction, and a backend only has to (1) keep batches in the order it received
+/// them, (2) make each batch durable whole or not at all, and (3) give every durable batch back
+/// when the server starts again. Implementations: `EmbeddedStore` (journal + JSON snapshots, the
+/// default) and the PostgreSQL backend.
+public protocol Store: Sendable {
+    /// Queues a batch and returns a ticket for `waitDurable`. Called inside `ThreatModelStore`'s
+    /// lock, so batches arrive in exactly the order they were applied in memory: it must not
+    /// block or suspend. Throwing refuses the change before anything was applied in memory, so a
+    /// backend that knows it cannot write now (database down, journal unusable) throws here.
+    func enqueue(_ batch: [StoreMutation]) throws(StoreUnavailable) -> UInt64
+    /// Suspends until the ticket's batch, and every batch before it, is durable.
+    func waitDurable(_ ticket: UInt64) async throws(StoreUnavailable)
+    /// Batches between two calls of `snapshot`; nil when the backend has no use for snapshots
+    /// (a database keeps rows, not a log to compact).
+    var snapshotEvery: Int? { get }
+    /// Takes an immutable copy of the state as of `ticket` to compact into (never called on the
+    /// hot path: `ThreatModelStore` runs it detached). Failing loses nothing: the batches stay.
+    func snapshot(_ state: StoreState, through ticket: UInt64) async
+    /// Flushes what is queued and closes; later enqueues fail.
+    func close() async
+    /// Whether an enqueue now would be made durable (open, no failed write, database reachable):
+    /// the server's `/readyz` reports it.
+    var acceptsWrites: Bool { get }
+}
+
+extension Store {
+    public var acceptsWrites: Bool { true }
+}
+
+/// A change could not be made durable now. Nothing was acknowledged; the caller answers 503
+/// (or 507 for a full disk) and the client may try again after `retryAfterSeconds`.
+public struct StoreUnavailable: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Why, for logs and the error body (never carries credentials).
+    public var reason: String
+    /// The disk (or quota) is full: only more space helps.
+    public var isDiskFull: Bool
+    /// A hint for `Retry-After`.
+    public var retryAfterSeconds: Int
+
+    public init(_ reason: String, isDiskFull: Bool = false, retryAfterSeconds: Int = 1) {
+        self.reason = reason
+        self.isDiskFull = isDiskFull
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+
+    public var description: String { reason }
+}

@@ -1,0 +1,88 @@
+import CollabCore
+
+/// One change to the store. A request's changes form a batch that is journaled as one record
+/// and applied atomically; replay at start-up applies the same mutations through the same code.
+public enum StoreMutation: Sendable, Equatable {
+    case putModel(id: String, fields: [String: JSONValue])
+    case deleteModel(id: String)
+    case putChild(ChildKind, model: String, id: String, fields: [String: JSONValue])
+    case deleteChild(ChildKind, model: String, id: String)
+    case putMetadata(MetadataTarget, key: String, value: String)
+    case deleteMetadata(MetadataTarget, key: String)
+    /// A live-collaboration change to a diagram's cells: whole cells to insert or replace (by
+    /// `id`, new ones appended), ids to remove, and the diagram's new `update_vector`. Small
+    /// per operation, so every accepted operation can be journaled before it is broadcast.
+    case patchCells(
+        model: String, diagram: String, upserts: [JSONValue], removes: [String], updateVector: Int)
+}
+
+extension StoreState {
+    /// Applies one mutation. Mutations of missing parents are ignored: they can only come from a
+    /// journal written by a newer or buggy build, and ignoring them keeps start-up total.
+    public mutating func apply(_ mutation: StoreMutation) {
+        switch mutation {
+        case .putModel(let id, let fields):
+            if models[id] == nil {
+                models[id] = ThreatModelRecord(fields: fields)
+            } else {
+                models[id]!.fields = fields
+            }
+        case .deleteModel(let id):
+            models[id] = nil
+        case .putChild(let kind, let m, let id, let fields):
+            guard models[m] != nil else { return }
+            // In place: copying the collection out and back made every write O(threats in the
+            // model) and a 10,000-threat journal replay quadratic (benchmarks/rest.md).
+            models[m]!.children[kind, default: ChildCollection()].put(id, fields: fields)
+        case .deleteChild(let kind, let m, let id):
+            models[m]?.children[kind]?[id] = nil
+            // An emptied collection is dropped, so equal contents are equal states whichever
+            // way they were reached (a store reloaded from rows has no empty collections).
+            if models[m]?.children[kind]?.count == 0 { models[m]!.children[kind] = nil }
+        case .putMetadata(let target, let key, let value):
+            updateMetadata(target) { $0.set(key, value) }
+        case .deleteMetadata(let target, let key):
+            updateMetadata(target) { $0.remove(key) }
+        case .patchCells(let m, let d, let upserts, let removes, let vector):
+            guard var diagram = models[m]?.children[.diagrams]?[d] else { return }
+            diagram.fields["cells"] = .array(
+                Self.patched(diagram.fields["cells"]?.arrayValue ?? [], upserts: upserts, removes: removes))
+            diagram.fields["update_vector"] = .number(Double(vector))
+            models[m]!.children[.diagrams]![d] = diagram
+        }
+    }
+
+    /// `cells` with `upserts` replacing same-id cells in place (or appended) and `removes` dropped.
+    static func patched(_ cells: [JSONValue], upserts: [JSONValue], removes: [String]) -> [JSONValue] {
+        var out = cells
+        var index: [String: Int] = [:]
+        for (i, c) in out.enumerated() {
+            if let id = c["id"]?.stringValue { index[id] = i }
+        }
+        for cell in upserts {
+            guard let id = cell["id"]?.stringValue else { continue }
+            if let i = index[id] {
+                out[i] = cell
+            } else {
+                index[id] = out.count
+                out.append(cell)
+            }
+        }
+        if !removes.isEmpty {
+            let gone = Set(removes)
+            out.removeAll { $0["id"]?.stringValue.map(gone.contains) ?? false }
+        }
+        return out
+    }
+
+    private mutating func updateMetadata(_ target: MetadataTarget, _ change: (inout MetadataList) -> Void) {
+        switch target {
+        case .model(let m):
+            guard models[m] != nil else { return }
+            change(&models[m]!.metadata)
+        case .child(let kind, let m, let id):
+            guard models[m]?.children[kind]?[id] != nil else { return }
+            change(&models[m]!.children[kind]![id]!.metadata)
+        }
+    }
+}
