@@ -253,17 +253,62 @@ struct PostgresClientTests {
         await client.close()
     }
 
-    @Test func refusesSQLWithNULAndUnsupportedTLS() async throws {
-        guard var configuration = PostgresLive.configuration() else { return }
-        let client = PostgresClient(configuration: configuration)
+    @Test func refusesSQLWithANULByte() async throws {
+        guard let client = PostgresLive.client() else { return }
         await #expect(throws: PostgresError.invalidQuery("the SQL contains a NUL byte")) {
             try await client.query("SELECT 1\u{0}")
         }
         await client.close()
+    }
+
+    /// `sslmode=require`: SSLRequest, then TLS without verifying the (private-CA) certificate.
+    @Test func sslmodeRequireEncrypts() async throws {
+        guard var configuration = PostgresLive.configuration() else { return }
         configuration.tlsMode = .require
-        let tls = PostgresClient(configuration: configuration)
-        await #expect(throws: PostgresError.self) { try await tls.ping() }
-        await tls.close()
+        let client = PostgresClient(configuration: configuration)
+        let row = try await client.query(
+            "SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
+        ).rows.first
+        #expect(try row?.bool("ssl") == true)
+        #expect(try row?.string("version").hasPrefix("TLS") == true)
+        // Pipelining and typed values work the same over TLS.
+        let sums = try await withThrowingTaskGroup(of: Int.self) { group in
+            for n in 0..<50 {
+                group.addTask {
+                    try await client.query("SELECT $1::int8 + 1 AS n", [.int(n)]).rows.first?.int("n") ?? -1
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(sums == (1...50).reduce(0, +))
+        await client.close()
+    }
+
+    /// `verify-full` with the cluster's CA (`sslrootcert`) connects; with only the system's
+    /// roots the private certificate is rejected, naming verification.
+    @Test func sslmodeVerifyFullChecksTheCertificate() async throws {
+        guard var configuration = PostgresLive.configuration("TMI_TEST_DATABASE_TLS_URL") else { return }
+        #expect(configuration.tlsMode == .verifyFull && configuration.tlsRootCertificateFile != nil)
+        let client = PostgresClient(configuration: configuration)
+        let ssl = try await client.query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").rows
+            .first
+        #expect(try ssl?.bool("ssl") == true)
+        await client.close()
+
+        configuration.tlsRootCertificateFile = nil
+        let untrusted = PostgresClient(configuration: configuration)
+        do {
+            try await untrusted.ping()
+            Issue.record("a certificate from a private CA was accepted with the system roots")
+        } catch {
+            guard case .connectionFailed(let reason) = error else {
+                Issue.record("expected connectionFailed, got \(error)")
+                return
+            }
+            #expect(reason.contains("certificate verification failed"))
+            #expect(configuration.password.map { !reason.contains($0) } ?? true)
+        }
+        await untrusted.close()
     }
 
     @Test func closedClientRefusesRequests() async throws {

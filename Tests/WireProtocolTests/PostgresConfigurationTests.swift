@@ -24,6 +24,9 @@ import Testing
         #expect(at.password == "p@ss" && at.host == "h")
         let timeout = try PostgresConfiguration(url: "postgres://u@h/d?connect_timeout=3")
         #expect(timeout.connectTimeout == .seconds(3))
+        let root = try PostgresConfiguration(
+            url: "postgres://u@h/d?sslmode=verify-full&sslrootcert=/etc/ca%20x.pem")
+        #expect(root.tlsRootCertificateFile == "/etc/ca x.pem" && root.tlsMode == .verifyFull)
         let unicode = try PostgresConfiguration(url: "postgres://%C3%A9l%C3%A8ve:pw@h/base%20%C3%A9")
         #expect(unicode.user == "élève" && unicode.database == "base é")
     }
