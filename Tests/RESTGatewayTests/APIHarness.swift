@@ -4,16 +4,6 @@ import WireProtocol
 
 @testable import RESTGateway
 
-/// Accepts tokens of the form `tok:<email>` (tests only).
-struct EmailTokenAuthenticator: Authenticator {
-    func authenticate(bearer token: String) async throws(APIError) -> AuthenticatedUser {
-        guard token.hasPrefix("tok:") else { throw APIError.unauthorized("bad token") }
-        let email = String(token.dropFirst(4))
-        let name = String(email.prefix { $0 != "@" })
-        return AuthenticatedUser(id: "id-\(name)", email: email, name: name.capitalized)
-    }
-}
-
 /// Calls the real `Gateway` (router, middleware, authentication) without sockets.
 struct APIHarness {
     let gateway: Gateway
