@@ -35,12 +35,19 @@ let package = Package(
         .target(
             name: "Identity", dependencies: ["WireProtocol", "CollabCore", "Storage", "COpenSSL"],
             swiftSettings: strict),
+        // The PostgreSQL backend of the store: Storage's boundary over WireProtocol's client.
+        .target(
+            name: "StoragePostgres", dependencies: ["Storage", "WireProtocol", "CollabCore"],
+            swiftSettings: strict),
         // One actor per live diagram session and the session directory.
         .target(name: "SessionActors", dependencies: ["CollabCore"], swiftSettings: strict),
         // Routing, handlers, error mapping, persistence wiring, sockets to sessions.
         .target(
             name: "RESTGateway",
-            dependencies: ["WireProtocol", "CollabCore", "SessionActors", "Storage", "Identity", "COpenSSL"],
+            dependencies: [
+                "WireProtocol", "CollabCore", "SessionActors", "Storage", "StoragePostgres", "Identity",
+                "COpenSSL",
+            ],
             // The operator console's page, compiled into the binary (docs/console.md).
             resources: [
                 .embedInCode("Console/Assets/console.html"), .embedInCode("Console/Assets/console.js"),
@@ -86,7 +93,7 @@ let package = Package(
         .testTarget(
             name: "CollabCoreTests", dependencies: ["TestSupport", "CollabCore"], swiftSettings: strict),
         .testTarget(
-            name: "StorageTests", dependencies: ["TestSupport", "Storage", "CollabCore"],
+            name: "StorageTests", dependencies: ["TestSupport", "Storage", "StoragePostgres", "CollabCore"],
             swiftSettings: strict),
         .testTarget(
             name: "SessionActorsTests", dependencies: ["TestSupport", "SessionActors", "CollabCore"],
@@ -98,12 +105,17 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(
+            name: "IdentityTests",
+            dependencies: ["TestSupport", "Identity", "CollabCore", "WireProtocol", "COpenSSL"],
+            swiftSettings: strict),
+        .testTarget(
             name: "LoadTestTests", dependencies: ["TestSupport", "LoadTestKit", "RESTGateway"],
             swiftSettings: strict),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
                 "TestSupport", "RESTGateway", "Identity", "WireProtocol", "CollabCore", "COpenSSL", "Storage",
+                "StoragePostgres",
             ],
             swiftSettings: strict),
     ]

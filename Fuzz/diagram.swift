@@ -121,10 +121,15 @@ public func fuzzDiagram(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
                 direction, user: user, origin: origin, operationID: "h\(step)")
             {
                 accepted = a
+                sent.append(("h\(step)", userIndex))
             }
         default:
-            let resend = action % 8 == 5 && !sent.isEmpty
-            let operationID = resend ? sent[Int(r.next()) % sent.count].id : "op\(step)"
+            // Resend only what the engine must still remember: the last half of its id window
+            // (it forgets the oldest ids by design, bounded memory).
+            let recent = sent.suffix(8)
+            let resend = action % 8 == 5 && !recent.isEmpty
+            let operationID =
+                resend ? recent[recent.startIndex + Int(r.next()) % recent.count].id : "op\(step)"
             let baseChoice = r.next()
             let base: Int64? =
                 switch baseChoice % 4 {

@@ -21,12 +21,18 @@ public struct IdentityConfiguration: Sendable {
     public var authorizationLifetime: Int64 = 600
     /// Clock skew tolerated on `exp`/`nbf`.
     public var leeway: Int64 = 30
-    /// External OpenID Connect providers, listed after `test`.
+    /// External login providers (OIDC, Google, Microsoft, GitHub), listed after `test`. Those
+    /// whose endpoints are not all given are completed from discovery when the service opens.
     public var oidcProviders: [OIDCProviderConfiguration] = []
+    /// Tolerated clock skew when checking an IdP's ID token (`exp`, `nbf`, `iat`).
+    public var idTokenSkew: Int64 = 60
+    /// Where warnings about logins go (an IdP that is down, a refused ID token, a TLS failure):
+    /// the gateway points this at its logger. Messages name the provider and the reason.
+    public var warn: @Sendable (String) -> Void = { _ in }
     /// Prefixes a `client_callback` must start with; nil accepts any http(s) URL (development).
     /// Tokens are delivered to that URL, so production deployments should list their clients.
     public var allowedClientCallbacks: [String]?
-    /// HTTP for the back-channel calls to OIDC providers.
+    /// HTTP(S) for the back-channel calls to login providers (discovery, JWKS, token, userinfo).
     public var transport: any OIDCTransport = HTTPClientOIDCTransport()
     /// Wall clock; tests inject one they can move.
     public var clock: @Sendable () -> Date = { Date() }
@@ -40,37 +46,4 @@ public struct IdentityConfiguration: Sendable {
     var directory: String { dataDirectory + "/identity" }
     var callbackURL: String { publicBaseURL + "/oauth2/callback" }
     func now() -> Int64 { Int64(clock().timeIntervalSince1970.rounded(.down)) }
-}
-
-/// One external OpenID Connect provider, used with the authorization-code flow (OIDC Core §3.1).
-public struct OIDCProviderConfiguration: Sendable, Equatable {
-    /// The `idp` value clients pass (`google`, `corp-sso`, ...).
-    public var id: String
-    public var name: String
-    public var icon: String
-    public var issuer: String
-    public var authorizationEndpoint: String
-    public var tokenEndpoint: String
-    /// Where the user's claims come from; nil uses the ID token's claims instead.
-    public var userinfoEndpoint: String?
-    public var clientID: String
-    public var clientSecret: String
-    public var scopes: [String]
-
-    public init(
-        id: String, name: String, icon: String = "fa-solid fa-right-to-bracket", issuer: String,
-        authorizationEndpoint: String, tokenEndpoint: String, userinfoEndpoint: String?, clientID: String,
-        clientSecret: String, scopes: [String] = ["openid", "email", "profile"]
-    ) {
-        self.id = id
-        self.name = name
-        self.icon = icon
-        self.issuer = issuer
-        self.authorizationEndpoint = authorizationEndpoint
-        self.tokenEndpoint = tokenEndpoint
-        self.userinfoEndpoint = userinfoEndpoint
-        self.clientID = clientID
-        self.clientSecret = clientSecret
-        self.scopes = scopes
-    }
 }

@@ -24,6 +24,13 @@ public struct AuthorizationRequest: Sendable {
     }
 }
 
+/// Where `authorize` sends the browser, and the cookie that binds the login to that browser.
+public struct AuthorizationRedirect: Sendable, Equatable {
+    public var location: String
+    /// The value of the `tmi_login` cookie to set, for logins through an external provider.
+    public var bindingCookie: String?
+}
+
 /// How the callback ends: a redirect to the client's callback, or the tokens as JSON.
 public enum CallbackOutcome: Sendable, Equatable {
     case redirect(String)
@@ -57,8 +64,9 @@ extension IdentityService {
     }
 
     /// Validates an authorization request and returns where to send the browser: the provider's
-    /// login page, or for `test` straight to our own callback with a code.
-    public func authorize(_ request: AuthorizationRequest) throws -> String {
+    /// login page (with a cookie binding the login to this browser), or for `test` straight to
+    /// our own callback with a code.
+    public func authorize(_ request: AuthorizationRequest) throws -> AuthorizationRedirect {
         guard let idp = request.idp ?? (configuration.testProviderEnabled ? TestProvider.id : nil) else {
             throw IdentityError.badRequest("The 'idp' parameter is required", code: "invalid_request")
         }
@@ -90,14 +98,21 @@ extension IdentityService {
             provider: idp, clientState: request.state, clientCallback: request.clientCallback,
             codeChallenge: challenge, expiresAt: expiresAt)
         let location: String
+        var cookie: String? = nil
         var testCode: (String, TestProviderCode)? = nil
         if let oidc {
             let verifier = try CryptoPrimitives.randomToken()
+            let nonce = try CryptoPrimitives.randomToken()
+            let binding = try CryptoPrimitives.randomToken()
             pending.upstreamVerifier = verifier
+            pending.nonce = nonce
+            pending.browserBinding = Self.hash(binding)
+            cookie = binding
             let upstreamChallenge = Base64URL.encode(try CryptoPrimitives.sha256(verifier))
-            location = OIDCClient(provider: oidc, transport: configuration.transport).authorizationURL(
-                state: internalState, redirectURI: configuration.callbackURL, codeChallenge: upstreamChallenge
-            )
+            location = client(for: oidc).authorizationURL(
+                state: internalState, redirectURI: configuration.callbackURL,
+                codeChallenge: upstreamChallenge,
+                nonce: nonce)
         } else {
             let code = try CryptoPrimitives.randomToken()
             let hint = try TestProvider.resolveHint(request.loginHint)
@@ -116,7 +131,7 @@ extension IdentityService {
             s.pending[internalState] = pending
             if let (code, record) = testCode { s.testCodes[code] = record }
         }
-        return location
+        return AuthorizationRedirect(location: location, bindingCookie: cookie)
     }
 
     /// A `client_callback` receives tokens, so it must be an absolute http(s) URL without

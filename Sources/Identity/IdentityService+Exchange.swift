@@ -5,9 +5,9 @@ extension IdentityService {
     /// DESIGN §10: an unknown or expired `state` is 400; a code the provider rejects (bogus,
     /// replayed) is 401. With PKCE the client gets a code of ours to trade at `/oauth2/token`
     /// with its verifier; otherwise it gets the tokens (redirect or JSON).
-    public func callback(code: String?, state internalState: String?, providerError: String?) async throws
-        -> CallbackOutcome
-    {
+    public func callback(
+        code: String?, state internalState: String?, providerError: String?, bindingCookie: String? = nil
+    ) async throws -> CallbackOutcome {
         guard let internalState, !internalState.isEmpty else {
             throw IdentityError.badRequest("The 'state' parameter is required", code: "invalid_request")
         }
@@ -15,6 +15,18 @@ extension IdentityService {
         let pending = try state.withLock { s throws(IdentityError) -> PendingAuthorization in
             guard let p = s.pending[internalState], p.expiresAt > now else {
                 throw IdentityError.badRequest("Unknown or expired 'state'", code: "invalid_state")
+            }
+            // The login must end in the browser that started it: a callback carrying someone
+            // else's code and state (login CSRF) lacks that browser's cookie.
+            if let binding = p.browserBinding {
+                guard let bindingCookie,
+                    CryptoPrimitives.constantTimeEqual(
+                        Array(Self.hash(bindingCookie).utf8), Array(binding.utf8))
+                else {
+                    throw IdentityError.badRequest(
+                        "The login was not started in this browser (the login cookie is missing or wrong)",
+                        code: "invalid_state")
+                }
             }
             // A state is single-use: a second callback with it replays the code.
             if p.consumed { throw IdentityError.unauthorized("The authorization code was already used") }
@@ -54,7 +66,7 @@ extension IdentityService {
     }
 
     /// Asks the login's provider who `code` belongs to. `failure` shapes a refusal (401 at the
-    /// callback, 400 `invalid_grant` at the token endpoint); an unreachable provider is a 500.
+    /// callback, 400 `invalid_grant` at the token endpoint); an unreachable provider is a 502.
     private func redeem(
         code: String, internalState: String, pending: PendingAuthorization, failure: (String) -> IdentityError
     ) async throws -> ProviderIdentity {
@@ -76,15 +88,35 @@ extension IdentityService {
             )
         }
         guard let provider = oidcProvider(pending.provider) else { throw failure("The provider is gone") }
-        let client = OIDCClient(provider: provider, transport: configuration.transport)
-        do {
-            return try await client.identity(
-                code: code, redirectURI: configuration.callbackURL, codeVerifier: pending.upstreamVerifier)
-        } catch .rejected(let why) {
-            throw failure("The login provider rejected the code: \(why.prefix(100))")
+        return try await providerIdentity(
+            provider, code: code, redirectURI: configuration.callbackURL,
+            codeVerifier: pending.upstreamVerifier,
+            nonce: pending.nonce, failure: failure)
+    }
+
+    /// One code exchange with `provider`, its failures turned into client-facing errors and a
+    /// warning line naming the provider and the reason (never the code or any token).
+    func providerIdentity(
+        _ provider: OIDCProviderConfiguration, code: String, redirectURI: String, codeVerifier: String?,
+        nonce: String?, failure: (String) -> IdentityError
+    ) async throws(IdentityError) -> ProviderIdentity {
+        do throws(ProviderRejection) {
+            let identity = try await client(for: provider).identity(
+                code: code, redirectURI: redirectURI, codeVerifier: codeVerifier, nonce: nonce)
+            guard !identity.subject.isEmpty else { throw .unavailable("the provider sent no subject") }
+            return identity
         } catch {
-            throw IdentityError(
-                status: 500, code: "server_error", description: "The login provider could not be reached")
+            configuration.warn("login through '\(provider.id)' failed: \(error.reason)")
+            switch error {
+            case .rejected(let why):
+                throw failure("The login provider rejected the code: \(why.prefix(100))")
+            case .invalidIDToken(let why):
+                throw failure("The login provider's ID token was refused: \(why.prefix(200))")
+            case .unavailable(let why):
+                throw IdentityError(
+                    status: 502, code: "idp_unavailable",
+                    description: "The login provider '\(provider.id)' could not be used: \(why.prefix(300))")
+            }
         }
     }
 
@@ -172,17 +204,9 @@ extension IdentityService {
         guard let idp, let provider = oidcProvider(idp) else {
             throw invalid("The authorization code is invalid, expired or already used")
         }
-        let client = OIDCClient(provider: provider, transport: configuration.transport)
-        let identity: ProviderIdentity
-        do {
-            identity = try await client.identity(
-                code: code, redirectURI: redirectURI, codeVerifier: codeVerifier)
-        } catch .rejected(let why) {
-            throw invalid("The login provider rejected the code: \(why.prefix(100))")
-        } catch {
-            throw IdentityError(
-                status: 500, code: "server_error", description: "The login provider could not be reached")
-        }
+        let identity = try await providerIdentity(
+            provider, code: code, redirectURI: redirectURI, codeVerifier: codeVerifier, nonce: nil,
+            failure: invalid)
         let user = try await registerLogin(identity, provider: provider.id)
         return try await issueTokens(
             for: user, origin: LoginOrigin(idp: provider.id, groups: identity.groups)

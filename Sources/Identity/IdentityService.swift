@@ -21,11 +21,19 @@ public final class IdentityService: Sendable {
     let tokensFile: IdentityFile
     /// Access tokens already verified (see `VerifiedTokenCache`).
     let verifiedTokens = VerifiedTokenCache()
+    /// Each OIDC provider's signing keys, by provider id.
+    let keySets: [String: ProviderKeySet]
     private let io: IOThread
 
     /// Starts the service: creates `<data>/identity` (mode 0700), loads or creates the signing key
     /// (mode 0600) and loads users and tokens. All file work runs on the service's I/O thread.
+    /// Providers missing endpoints are completed from discovery first; one that cannot be
+    /// discovered throws an `IdentityConfigurationError` naming it.
     public static func open(_ configuration: IdentityConfiguration) async throws -> IdentityService {
+        var resolved = configuration
+        resolved.oidcProviders = try await ProviderDiscovery.resolve(
+            configuration.oidcProviders, transport: configuration.transport)
+        let configuration = resolved
         let io = try IOThread(name: "tmi-identity-io")
         do {
             let loaded = try await io.run { () throws(StorageError) in Result { try Loaded(configuration) } }
@@ -40,6 +48,13 @@ public final class IdentityService: Sendable {
     private init(configuration: IdentityConfiguration, loaded: Loaded, io: IOThread) throws {
         self.configuration = configuration
         self.io = io
+        var keySets: [String: ProviderKeySet] = [:]
+        for p in configuration.oidcProviders where p.kind == .oidc {
+            if let url = p.jwksURI {
+                keySets[p.id] = ProviderKeySet(url: url, transport: configuration.transport)
+            }
+        }
+        self.keySets = keySets
         codec = JWTCodec(
             key: loaded.key, issuer: configuration.publicBaseURL, audience: configuration.audience,
             leeway: configuration.leeway)
@@ -66,6 +81,13 @@ public final class IdentityService: Sendable {
     public var users: [UserRecord] { state.withLock { $0.users.all } }
 
     func now() -> Int64 { configuration.now() }
+
+    /// The back-channel client for `provider`, with its key set and the current time.
+    func client(for provider: OIDCProviderConfiguration) -> OIDCClient {
+        OIDCClient(
+            provider: provider, transport: configuration.transport, keys: keySets[provider.id], now: now(),
+            skew: configuration.idTokenSkew)
+    }
 
     // MARK: Persistence
 

@@ -11,6 +11,11 @@ struct PendingAuthorization: Sendable {
     var expiresAt: Int64
     /// Our own PKCE verifier towards an OIDC provider.
     var upstreamVerifier: String?
+    /// The nonce the provider's ID token must carry (OIDC Core §3.1.2.1).
+    var nonce: String?
+    /// SHA-256 (hex) of the login cookie set on the browser that started this login: the
+    /// callback must come from that browser (RFC 9700 §4.7.1, login CSRF). Nil for `test`.
+    var browserBinding: String?
     /// Set when the callback (or a token exchange) used it: a second use is a replay.
     var consumed = false
 }

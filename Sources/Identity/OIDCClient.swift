@@ -2,7 +2,7 @@ import CollabCore
 import FoundationEssentials
 import WireProtocol
 
-/// What an OIDC provider said about the person who logged in.
+/// What a provider said about the person who logged in.
 struct ProviderIdentity: Sendable, Equatable {
     var subject: String
     var email: String
@@ -18,33 +18,34 @@ struct LoginOrigin: Sendable, Equatable {
     var groups: [String] = []
 }
 
-/// Why a provider would not vouch for the user.
-enum ProviderRejection: Error, Equatable {
-    /// The provider refused the code (bogus, replayed, expired): a client error.
-    case rejected(String)
-    /// The provider could not be reached or answered nonsense: our problem (500).
-    case unavailable(String)
-}
-
-/// The authorization-code exchange with an external provider (OIDC Core §3.1.3) and the user's
-/// claims from its userinfo endpoint (§5.3), over an `OIDCTransport`.
+/// The authorization-code exchange with an external provider (OIDC Core §3.1.3, RFC 6749 §4.1)
+/// and who the user is: for OIDC the verified ID token, plus userinfo (§5.3) when the provider
+/// has one; for GitHub its REST API.
 struct OIDCClient: Sendable {
     let provider: OIDCProviderConfiguration
     let transport: any OIDCTransport
+    /// The provider's JWKS (OIDC only).
+    let keys: ProviderKeySet?
+    /// Clock and skew for the ID token's time claims.
+    var now: Int64 = 0
+    var skew: Int64 = 60
 
-    /// The provider's authorization URL for a login (OIDC Core §3.1.2.1), with our PKCE challenge.
-    func authorizationURL(state: String, redirectURI: String, codeChallenge: String) -> String {
-        let items = [
+    /// The provider's authorization URL for a login (OIDC Core §3.1.2.1), with our PKCE
+    /// challenge (RFC 7636) and, for OIDC, the nonce the ID token must carry back.
+    func authorizationURL(state: String, redirectURI: String, codeChallenge: String, nonce: String?) -> String
+    {
+        var items = [
             ("response_type", "code"), ("client_id", provider.clientID), ("redirect_uri", redirectURI),
             ("scope", provider.scopes.joined(separator: " ")), ("state", state),
             ("code_challenge", codeChallenge), ("code_challenge_method", "S256"),
         ]
+        if let nonce, provider.kind == .oidc { items.append(("nonce", nonce)) }
         return URLQuery.append(items, to: provider.authorizationEndpoint)
     }
 
     /// Trades `code` for the user's identity.
-    func identity(code: String, redirectURI: String, codeVerifier: String?) async throws(ProviderRejection)
-        -> ProviderIdentity
+    func identity(code: String, redirectURI: String, codeVerifier: String?, nonce: String?)
+        async throws(ProviderRejection) -> ProviderIdentity
     {
         var form = [
             ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirectURI),
@@ -55,66 +56,78 @@ struct OIDCClient: Sendable {
         var headers = HTTPHeaders()
         headers.set("Content-Type", "application/x-www-form-urlencoded")
         headers.set("Accept", "application/json")
-        let tokens = try await call(
-            "POST", provider.tokenEndpoint, headers, Array(URLQuery.encode(form).utf8))
-        guard let accessToken = tokens["access_token"]?.stringValue else {
+        let tokens = try await ProviderHTTP.json(
+            transport, "POST", provider.tokenEndpoint, headers, Array(URLQuery.encode(form).utf8))
+        // GitHub answers a refused code with 200 and an `error` member.
+        if let error = tokens["error"]?.stringValue { throw .rejected(error) }
+        guard let accessToken = tokens["access_token"]?.stringValue, !accessToken.isEmpty else {
             throw .unavailable("the token response has no access_token")
         }
-        let claims: JSONValue
+        switch provider.kind {
+        case .github:
+            return try await GitHubUser.fetch(
+                provider: provider, transport: transport, accessToken: accessToken)
+        case .oidc:
+            return try await oidcIdentity(tokens: tokens, accessToken: accessToken, nonce: nonce)
+        }
+    }
+
+    private func oidcIdentity(tokens: JSONValue, accessToken: String, nonce: String?)
+        async throws(ProviderRejection) -> ProviderIdentity
+    {
+        // OIDC Core §3.1.3.3: the token response of an OIDC login carries an ID token.
+        guard let idToken = tokens["id_token"]?.stringValue, let keys else {
+            throw .invalidIDToken("the provider sent no ID token")
+        }
+        let parsed = try IDTokenVerifier.parse(idToken)
+        let key = try await keys.key(for: parsed)
+        var claims = try IDTokenVerifier.verify(
+            parsed, key: key,
+            expecting: .init(
+                issuer: provider.issuer, clientID: provider.clientID, nonce: nonce, now: now, skew: skew))
         if let userinfo = provider.userinfoEndpoint {
             var headers = HTTPHeaders()
             headers.set("Authorization", "Bearer \(accessToken)")
             headers.set("Accept", "application/json")
-            claims = try await call("GET", userinfo, headers, [])
-        } else {
-            claims = try idTokenClaims(tokens["id_token"]?.stringValue)
-        }
-        guard let subject = claims["sub"]?.stringValue, !subject.isEmpty else {
-            throw .unavailable("the provider sent no subject")
+            guard
+                case .object(let more) = try await ProviderHTTP.json(transport, "GET", userinfo, headers, [])
+            else { throw .unavailable("userinfo is not an object") }
+            // OIDC Core §5.3.2: the userinfo `sub` MUST match the ID token's, or it is not used.
+            guard more["sub"] == claims["sub"] else {
+                throw .invalidIDToken("userinfo names another subject")
+            }
+            claims.merge(more) { _, new in new }
         }
         let email = claims["email"]?.stringValue ?? ""
         return ProviderIdentity(
-            subject: subject, email: email, name: claims["name"]?.stringValue ?? email,
-            emailVerified: claims["email_verified"]?.boolValue ?? false)
+            subject: claims["sub"]?.stringValue ?? "", email: email,
+            name: claims["name"]?.stringValue ?? claims["preferred_username"]?.stringValue ?? email,
+            emailVerified: claims["email_verified"]?.boolValue ?? false,
+            groups: ProviderGroups.normalize(claims[provider.groupsClaim]))
     }
+}
 
-    /// The claims of an ID token received directly from the token endpoint. OIDC Core §3.1.3.7
-    /// (6) lets a client rely on the direct channel instead of the signature, but `iss` and `aud`
-    /// must still match (items 2 and 3).
-    private func idTokenClaims(_ token: String?) throws(ProviderRejection) -> JSONValue {
-        guard let token else { throw .unavailable("no userinfo endpoint and no id_token") }
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let bytes = Base64URL.decode(parts[1]),
-            let claims = try? JSONValue.parse(bytes)
-        else { throw .unavailable("the id_token is malformed") }
-        guard claims["iss"]?.stringValue == provider.issuer else {
-            throw .rejected("id_token issuer mismatch")
-        }
-        let audience = claims["aud"]
-        guard
-            audience == .string(provider.clientID)
-                || audience?.arrayValue?.contains(.string(provider.clientID)) == true
-        else { throw .rejected("id_token audience mismatch") }
-        return claims
-    }
+/// A provider's groups claim as our tokens carry it: an array of strings (or one string),
+/// trimmed, deduplicated, at most `maxCount` names of at most `maxLength` bytes. Anything past
+/// the bounds is dropped: the list rides in every access token, so it must stay small.
+enum ProviderGroups {
+    static let maxCount = 200
+    static let maxLength = 256
 
-    private func call(_ method: String, _ url: String, _ headers: HTTPHeaders, _ body: [UInt8])
-        async throws(ProviderRejection) -> JSONValue
-    {
-        let response: HTTPClientResponse
-        do {
-            response = try await transport.send(method: method, url: url, headers: headers, body: body)
-        } catch {
-            throw .unavailable("\(method) \(url): \(error)")
+    static func normalize(_ claim: JSONValue?) -> [String] {
+        let raw: [String]
+        switch claim {
+        case .string(let one)?: raw = [one]
+        case .array(let many)?: raw = many.compactMap(\.stringValue)
+        default: raw = []
         }
-        let json = try? JSONValue.parse(response.decodedBody ?? response.body)
-        // RFC 6749 §5.2: a refused grant is a 400 (sometimes 401) with an `error` code.
-        if response.status == 400 || response.status == 401 {
-            throw .rejected(json?["error"]?.stringValue ?? "status \(response.status)")
+        var groups: [String] = []
+        var seen = Set<String>()
+        for name in raw.lazy.map({ $0.trimmingSpaces() }) where !name.isEmpty && name.utf8.count <= maxLength
+        {
+            if seen.insert(name).inserted { groups.append(name) }
+            if groups.count == maxCount { break }
         }
-        guard response.status == 200, let json, json.objectValue != nil else {
-            throw .unavailable("\(method) \(url) answered \(response.status)")
-        }
-        return json
+        return groups
     }
 }

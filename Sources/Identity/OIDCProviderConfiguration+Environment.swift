@@ -1,9 +1,11 @@
 extension OIDCProviderConfiguration {
     /// External providers named by environment variables, so an operator can add one without a
     /// flag per field: `TMI_OIDC_PROVIDERS=corp,dex` lists ids, and for each id `X` (upper-cased,
-    /// `-` as `_`): `TMI_OIDC_X_ISSUER`, `_AUTHORIZATION_ENDPOINT`, `_TOKEN_ENDPOINT`,
-    /// `_CLIENT_ID` (required), `_CLIENT_SECRET`, `_USERINFO_ENDPOINT`, `_SCOPES` (space
-    /// separated, default `openid email profile`), `_NAME`, `_ICON`.
+    /// `-` as `_`): `TMI_OIDC_X_ISSUER` and `_CLIENT_ID` (required), `_CLIENT_SECRET`,
+    /// `_AUTHORIZATION_ENDPOINT`, `_TOKEN_ENDPOINT`, `_USERINFO_ENDPOINT`, `_JWKS_URI` (each
+    /// taken from the issuer's discovery document when absent), `_SCOPES` (space separated,
+    /// default `openid email profile`), `_GROUPS_CLAIM` (default `groups`), `_NAME`, `_ICON`.
+    /// The same model as `--idp-config` entries of type `oidc`.
     /// A listed provider with a required field missing is a start-up error, not a silent skip.
     public static func fromEnvironment(_ environment: [String: String]) throws(IdentityConfigurationError)
         -> [OIDCProviderConfiguration]
@@ -25,12 +27,16 @@ extension OIDCProviderConfiguration {
             }
             var provider = OIDCProviderConfiguration(
                 id: id, name: environment[prefix + "NAME"] ?? id, issuer: try required("ISSUER"),
-                authorizationEndpoint: try required("AUTHORIZATION_ENDPOINT"),
-                tokenEndpoint: try required("TOKEN_ENDPOINT"),
+                authorizationEndpoint: environment[prefix + "AUTHORIZATION_ENDPOINT"] ?? "",
+                tokenEndpoint: environment[prefix + "TOKEN_ENDPOINT"] ?? "",
                 userinfoEndpoint: environment[prefix + "USERINFO_ENDPOINT"],
                 clientID: try required("CLIENT_ID"), clientSecret: environment[prefix + "CLIENT_SECRET"] ?? ""
             )
             if let icon = environment[prefix + "ICON"] { provider.icon = icon }
+            if let jwks = environment[prefix + "JWKS_URI"], !jwks.isEmpty { provider.jwksURI = jwks }
+            if let claim = environment[prefix + "GROUPS_CLAIM"], !claim.isEmpty {
+                provider.groupsClaim = claim
+            }
             if let scopes = environment[prefix + "SCOPES"] {
                 provider.scopes = scopes.split(separator: " ").map(String.init)
                 if !provider.scopes.contains("openid") { provider.scopes.insert("openid", at: 0) }

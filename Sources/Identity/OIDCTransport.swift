@@ -21,8 +21,13 @@ public enum OIDCTransportError: Error, Sendable, Equatable {
 /// provider on the local network or loopback (Keycloak, Dex, a test double), not a public one.
 public struct HTTPClientOIDCTransport: OIDCTransport {
     public var timeout: Duration
+    /// Extra CA certificates (PEM) trusted besides the system store, for a private CA.
+    public var caFile: String?
 
-    public init(timeout: Duration = .seconds(10)) { self.timeout = timeout }
+    public init(timeout: Duration = .seconds(10), caFile: String? = nil) {
+        self.timeout = timeout
+        self.caFile = caFile
+    }
 
     public func send(method: String, url: String, headers: HTTPHeaders, body: [UInt8]) async throws
         -> HTTPClientResponse

@@ -19,15 +19,42 @@ public enum TMIFeatures {
     public static let builtInIdentity: Identity = { environment in
         var configuration = IdentityConfiguration(
             server: environment.configuration, baseURL: environment.baseURL)
-        // External OIDC providers: TMI_OIDC_PROVIDERS plus TMI_OIDC_<ID>_* (issuer, endpoints, client).
-        do throws(IdentityConfigurationError) {
-            configuration.oidcProviders = try OIDCProviderConfiguration.fromEnvironment(
-                ProcessInfo.processInfo.environment)
-        } catch {
-            throw ConfigurationError(error.message)
+        // External providers: the --idp-config file, then TMI_OIDC_PROVIDERS + TMI_OIDC_<ID>_*.
+        configuration.oidcProviders = try loadProviders(environment.configuration)
+        configuration.transport = HTTPClientOIDCTransport(caFile: environment.configuration.idpCAFile)
+        let logger = environment.logger
+        configuration.warn = { message in logger.warning("identity provider", [("reason", .string(message))])
         }
         let service = try await IdentityService.open(configuration)
         return (routes: [IdentityRoutes(service: service)], authenticator: service)
+    }
+
+    /// The providers of `--idp-config` and of `TMI_OIDC_*`, one list; an unreadable or invalid
+    /// file, or an id configured twice, stops the start naming the provider and the field.
+    static func loadProviders(_ server: ServerConfiguration) throws(ConfigurationError)
+        -> [OIDCProviderConfiguration]
+    {
+        let environment = ProcessInfo.processInfo.environment
+        do throws(IdentityConfigurationError) {
+            var providers: [OIDCProviderConfiguration] = []
+            if let path = server.idpConfigFile {
+                guard let bytes = FileManager.default.contents(atPath: path) else {
+                    throw IdentityConfigurationError("--idp-config: cannot read '\(path)'")
+                }
+                providers = try OIDCProviderConfiguration.fromFile(Array(bytes), environment: environment)
+            }
+            for provider in try OIDCProviderConfiguration.fromEnvironment(environment) {
+                guard !providers.contains(where: { $0.id == provider.id }) else {
+                    throw IdentityConfigurationError(
+                        "identity provider '\(provider.id)': field 'id' is configured in both --idp-config and TMI_OIDC_PROVIDERS"
+                    )
+                }
+                providers.append(provider)
+            }
+            return providers
+        } catch {
+            throw ConfigurationError(error.message)
+        }
     }
 
     /// An `Application` serving the whole API from `configuration.dataDirectory`.
@@ -45,7 +72,7 @@ public enum TMIFeatures {
         -> ServerComponents
     {
         let configuration = environment.configuration
-        let store = try await ThreatModelStore.open(directory: configuration.dataDirectory + "/store")
+        let store = try await configuration.openStore(logger: environment.logger)
         let directory = SessionDirectory()
         let collaboration = CollaborationRoutes(
             store: store, directory: directory, baseURL: environment.baseURL)

@@ -53,7 +53,10 @@ extension DiagramSession {
             identity: identity, outbox: outbox, sequence: nextSequence, joinedAt: now, lastActivity: now,
             cursorLimiter: RateLimiter(rate: configuration.cursorRate, burst: configuration.cursorBurst),
             selectionLimiter: RateLimiter(
-                rate: configuration.selectionRate, burst: configuration.selectionBurst))
+                rate: configuration.selectionRate, burst: configuration.selectionBurst),
+            messageLimiter: RateLimiter(rate: configuration.messageRate, burst: configuration.messageBurst),
+            floodLimiter: RateLimiter(
+                rate: configuration.messageRate / 10, burst: configuration.floodTolerance))
         nextSequence += 1
         lastActivity = now
         emptySince = nil
@@ -69,7 +72,9 @@ extension DiagramSession {
                 .participantJoined(identity.user, timestamp: timestamp(now)),
                 to: everyone(except: identity.connectionID))
         }
-        deliver(participantsUpdate, to: everyone)
+        deliver(
+            participantsUpdate,
+            to: participants.count <= configuration.rosterBroadcastLimit ? everyone : [outbox])
         return .joined
     }
 
@@ -81,13 +86,15 @@ extension DiagramSession {
         let now = clock.now()
         lastActivity = now
         if participants.isEmpty { emptySince = now }
+        let small = participants.count < configuration.rosterBroadcastLimit
         guard connections(of: gone.user.userID).isEmpty else {
-            deliver(participantsUpdate, to: everyone)
+            if small { deliver(participantsUpdate, to: everyone) }
             return
         }
         deliver(.participantLeft(gone.user, timestamp: timestamp(now)), to: everyone)
+        let previousHost = host?.userID
         let presenterChanged = handOffRoles(from: gone.user)
-        deliver(participantsUpdate, to: everyone)
+        if small || host?.userID != previousHost { deliver(participantsUpdate, to: everyone) }
         if presenterChanged, let presenter { deliver(.currentPresenter(presenter), to: everyone) }
     }
 

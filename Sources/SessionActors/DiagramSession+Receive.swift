@@ -5,7 +5,7 @@ extension DiagramSession {
     /// Handles one client message (a WebSocket text frame's payload) from a joined connection.
     /// Messages from unknown connections (already left or removed) are ignored.
     public func receive(_ bytes: [UInt8], from connectionID: String) async {
-        guard !isEnded, let p = touch(connectionID) else { return }
+        guard !isEnded, let p = touch(connectionID), admitMessage(from: p) else { return }
         guard bytes.count <= configuration.maxMessageBytes else {
             sendError(
                 "message_too_large",
@@ -32,7 +32,7 @@ extension DiagramSession {
 
     /// Handles an already-decoded message (the gateway may decode off the actor).
     public func receive(_ message: ClientMessage, from connectionID: String) async {
-        guard !isEnded, let p = touch(connectionID) else { return }
+        guard !isEnded, let p = touch(connectionID), admitMessage(from: p) else { return }
         await handle(message, from: p)
     }
 

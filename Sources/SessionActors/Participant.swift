@@ -71,6 +71,12 @@ struct Participant {
     var selection: [String] = []
     var cursorLimiter: RateLimiter
     var selectionLimiter: RateLimiter
+    /// Every message of this connection (`DiagramSession+Flood.swift`).
+    var messageLimiter: RateLimiter
+    /// Drains as messages are dropped for `messageLimiter`; empty means the connection is closed.
+    var floodLimiter: RateLimiter
+    /// Set after telling the participant its messages are being dropped, cleared when one passes.
+    var warnedMessageRate = false
     /// Set after telling the participant it is rate limited, cleared when it conforms again.
     var warnedRateLimit = false
     /// Set after telling a non-presenter that only the presenter shares cursor and selection, so a

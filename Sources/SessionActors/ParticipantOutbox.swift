@@ -29,6 +29,9 @@ public enum OutboxCloseReason: Sendable, Equatable {
     case left
     /// The join was refused (session full, deny list, ended).
     case joinRefused(JoinRefusal)
+    /// The connection kept sending faster than `SessionConfiguration.messageRate` after being told
+    /// (the gateway closes it with 1008).
+    case messageFlood
 }
 
 /// How a session talks to one participant: the gateway implements it over a WebSocket

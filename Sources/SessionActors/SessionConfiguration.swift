@@ -7,6 +7,12 @@ public struct SessionConfiguration: Sendable {
     public var maxMessageBytes: Int
     /// Connections allowed in one session at once.
     public var maxParticipants: Int
+    /// Up to this many connections, every join and leave sends the whole roster
+    /// (`participants_update`) to everyone. Beyond it the roster goes to the joiner only and the
+    /// others rely on `participant_joined`/`participant_left` (plus a roster when the host
+    /// changes): sending an n-entry roster to n participants on each of n joins is O(n³) bytes,
+    /// gigabytes for a few hundred editors.
+    public var rosterBroadcastLimit = 50
     /// Connections one user may hold in one session (several tabs), so one user cannot fill it.
     public var maxConnectionsPerUser: Int
     /// Presenter cursor messages per second (average) and burst.
@@ -17,6 +23,14 @@ public struct SessionConfiguration: Sendable {
     public var selectionBurst: Double
     /// Read-only console observers of one session at once (docs/console.md).
     public var maxObservers: Int = 20
+    /// Messages of any kind one connection may send per second (average) and at once. Generous for
+    /// people and `tmi-loadtest` (2 operations per second per editor by default); past it messages
+    /// are dropped and the sender is told once (`rate_limited`, `message_rate_exceeded`).
+    public var messageRate: Double = 100
+    public var messageBurst: Double = 200
+    /// Dropped messages a connection may accumulate (refilled at a tenth of `messageRate`) before it
+    /// is closed with 1008: a client that ignores the warning and keeps flooding is cut off.
+    public var floodTolerance: Double = 200
     /// A snapshot copy is handed to persistence every this many accepted operations.
     public var snapshotEvery: Int
     public var engine: DiagramEngine.Configuration
@@ -24,7 +38,7 @@ public struct SessionConfiguration: Sendable {
     public var cellValidator: CellValidator
 
     public init(
-        maxMessageBytes: Int = 256 * 1024, maxParticipants: Int = 100, maxConnectionsPerUser: Int = 5,
+        maxMessageBytes: Int = 256 * 1024, maxParticipants: Int = 500, maxConnectionsPerUser: Int = 5,
         cursorRate: Double = 30,
         cursorBurst: Double = 10, selectionRate: Double = 10, selectionBurst: Double = 5,
         snapshotEvery: Int = 500,

@@ -28,6 +28,19 @@ func fail(_ message: String) -> Never {
     exit(2)
 }
 
+// Store tools (docs/storage.md): `migrate`, `export`, `import` do their work and exit.
+if let verb = CommandLine.arguments.dropFirst().first, StoreTool.verbs.contains(verb) {
+    do {
+        let output = try await StoreTool.run(
+            Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment,
+            stdin: StoreTool.readStandardInput)
+        emit(String(decoding: output, as: UTF8.self), to: 1)
+        exit(0)
+    } catch {
+        fail(error.description)
+    }
+}
+
 let configuration: ServerConfiguration
 do {
     let arguments = Array(CommandLine.arguments.dropFirst())
@@ -62,6 +75,7 @@ do {
 }
 // Installed before announcing, so a script that signals right after reading the line is served.
 let signalTrap = running.server.shutdownOnTerminationSignals()
+let reloadTrap = running.reloadTLSOnHangup(logger: logger)
 emit(running.listeningLine + "\n", to: 1)
 logger.info(
     "started",
@@ -74,5 +88,5 @@ await running.server.waitUntilStopped()
 await running.stopFeatures()
 logger.info("stopped")
 sink.flush()
-withExtendedLifetime(signalTrap) {}
+withExtendedLifetime((signalTrap, reloadTrap)) {}
 exit(0)

@@ -16,8 +16,10 @@ import Testing
         ]
     }
 
-    @Test func twoEditorsConvergeAndSurviveARestart() async throws {
-        let server = try await LiveServer.start()
+    @Test(arguments: TestStore.all)
+    func twoEditorsConvergeAndSurviveARestart(store: TestStore) async throws {
+        defer { Task { await store.destroy() } }
+        let server = try await LiveServer.start(store: store)
         let auth: JSONValue = [["subject": .string(Self.bob), "role": "writer"]]
         let tm = try #require(
             try await server.call(
@@ -81,7 +83,7 @@ import Testing
         b.close()
         let before = try await server.call("GET", "/threat_models/\(tm)/diagrams/\(d)", as: Self.alice).json
         await server.stop()
-        let again = try await LiveServer.start(dataDirectory: server.dataDirectory)
+        let again = try await LiveServer.start(dataDirectory: server.dataDirectory, store: store)
         let after = try await again.call("GET", "/threat_models/\(tm)/diagrams/\(d)", as: Self.alice).json
         #expect(after["cells"] == before["cells"])
         #expect(after["update_vector"] == before["update_vector"])
@@ -89,8 +91,10 @@ import Testing
         try? FileManager.default.removeItem(atPath: server.dataDirectory)
     }
 
-    @Test func collaborateEndpoints() async throws {
-        let server = try await LiveServer.start()
+    @Test(arguments: TestStore.all)
+    func collaborateEndpoints(store: TestStore) async throws {
+        defer { Task { await store.destroy() } }
+        let server = try await LiveServer.start(store: store)
         defer { Task { await server.stop() } }
         let auth: JSONValue = [["subject": .string(Self.bob), "role": "reader"]]
         let tm = try #require(

@@ -45,6 +45,7 @@ import Testing
         #expect(asked["state"]?.isEmpty == false)
         #expect(asked["state"] != "c1", "the provider never sees the client's state")
         #expect(asked["code_challenge_method"] == "S256")
+        #expect((asked["nonce"]?.count ?? 0) >= 43, "an OIDC login sends a fresh nonce")
         let challenge = try #require(asked["code_challenge"])
         // The token request: a form with the code, our credentials and the verifier of that challenge.
         let exchange = try #require(snapshot.tokenRequests.first)
@@ -111,7 +112,12 @@ import Testing
 
     @Test func idTokenClaimsAreUsedWithoutAUserinfoEndpointAndChecked() async throws {
         let provider = try await FakeOIDCProvider.start()
-        let server = try await Self.server([provider.configuration(id: "corp", userinfo: false)])
+        // Every endpoint configured explicitly: no discovery, and no userinfo endpoint.
+        var explicit = provider.configuration(id: "corp")
+        explicit.authorizationEndpoint = provider.issuer + "/authorize"
+        explicit.tokenEndpoint = provider.issuer + "/token"
+        explicit.jwksURI = provider.issuer + "/jwks"
+        let server = try await Self.server([explicit])
         let client = IdentityClient(server: server)
         let (_, ok) = try await Browser.navigate(client.authorizeURL(idp: "corp"))
         #expect(ok.status == 200)
@@ -119,7 +125,7 @@ import Testing
         #expect(provider.state.withLock { $0.userinfoAuthorizations.isEmpty })
 
         // OIDC Core §3.1.3.7 (3): an ID token for another client is refused.
-        provider.state.withLock { $0.idTokenAudience = "someone-else" }
+        provider.state.withLock { $0.spoil.audience = "someone-else" }
         let (_, wrongAudience) = try await Browser.navigate(client.authorizeURL(idp: "corp"))
         #expect(wrongAudience.status == 401)
         await server.stop()
@@ -140,21 +146,32 @@ import Testing
         provider.state.withLock { $0.rejectCodes = false }
 
         // The user said no at the provider: it sends `error` instead of a code.
-        let start = try #require(try await Browser.send("GET", client.authorizeURL(idp: "corp")).location)
-        let ourState = try #require(TestURL(start)?.query["state"])
-        let denied = try await Browser.send(
-            "GET",
-            server.baseURL + "/oauth2/callback?error=access_denied&state=\(IdentityClient.escape(ourState))")
+        let jar = CookieJar()
+        let started = try await Browser.send("GET", client.authorizeURL(idp: "corp"))
+        jar.store(started, from: server.baseURL)
+        let startLocation = try #require(started.location)
+        let ourState = try #require(TestURL(startLocation)?.query["state"])
+        let callback =
+            server.baseURL + "/oauth2/callback?error=access_denied&state=\(IdentityClient.escape(ourState))"
+        // Without the cookie of the browser that started the login, the callback is refused.
+        let elsewhere = try await Browser.send("GET", callback)
+        #expect(elsewhere.status == 400)
+        #expect(elsewhere.json["error"] == "invalid_state")
+        let denied = try await Browser.send("GET", callback, headers: jar.headers(for: server.baseURL))
         #expect(denied.status == 401)
 
         // A replayed callback is refused.
-        let (visited, first) = try await Browser.navigate(client.authorizeURL(idp: "corp"))
+        let browser = CookieJar()
+        let (visited, first) = try await Browser.navigate(client.authorizeURL(idp: "corp"), cookies: browser)
         #expect(first.status == 200)
-        #expect(try await Browser.send("GET", visited[2]).status == 401)
+        #expect(
+            try await Browser.send("GET", visited[2], headers: browser.headers(for: visited[2])).status == 401
+        )
 
-        // A provider that cannot be reached is our failure, not the client's.
+        // A provider that cannot be reached is neither the client's failure nor ours: 502.
         let (_, down) = try await Browser.navigate(client.authorizeURL(idp: "down"))
-        #expect(down.status == 500)
+        #expect(down.status == 502)
+        #expect(down.json["error"] == "idp_unavailable")
         await server.stop()
         await provider.stop()
     }

@@ -38,7 +38,12 @@ struct APIHarness {
         var headers = HTTPHeaders()
         headers.add("Host", "127.0.0.1")
         if body != nil { headers.add("Content-Type", contentType) }
-        if let user { headers.add("Authorization", "Bearer tok:\(user.email)") }
+        if let user {
+            let extra =
+                user.idp.isEmpty && user.groups.isEmpty
+                ? "" : ";\(user.idp);" + user.groups.joined(separator: ",")
+            headers.add("Authorization", "Bearer tok:\(user.email)\(extra)")
+        }
         let request = HTTPRequest(
             method: method, target: target, headers: headers, body: body?.serialized() ?? [])
         let response = await gateway.respond(to: request)

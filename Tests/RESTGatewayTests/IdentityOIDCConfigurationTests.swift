@@ -10,6 +10,8 @@ import Testing
         "TMI_OIDC_CORP_SSO_AUTHORIZATION_ENDPOINT": "http://sso.corp/auth",
         "TMI_OIDC_CORP_SSO_TOKEN_ENDPOINT": "http://sso.corp/token",
         "TMI_OIDC_CORP_SSO_USERINFO_ENDPOINT": "http://sso.corp/userinfo",
+        "TMI_OIDC_CORP_SSO_JWKS_URI": "http://sso.corp/jwks",
+        "TMI_OIDC_CORP_SSO_GROUPS_CLAIM": "roles",
         "TMI_OIDC_CORP_SSO_CLIENT_ID": "tmi",
         "TMI_OIDC_CORP_SSO_CLIENT_SECRET": "s3cret",
         "TMI_OIDC_CORP_SSO_NAME": "Corp SSO",
@@ -18,6 +20,7 @@ import Testing
         "TMI_OIDC_DEX_AUTHORIZATION_ENDPOINT": "http://dex/auth",
         "TMI_OIDC_DEX_TOKEN_ENDPOINT": "http://dex/token",
         "TMI_OIDC_DEX_CLIENT_ID": "tmi-dex",
+        "TMI_OIDC_DEX_JWKS_URI": "http://dex/jwks",
     ]
 
     @Test func providersAreReadFromTheEnvironment() throws {
@@ -28,6 +31,7 @@ import Testing
             corp.name == "Corp SSO" && corp.clientSecret == "s3cret"
                 && corp.tokenEndpoint == "http://sso.corp/token")
         #expect(corp.scopes == ["openid", "email", "profile"])
+        #expect(corp.jwksURI == "http://sso.corp/jwks" && corp.groupsClaim == "roles" && !corp.needsDiscovery)
         #expect(
             providers[1].userinfoEndpoint == nil && providers[1].scopes == ["openid", "email", "profile"])
         #expect(try OIDCProviderConfiguration.fromEnvironment([:]).isEmpty)

@@ -70,19 +70,27 @@ public final class DiagramClient: Sendable {
 
     /// Joins the diagram's session as `email`; `baseVector` is the revision a reconnecting client
     /// last applied (the server then sends only what it missed, or a state sync). `token` replaces
-    /// the test authenticator's `tok:<email>` (a real access token).
+    /// the test authenticator's `tok:<email>` (a real access token). With `tls`, over wss.
     public static func connect(
         port: Int, model: String, diagram: String, email: String, baseVector: Int64? = nil,
-        token: String? = nil
+        token: String? = nil, tls: TLSContext? = nil
     ) async throws -> DiagramClient {
         var path = "/threat_models/\(model)/diagrams/\(diagram)/ws?token=\(token ?? "tok:\(email)")"
         if let baseVector { path += "&base_vector=\(baseVector)" }
-        return try await connect(port: port, target: path, email: email)
+        return try await connect(port: port, target: path, email: email, tls: tls)
     }
 
-    /// Opens any WebSocket of the server (`target` is path and query) as `email`.
-    public static func connect(port: Int, target path: String, email: String) async throws -> DiagramClient {
-        let stream = try await TCPConnection.connect(host: "127.0.0.1", port: port)
+    /// Opens any WebSocket of the server (`target` is path and query) as `email`; with `tls`, wss.
+    public static func connect(
+        port: Int, target path: String, email: String, tls: TLSContext? = nil
+    ) async throws -> DiagramClient {
+        let stream: any ByteStream =
+            if let tls {
+                try await TLSConnection.connect(
+                    host: "127.0.0.1", port: port, context: tls, deadline: .after(.seconds(20)))
+            } else {
+                try await TCPConnection.connect(host: "127.0.0.1", port: port)
+            }
         let connection = try await WebSocketClient.handshake(
             over: stream, host: "127.0.0.1:\(port)", path: path)
         let inbox = Inbox()

@@ -3,16 +3,21 @@ import Foundation
 import RESTGateway
 import WireProtocol
 
-/// Accepts tokens of the form `tok:<email>` (tests only, shared by every test target) so end-to-end tests can act as any user without the
-/// OAuth dance (which has its own end-to-end tests).
+/// Accepts tokens of the form `tok:<email>` (tests only, shared by every test target) so tests can
+/// act as any user without the OAuth dance (which has its own end-to-end tests).
 public struct EmailTokenAuthenticator: Authenticator {
     public init() {}
 
+    /// `tok:<email>[;<idp>;<group>,<group>...]`: the identity provider and groups are optional.
     public func authenticate(bearer token: String) async throws(APIError) -> AuthenticatedUser {
         guard token.hasPrefix("tok:") else { throw APIError.unauthorized("bad token") }
-        let email = String(token.dropFirst(4))
+        let parts = token.dropFirst(4).split(separator: ";", omittingEmptySubsequences: false)
+        let email = String(parts[0])
         let name = String(email.prefix { $0 != "@" })
-        return AuthenticatedUser(id: "id-\(name)", email: email, name: name.capitalized)
+        let idp = parts.count > 1 ? String(parts[1]) : ""
+        let groups = parts.count > 2 ? parts[2].split(separator: ",").map(String.init) : []
+        return AuthenticatedUser(
+            id: "id-\(name)", email: email, name: name.capitalized, idp: idp, groups: groups)
     }
 }
 
@@ -20,11 +25,13 @@ public struct EmailTokenAuthenticator: Authenticator {
 public struct LiveServer: Sendable {
     public let running: RunningServer
     public let dataDirectory: String
+    public var store: TestStore = .embedded
     public var port: Int { running.port }
 
-    public init(running: RunningServer, dataDirectory: String) {
+    public init(running: RunningServer, dataDirectory: String, store: TestStore = .embedded) {
         self.running = running
         self.dataDirectory = dataDirectory
+        self.store = store
     }
 
     public static func temporaryDirectory() -> String {
@@ -35,31 +42,37 @@ public struct LiveServer: Sendable {
         return dir
     }
 
-    public static func start(dataDirectory: String = temporaryDirectory()) async throws -> LiveServer {
+    /// `store` picks the backend; a restart passes the same data directory and store.
+    public static func start(dataDirectory: String = temporaryDirectory(), store: TestStore = .embedded)
+        async throws
+        -> LiveServer
+    {
         var configuration = ServerConfiguration()
         configuration.port = 0
         configuration.dataDirectory = dataDirectory
+        try store.configure(&configuration)
         let app = TMIFeatures.application(configuration: configuration, logger: .discarding) { _ in
             (routes: [], authenticator: EmailTokenAuthenticator())
         }
-        return LiveServer(running: try await app.start(), dataDirectory: dataDirectory)
+        return LiveServer(running: try await app.start(), dataDirectory: dataDirectory, store: store)
     }
 
     /// The product with its real identity service (`TMIFeatures.builtInIdentity`, or `identity`),
     /// as `tmi-server` runs it. `port` 0 picks a free one; a restart passes the old port so the
     /// issuer (`http://127.0.0.1:PORT`) and every token it signed stay the same.
     public static func startWithIdentity(
-        dataDirectory: String = temporaryDirectory(), port: Int = 0,
+        dataDirectory: String = temporaryDirectory(), port: Int = 0, store: TestStore = .embedded,
         configure: (inout ServerConfiguration) -> Void = { _ in },
         identity: @escaping TMIFeatures.Identity = TMIFeatures.builtInIdentity
     ) async throws -> LiveServer {
         var configuration = ServerConfiguration()
         configuration.port = port
         configuration.dataDirectory = dataDirectory
+        try store.configure(&configuration)
         configure(&configuration)
         let app = TMIFeatures.application(
             configuration: configuration, logger: .discarding, identity: identity)
-        return LiveServer(running: try await app.start(), dataDirectory: dataDirectory)
+        return LiveServer(running: try await app.start(), dataDirectory: dataDirectory, store: store)
     }
 
     public var baseURL: String { running.environment.baseURL }
@@ -110,5 +123,7 @@ public func within<T: Sendable>(
 
 public struct TimedOut: Error, Sendable, CustomStringConvertible {
     public var what: String
+
+    public init(what: String) { self.what = what }
     public var description: String { "timed out waiting for \(what)" }
 }

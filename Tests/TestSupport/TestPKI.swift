@@ -9,8 +9,8 @@ import Synchronization
 /// - `caCertificateFile`: the test CA. Trust it (`--cacert`, an extra CA file) to accept `server`.
 /// - `server`: a certificate for `127.0.0.1` and `localhost` (both as subjectAltNames) signed by the
 ///   CA; its certificate file is the full chain (leaf then CA), as an operator would configure it.
-/// - `otherCACertificateFile`: an unrelated CA. Trusting only it must make `server` fail
-///   ("unable to get local issuer certificate").
+/// - `otherCACertificateFile`: an unrelated CA. Trusting only it must make `server` fail (OpenSSL
+///   says "self-signed certificate in certificate chain", since the chain carries the test CA).
 /// - `expired`: signed by the CA for 127.0.0.1/localhost, but its validity ended yesterday.
 /// - `wrongHost`: signed by the CA, valid, but only for `wrong.example`: connecting to 127.0.0.1 or
 ///   localhost must fail the hostname check.
@@ -67,7 +67,24 @@ public final class TestPKI: Sendable {
 
     deinit { try? FileManager.default.removeItem(atPath: directory) }
 
-    /// Generates the CA, the unrelated CA and the three leaves (about 0.1 s).
+    /// `make()` on a thread of its own: use this from async tests. `make()` blocks its thread for
+    /// the few openssl runs (seconds on a loaded machine), and several tests doing that at once on
+    /// the cooperative pool (one thread per core) starve every server in the test process.
+    public static func generate() async throws(Failure) -> TestPKI {
+        let result: Result<TestPKI, Failure> = await withCheckedContinuation { continuation in
+            Thread {
+                do throws(Failure) {
+                    continuation.resume(returning: .success(try make()))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }.start()
+        }
+        return try result.get()
+    }
+
+    /// Generates the CA, the unrelated CA and the three leaves, blocking the calling thread
+    /// (about 0.1 s on an idle machine). From async code prefer `generate()`.
     public static func make() throws(Failure) -> TestPKI {
         let directory = NSTemporaryDirectory() + "tmi-pki-" + UUID().uuidString
         do {
@@ -221,5 +238,27 @@ public final class TestPKI: Sendable {
             process.terminationStatus, String(decoding: outputData, as: UTF8.self),
             String(decoding: errorData.withLock { $0 }, as: UTF8.self)
         )
+    }
+}
+
+extension TestPKI {
+    /// `run` on a thread of its own, so an async test can wait for a command (curl, openssl
+    /// s_client) that talks to a server running in the same process without tying up one of the
+    /// few cooperative-pool threads the server needs.
+    public static func runDetached(_ command: [String], input: [UInt8] = []) async throws(Failure) -> (
+        status: Int32, outputText: String, errorText: String
+    ) {
+        let result: Result<(status: Int32, outputText: String, errorText: String), Failure> =
+            await withCheckedContinuation { continuation in
+                let thread = Thread {
+                    do throws(Failure) {
+                        continuation.resume(returning: .success(try run(command, input: input)))
+                    } catch {
+                        continuation.resume(returning: .failure(error))
+                    }
+                }
+                thread.start()
+            }
+        return try result.get()
     }
 }

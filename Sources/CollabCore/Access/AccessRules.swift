@@ -3,10 +3,17 @@
 public struct UserIdentity: Sendable, Hashable {
     public var id: String
     public var email: String
+    /// The login provider that vouched for the user (empty when unknown): user and group
+    /// principals name a provider.
+    public var idp: String
+    /// The user's IdP groups at login, for group principals.
+    public var groups: [String]
 
-    public init(id: String, email: String) {
+    public init(id: String, email: String, idp: String = "", groups: [String] = []) {
         self.id = id
         self.email = email
+        self.idp = idp
+        self.groups = groups
     }
 
     /// True when `subject` names this user: its id exactly, or its email ignoring case.
@@ -43,17 +50,13 @@ public enum Capability: Sendable, Hashable, CaseIterable {
 /// The authorization rules of DESIGN §5 as pure functions.
 public enum AccessRules {
     /// The caller's role on a model: the `owner` field always wins (even if `authorization` lists
-    /// the owner lower, DESIGN §10); otherwise the highest entry whose subject names the caller;
-    /// nil when nothing names the caller.
+    /// the owner lower, DESIGN §10); otherwise the highest entry that names the caller (a subject,
+    /// a user principal, or a group the caller is in; see `AccessIndex`); nil when nothing does.
+    /// Builds the index each call: callers checking often keep an `AccessIndex` instead.
     public static func effectiveRole(of user: UserIdentity, owner: String, authorization: [Authorization])
         -> Role?
     {
-        if user.matches(owner) { return .owner }
-        var best: Role?
-        for entry in authorization where user.matches(entry.subject) {
-            best = max(best ?? entry.role, entry.role)
-        }
-        return best
+        AccessIndex(owner: owner, authorization: authorization).role(of: user)
     }
 
     public static func effectiveRole(of user: UserIdentity, in model: ThreatModel) -> Role? {

@@ -5,13 +5,18 @@ extension JSONPatch {
     /// the caller's value is never mutated).
     public func apply(to document: JSONValue) throws(JSONPatchError) -> JSONValue {
         var result = document
+        var copyBudget = Self.maxCopiedValues
         for (index, operation) in operations.enumerated() {
             do throws(JSONPatchError) {
+                if case .copy(let from, _) = operation, let value = result.value(at: from) {
+                    try Self.chargeCopy(value, budget: &copyBudget)
+                }
                 try result.apply(operation)
             } catch {
                 throw error.at(index)
             }
         }
+        try Self.checkDepth(result)
         return result
     }
 

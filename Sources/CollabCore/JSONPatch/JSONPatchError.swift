@@ -14,6 +14,8 @@ public struct JSONPatchError: Error, Sendable, Equatable, CustomStringConvertibl
         case testFailed
         /// The result is not the kind of document expected (e.g. a whole entity replaced by a string).
         case invalidResult
+        /// The result would be too large or nest too deeply (`JSONPatch+Limits.swift`).
+        case tooLarge
     }
 
     public var kind: Kind
@@ -47,6 +49,7 @@ public struct JSONPatchError: Error, Sendable, Equatable, CustomStringConvertibl
             case .invalidTarget: "patch_invalid_target"
             case .testFailed: "patch_test_failed"
             case .invalidResult: "patch_invalid_result"
+            case .tooLarge: "patch_too_large"
             }
         return ["code": .string(code), "context": ["operation": .string(patchPointer)]]
     }

@@ -3,16 +3,12 @@ import Storage
 
 extension AuthenticatedUser {
     /// The identity the access rules compare subjects with.
-    public var identity: UserIdentity { UserIdentity(id: id, email: email) }
+    public var identity: UserIdentity { UserIdentity(id: id, email: email, idp: idp, groups: groups) }
 }
 
 extension ThreatModelRecord {
     /// The caller's effective role on this model (DESIGN §5, `AccessRules.effectiveRole`).
-    public func role(of user: AuthenticatedUser) -> Role? {
-        let entries = (fields["authorization"]?.arrayValue ?? []).compactMap { try? Authorization.parse($0) }
-        return AccessRules.effectiveRole(
-            of: user.identity, owner: fields["owner"]?.stringValue ?? "", authorization: entries)
-    }
+    public func role(of user: AuthenticatedUser) -> Role? { access.role(of: user.identity) }
 }
 
 extension StoreState {

@@ -25,6 +25,8 @@ struct WebSocketOutbox: ParticipantOutbox {
             connection.close(code: WebSocketCloseCode(1013), reason: "session full")
         case .joinRefused(let why):
             connection.close(code: .policyViolation, reason: why.rawValue)
+        case .messageFlood:
+            connection.close(code: .policyViolation, reason: "message rate exceeded")
         }
     }
 }

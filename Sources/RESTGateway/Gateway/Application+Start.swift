@@ -36,7 +36,7 @@ public final class RunningServer: Sendable {
     public var listeningLine: String {
         var host = environment.configuration.host
         if host.contains(":") { host = "[\(host)]" }
-        return "listening on http://\(host):\(port)"
+        return "listening on \(environment.configuration.servesTLS ? "https" : "http")://\(host):\(port)"
     }
 
     /// Stops accepting, lets in-flight requests finish, and returns when every connection ended;
@@ -69,6 +69,8 @@ extension Application {
             headTimeout: .seconds(configuration.headTimeout), idleTimeout: .seconds(configuration.idleTimeout)
         )
         http.limits.defaultBodyLimit = configuration.maxBodySize
+        http.maxConnections = configuration.maxConnections
+        http.maxConnectionsPerIP = configuration.maxConnectionsPerIP
         return http
     }
 
@@ -78,7 +80,10 @@ extension Application {
     /// few connections that could arrive in between (nobody knows the port yet) get a 503.
     public func start() async throws(StartError) -> RunningServer {
         let slot = GatewaySlot()
-        let server = HTTPServer(configuration: httpConfiguration, responder: slot)
+        var http = httpConfiguration
+        http.tls = try loadTLSIdentity()
+        http.onTLSHandshakeFailure = tlsHandshakeFailureLogger
+        let server = HTTPServer(configuration: http, responder: slot)
         let port: Int
         do {
             port = try await server.start()

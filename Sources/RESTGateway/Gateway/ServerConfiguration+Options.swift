@@ -1,3 +1,5 @@
+import StoragePostgres
+
 /// The table of settings: one entry per flag, naming its environment variable, its default (as
 /// shown by `--help`) and how to apply a value. Parsing and `--help` both read this table, so a
 /// setting cannot be parsed without being documented, or documented without being parsed.
@@ -118,6 +120,64 @@ extension ServerConfiguration {
                     "invalid value '\(v)' for --metrics-address: expected HOST:PORT, e.g. 127.0.0.1:9090")
             }
             c.metricsAddress = v
+        },
+        Option(
+            flag: "--tls-cert", environment: "TMI_TLS_CERT", valueName: "FILE",
+            defaultText: "none (plain HTTP)",
+            help: "PEM certificate chain (leaf first); with --tls-key serves https/wss; reloaded on SIGHUP"
+        ) { c, v throws(ConfigurationError) in
+            guard !v.isEmpty else { throw invalid("--tls-cert", v) }
+            c.tlsCertificateFile = v
+        },
+        Option(
+            flag: "--tls-key", environment: "TMI_TLS_KEY", valueName: "FILE", defaultText: "none",
+            help: "PEM private key of --tls-cert"
+        ) { c, v throws(ConfigurationError) in
+            guard !v.isEmpty else { throw invalid("--tls-key", v) }
+            c.tlsKeyFile = v
+        },
+        Option(
+            flag: "--idp-config", environment: "TMI_IDP_CONFIG", valueName: "FILE", defaultText: "none",
+            help: "JSON file of login providers: OIDC, google, microsoft, github (docs/identity.md)"
+        ) { c, v throws(ConfigurationError) in c.idpConfigFile = try bounded("--idp-config", v, 4096) },
+        Option(
+            flag: "--idp-ca-file", environment: "TMI_IDP_CA_FILE", valueName: "FILE",
+            defaultText: "system CA store only",
+            help: "PEM CA certificates also trusted for identity providers (a private CA)"
+        ) { c, v throws(ConfigurationError) in c.idpCAFile = try bounded("--idp-ca-file", v, 4096) },
+        Option(
+            flag: "--database-url", environment: "TMI_DATABASE_URL", valueName: "URL",
+            defaultText: "none: the embedded store in --data-dir",
+            help: "keep threat models in PostgreSQL: postgres://user:pass@host:port/db?sslmode=disable"
+        ) { c, v throws(ConfigurationError) in
+            // The value is never echoed: it may hold a password.
+            guard v.hasPrefix("postgres://") || v.hasPrefix("postgresql://"), v.utf8.count <= 4096 else {
+                throw ConfigurationError("invalid --database-url: expected postgres://user:pass@host:port/db")
+            }
+            c.databaseURL = v
+        },
+        Option(
+            flag: "--database-schema", environment: "TMI_DATABASE_SCHEMA", valueName: "NAME",
+            defaultText: "public", help: "PostgreSQL schema for the store's tables (created if missing)"
+        ) { c, v throws(ConfigurationError) in
+            guard (try? PostgresTables(schema: v)) != nil else {
+                throw ConfigurationError("invalid --database-schema: expected 1-63 of a-z, 0-9 and _")
+            }
+            c.databaseSchema = v
+        },
+        Option(
+            flag: "--max-connections", environment: "TMI_MAX_CONNECTIONS", valueName: "N",
+            defaultText: "10000",
+            help: "most connections open at once; new ones past it get 503 and are closed"
+        ) { c, v throws(ConfigurationError) in
+            c.maxConnections = try integer("--max-connections", v, 1...1_000_000)
+        },
+        Option(
+            flag: "--max-connections-per-ip", environment: "TMI_MAX_CONNECTIONS_PER_IP", valueName: "N",
+            defaultText: "2000",
+            help: "most connections open at once from one client IP address (503 past it)"
+        ) { c, v throws(ConfigurationError) in
+            c.maxConnectionsPerIP = try integer("--max-connections-per-ip", v, 1...1_000_000)
         },
     ]
 

@@ -53,6 +53,10 @@ extension ServerConfiguration {
             }
             try option.apply(&configuration, value)
         }
+        if (configuration.tlsCertificateFile == nil) != (configuration.tlsKeyFile == nil) {
+            throw ConfigurationError(
+                "--tls-cert and --tls-key (TMI_TLS_CERT, TMI_TLS_KEY) go together: give both or neither")
+        }
         return .run(configuration)
     }
 

@@ -40,6 +40,26 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// `HOST:PORT` of a separate listener for `/metrics`, `/healthz` and `/readyz`; nil serves
     /// them on the main port.
     public var metricsAddress: String?
+    /// TLS: PEM certificate chain and private key; both set serves https and wss (docs/tls.md).
+    public var tlsCertificateFile: String?
+    public var tlsKeyFile: String?
+
+    /// Whether the server speaks TLS (both files given).
+    public var servesTLS: Bool { tlsCertificateFile != nil && tlsKeyFile != nil }
+    /// JSON file of external login providers (docs/identity.md); nil: only `TMI_OIDC_*`.
+    public var idpConfigFile: String?
+    /// PEM file of extra CA certificates trusted for identity providers (a private CA).
+    public var idpCAFile: String?
+    /// `postgres://…` to keep the store in PostgreSQL instead of `dataDirectory` (docs/storage.md).
+    /// Never logged or echoed: it may carry a password.
+    public var databaseURL: String?
+    /// The PostgreSQL schema holding the store's tables.
+    public var databaseSchema = "public"
+    /// Most connections open at once; past it new ones get 503 and are closed (abuse limits,
+    /// docs/fuzzing.md).
+    public var maxConnections = 10_000
+    /// Most connections open at once from one client IP address (503 past it).
+    public var maxConnectionsPerIP = 2_000
 
     public init() {}
 
@@ -52,7 +72,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         if host == "0.0.0.0" { host = "127.0.0.1" }
         if host == "::" { host = "::1" }
         if host.contains(":") { host = "[\(host)]" }
-        return "http://\(host):\(boundPort)"
+        return "\(servesTLS ? "https" : "http")://\(host):\(boundPort)"
     }
 }
 

@@ -25,12 +25,18 @@ public struct IdentityRoutes: RouteProvider {
             },
             Route("GET", "/oauth2/providers", access: .open) { _ in .json(service.providerList()) },
             Route("GET", "/oauth2/authorize", access: .open) { context in
-                Self.redirect(try service.authorize(AuthorizationRequest(query: context.query)))
+                let redirect = try service.authorize(AuthorizationRequest(query: context.query))
+                var response = Self.redirect(redirect.location)
+                if let cookie = redirect.bindingCookie {
+                    response.headers.add("Set-Cookie", Self.bindingCookie(cookie, service: service))
+                }
+                return response
             },
             Route("GET", "/oauth2/callback", access: .open) { context in
                 let outcome = try await service.callback(
                     code: context.query["code"], state: context.query["state"],
-                    providerError: context.query["error"])
+                    providerError: context.query["error"],
+                    bindingCookie: Self.cookie(Self.bindingCookieName, in: context.request.headers))
                 switch outcome {
                 case .redirect(let location): return Self.redirect(location)
                 case .tokens(let tokens): return Self.tokens(tokens)
@@ -111,6 +117,31 @@ public struct IdentityRoutes: RouteProvider {
             throw APIError.badRequest(
                 "Unsupported grant_type '\(other.prefix(40))'", code: "unsupported_grant_type")
         }
+    }
+
+    /// The cookie that ties a login through an external provider to the browser that started it.
+    static let bindingCookieName = "tmi_login"
+
+    /// `Set-Cookie` for the login binding (RFC 6265 §4.1): only sent back to the callback, for
+    /// the life of a login, invisible to scripts; `SameSite=Lax` still sends it on the
+    /// provider's top-level redirect back to us; `Secure` whenever we are served over https.
+    static func bindingCookie(_ value: String, service: IdentityService) -> String {
+        let secure = service.configuration.publicBaseURL.lowercased().hasPrefix("https://") ? "; Secure" : ""
+        return
+            "\(bindingCookieName)=\(value); Path=/oauth2/callback; Max-Age=\(service.configuration.authorizationLifetime)"
+            + "; HttpOnly; SameSite=Lax\(secure)"
+    }
+
+    /// The value of cookie `name` in the request's `Cookie` header(s) (RFC 6265 §5.4).
+    static func cookie(_ name: String, in headers: HTTPHeaders) -> String? {
+        for header in headers.values("Cookie") {
+            for pair in header.split(separator: ";") {
+                let trimmed = pair.drop { $0 == " " }
+                guard let equals = trimmed.firstIndex(of: "="), trimmed[..<equals] == name else { continue }
+                return String(trimmed[trimmed.index(after: equals)...])
+            }
+        }
+        return nil
     }
 
     /// RFC 6749 §5.1: token responses MUST carry `Cache-Control: no-store` and `Pragma: no-cache`.

@@ -24,7 +24,8 @@ public protocol Store: Sendable {
     func snapshot(_ state: StoreState, through ticket: UInt64) async
     /// Flushes what is queued and closes; later enqueues fail.
     func close() async
-    /// Whether an enqueue now would be written (open, no failed write): the server's `/readyz`.
+    /// Whether an enqueue now would be made durable (open, no failed write, database reachable):
+    /// the server's `/readyz` reports it.
     var acceptsWrites: Bool { get }
 }
 

@@ -36,6 +36,9 @@ extension StoreState {
             models[m]!.children[kind, default: ChildCollection()].put(id, fields: fields)
         case .deleteChild(let kind, let m, let id):
             models[m]?.children[kind]?[id] = nil
+            // An emptied collection is dropped, so equal contents are equal states whichever
+            // way they were reached (a store reloaded from rows has no empty collections).
+            if models[m]?.children[kind]?.count == 0 { models[m]!.children[kind] = nil }
         case .putMetadata(let target, let key, let value):
             updateMetadata(target) { $0.set(key, value) }
         case .deleteMetadata(let target, let key):

@@ -93,11 +93,38 @@ public struct ChildCollection: Sendable, Equatable {
 public struct ThreatModelRecord: Sendable, Equatable {
     /// The model's own fields (id, name, owner, authorization, created_at, ...), without nested
     /// collections or metadata.
-    public var fields: [String: JSONValue]
+    public var fields: [String: JSONValue] {
+        didSet { refreshAccess() }
+    }
     public var metadata = MetadataList()
     public var children: [ChildKind: ChildCollection] = [:]
+    /// `owner` and `authorization` indexed for O(1) access checks; rebuilt only when either
+    /// changes (a JSON array compare is O(1) while the array's storage is shared).
+    public private(set) var access: AccessIndex
+    private var accessSource: (owner: JSONValue?, authorization: JSONValue?)
 
-    public init(fields: [String: JSONValue]) { self.fields = fields }
+    public init(fields: [String: JSONValue]) {
+        self.fields = fields
+        access = Self.index(fields)
+        accessSource = (fields["owner"], fields["authorization"])
+    }
+
+    private mutating func refreshAccess() {
+        guard fields["owner"] != accessSource.owner || fields["authorization"] != accessSource.authorization
+        else { return }
+        access = Self.index(fields)
+        accessSource = (fields["owner"], fields["authorization"])
+    }
+
+    /// Entries that do not parse (none are stored: the API validates) are skipped, never fatal.
+    static func index(_ fields: [String: JSONValue]) -> AccessIndex {
+        let entries = (fields["authorization"]?.arrayValue ?? []).compactMap { try? Authorization.parse($0) }
+        return AccessIndex(owner: fields["owner"]?.stringValue ?? "", authorization: entries)
+    }
+
+    public static func == (a: ThreatModelRecord, b: ThreatModelRecord) -> Bool {
+        a.fields == b.fields && a.metadata == b.metadata && a.children == b.children
+    }
 
     public func collection(_ kind: ChildKind) -> ChildCollection { children[kind] ?? ChildCollection() }
 }

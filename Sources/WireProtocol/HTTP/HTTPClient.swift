@@ -2,24 +2,32 @@
 /// response mode: Content-Length, chunked and close-delimited responses, 1xx skipped, one
 /// transparent retry when a reused connection turns out to have been closed by the server.
 ///
-/// Requests are sent one at a time (the actor serializes them). No TLS: plain HTTP only.
+/// Requests are sent one at a time (the actor serializes them). With a `tls` context the client
+/// speaks https: the server's chain is verified against the context's trust roots and its
+/// certificate must match `host` (a failure is `.tls(.verificationFailed(reason))`); timeouts and
+/// the body-size limit apply as for plain HTTP, the handshake included.
 public actor HTTPClient {
     public let host: String
     public let port: Int
+    /// The client TLS context (`TLSContext.client(_:)`); nil for plain HTTP.
+    public let tls: TLSContext?
     /// Longest wait for any single read or write.
     public var timeout: Duration
     /// Largest response body accepted.
     public var maxBodySize = 64 * 1024 * 1024
 
-    private var connection: TCPConnection?
+    private var connection: (any DeadlineByteStream)?
     private var busy = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
     private var parser = HTTPParser(mode: .response)
 
-    public init(host: String = "127.0.0.1", port: Int, timeout: Duration = .seconds(30)) {
+    public init(
+        host: String = "127.0.0.1", port: Int, timeout: Duration = .seconds(30), tls: TLSContext? = nil
+    ) {
         self.host = host
         self.port = port
         self.timeout = timeout
+        self.tls = tls
     }
 
     /// GET (or another bodyless method) of `target`, e.g. "/threat_models?limit=5".
@@ -88,7 +96,8 @@ public actor HTTPClient {
         let connection = try await openConnection()
         do {
             try await connection.write(
-                Self.serialize(request, host: host, port: port), deadline: .after(timeout))
+                Self.serialize(request, host: host, port: port, defaultPort: tls == nil ? 80 : 443),
+                deadline: .after(timeout))
         } catch {
             close()
             throw error == .disconnected || error == .closed ? .closedBeforeResponse : .stream(error)
@@ -155,25 +164,38 @@ public actor HTTPClient {
         }
     }
 
-    private func openConnection() async throws(HTTPClientError) -> TCPConnection {
+    private func openConnection() async throws(HTTPClientError) -> any DeadlineByteStream {
         if let connection, !connection.isClosed { return connection }
+        let deadline = IODeadline.after(timeout)
+        let tcp: TCPConnection
         do {
-            let opened = try await TCPConnection.connect(host: host, port: port, deadline: .after(timeout))
-            connection = opened
-            parser = HTTPParser(mode: .response)
-            return opened
+            tcp = try await TCPConnection.connect(host: host, port: port, deadline: deadline)
         } catch {
             throw .stream(error)
         }
+        var opened: any DeadlineByteStream = tcp
+        if let tls {
+            do {
+                opened = try await TLSConnection.connect(
+                    tcp, context: tls, serverName: host, deadline: deadline)
+            } catch {
+                throw .tls(error)
+            }
+        }
+        connection = opened
+        parser = HTTPParser(mode: .response)
+        return opened
     }
 
     /// The wire form of a request (RFC 9112 §3).
-    public static func serialize(_ request: HTTPRequest, host: String, port: Int) -> [UInt8] {
+    public static func serialize(_ request: HTTPRequest, host: String, port: Int, defaultPort: Int = 80)
+        -> [UInt8]
+    {
         var out: [UInt8] = []
         out.reserveCapacity(128 + request.body.count)
         out.append(contentsOf: "\(request.method) \(request.target) HTTP/1.1\r\n".utf8)
         if !request.headers.contains("host") {
-            HTTPResponseWriter.appendField("Host", port == 80 ? host : "\(host):\(port)", to: &out)
+            HTTPResponseWriter.appendField("Host", port == defaultPort ? host : "\(host):\(port)", to: &out)
         }
         for field in request.headers where !field.name.equalsIgnoringASCIICase("content-length") {
             HTTPResponseWriter.appendField(field.name, field.value, to: &out)
@@ -224,4 +246,7 @@ public enum HTTPClientError: Error, Sendable, Equatable {
     case malformed(HTTPParseError)
     /// The server closed the connection before any response byte (retried once on a reused one).
     case closedBeforeResponse
+    /// The TLS handshake failed; `.verificationFailed(reason)` when the server's certificate was
+    /// rejected (untrusted issuer, wrong host name, expired).
+    case tls(TLSError)
 }

@@ -3,7 +3,7 @@
 /// configuration. Every failure ends in an answer where one is due, then a close; nothing a client
 /// sends can crash or wedge it.
 struct HTTPConnectionHandler {
-    let connection: TCPConnection
+    let connection: any DeadlineByteStream
     let info: HTTPConnectionInfo
     let configuration: HTTPServer.Configuration
     let responder: any HTTPResponder
@@ -13,7 +13,7 @@ struct HTTPConnectionHandler {
     var parser: HTTPParser
     var readBuffer: [UInt8]
 
-    init(server: HTTPServer, connection: TCPConnection, info: HTTPConnectionInfo) {
+    init(server: HTTPServer, connection: any DeadlineByteStream, info: HTTPConnectionInfo) {
         self.connection = connection
         self.info = info
         self.configuration = server.configuration
@@ -169,7 +169,7 @@ struct HTTPConnectionHandler {
     /// closes too (or a short deadline), so requests it had already pipelined do not turn our
     /// final response into a reset.
     private mutating func drainBeforeClose() async {
-        connection.shutdownWrite()
+        await connection.shutdownWrite()
         let deadline = IODeadline.after(configuration.lingerTimeout)
         var drained = 0
         while drained < 4 * 1024 * 1024 {

@@ -6,25 +6,45 @@ final class HTTPConnectionRegistry: Sendable {
     enum Phase { case busy, idle, upgraded }
 
     private struct State {
-        var entries: [UInt64: (connection: TCPConnection, phase: Phase)] = [:]
+        var entries: [UInt64: (connection: TCPConnection, phase: Phase, address: String)] = [:]
+        /// Open connections per client address, for `maxConnectionsPerIP`.
+        var perAddress: [String: Int] = [:]
         var nextID: UInt64 = 0
         var shuttingDown = false
     }
 
+    /// What `admit` decided for a new connection.
+    enum Admission: Equatable {
+        case admitted(UInt64)
+        case tooManyConnections
+        case tooManyFromAddress
+        case shuttingDown
+    }
+
     private let state = Mutex(State())
 
-    /// Adds a new connection (busy); nil once shutdown has begun.
-    func add(_ connection: TCPConnection) -> UInt64? {
+    /// Adds a new connection (busy) from client `address` unless a limit says no.
+    func admit(
+        _ connection: TCPConnection, address: String, maxConnections: Int, maxPerAddress: Int
+    ) -> Admission {
         state.withLock { s in
-            guard !s.shuttingDown else { return nil }
+            guard !s.shuttingDown else { return .shuttingDown }
+            guard s.entries.count < maxConnections else { return .tooManyConnections }
+            let fromAddress = s.perAddress[address, default: 0]
+            guard fromAddress < maxPerAddress else { return .tooManyFromAddress }
+            s.perAddress[address] = fromAddress + 1
             s.nextID += 1
-            s.entries[s.nextID] = (connection, .busy)
-            return s.nextID
+            s.entries[s.nextID] = (connection, .busy, address)
+            return .admitted(s.nextID)
         }
     }
 
     func remove(_ id: UInt64) {
-        _ = state.withLock { $0.entries.removeValue(forKey: id) }
+        state.withLock { s in
+            guard let gone = s.entries.removeValue(forKey: id) else { return }
+            let left = s.perAddress[gone.address, default: 1] - 1
+            s.perAddress[gone.address] = left > 0 ? left : nil
+        }
     }
 
     /// Records the connection's phase. Returns false when it becomes idle after shutdown began:

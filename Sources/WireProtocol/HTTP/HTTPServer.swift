@@ -10,6 +10,8 @@ public final class HTTPServer: Sendable {
     /// Connections, WebSockets and bytes, for `/metrics`.
     public let metrics = HTTPServerMetrics()
     private let lifecycle = Mutex<(listener: TCPListener?, task: Task<Void, Never>?)>((nil, nil))
+    /// TLS handshakes that failed (HTTPServer+TLS.swift).
+    let tlsHandshakeFailures = Atomic<Int>(0)
 
     public init(configuration: Configuration, responder: any HTTPResponder) {
         self.configuration = configuration
@@ -65,20 +67,62 @@ public final class HTTPServer: Sendable {
                     if error == .closed { break }
                     continue
                 }
-                guard let id = registry.add(connection) else {
+                let address = Self.clientAddress(connection.peerDescription)
+                let id: UInt64
+                switch registry.admit(
+                    connection, address: address, maxConnections: configuration.maxConnections,
+                    maxPerAddress: configuration.maxConnectionsPerIP)
+                {
+                case .admitted(let admitted):
+                    id = admitted
+                case .shuttingDown:
                     connection.close()
-                    break
+                    return
+                case .tooManyConnections:
+                    group.addTask {
+                        await Self.refuse(connection, "the server has too many open connections")
+                    }
+                    continue
+                case .tooManyFromAddress:
+                    group.addTask {
+                        await Self.refuse(connection, "too many open connections from your address")
+                    }
+                    continue
                 }
                 let info = HTTPConnectionInfo(
                     id: id, peer: connection.peerDescription, localPort: listener.port)
                 metrics.connectionOpened()
                 group.addTask {
-                    var handler = HTTPConnectionHandler(server: self, connection: connection, info: info)
-                    await handler.run()
+                    if let stream = await self.secure(connection) {
+                        var handler = HTTPConnectionHandler(server: self, connection: stream, info: info)
+                        await handler.run()
+                    }
                     self.registry.remove(id)
                     self.metrics.connectionClosed()
                 }
             }
         }
+    }
+
+    /// The IP part of a peer description ("1.2.3.4:5" → "1.2.3.4", "[::1]:5" → "::1").
+    static func clientAddress(_ peer: String) -> String {
+        guard let colon = peer.lastIndex(of: ":") else { return peer }
+        var host = peer[..<colon]
+        if host.hasPrefix("["), host.hasSuffix("]") { host = host.dropFirst().dropLast() }
+        return String(host)
+    }
+
+    static let refusalWriter = HTTPResponseWriter(compression: .init())
+
+    /// Answers a connection over a limit with 503 and closes it. It never enters the registry,
+    /// reads nothing, and waits at most a second for the send, so a flood of these holds no slot.
+    static func refuse(_ connection: TCPConnection, _ why: String) async {
+        var response = HTTPErrorBody.response(status: 503, error: "service_unavailable", description: why)
+        response.headers.add("Retry-After", "1")
+        let (bytes, _) = refusalWriter.serialize(
+            response, to: HTTPMessageHead(method: "GET"), keepAlive: false)
+        try? await connection.write(bytes, deadline: .after(.seconds(1)))
+        connection.shutdownWrite()
+        connection.close()
     }
 }

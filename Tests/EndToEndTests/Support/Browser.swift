@@ -65,11 +65,14 @@ enum Browser {
     }
 
     /// `GET url`, then each `Location` in turn. Returns every URL visited and the last reply.
-    static func navigate(_ url: String, maxRedirects: Int = 10) async throws -> (
-        visited: [String], last: Reply
-    ) {
+    /// Cookies set along the way are sent back to the origin that set them (RFC 6265, reduced to
+    /// what a login needs: name and value per origin), as a browser keeps them during a login.
+    static func navigate(_ url: String, maxRedirects: Int = 10, cookies: CookieJar = CookieJar()) async throws
+        -> (visited: [String], last: Reply)
+    {
         var visited = [url]
-        var reply = try await send("GET", url)
+        var reply = try await send("GET", url, headers: cookies.headers(for: url))
+        cookies.store(reply, from: url)
         while reply.status == 302 || reply.status == 303 {
             guard let location = reply.location, visited.count <= maxRedirects else {
                 throw BrowserError.badRedirect(reply.location ?? "(none)")
@@ -77,7 +80,8 @@ enum Browser {
             // Our server always sends absolute URLs; a browser would resolve a relative one.
             let next = location.hasPrefix("/") ? origin(of: visited.last ?? url) + location : location
             visited.append(next)
-            reply = try await send("GET", next)
+            reply = try await send("GET", next, headers: cookies.headers(for: next))
+            cookies.store(reply, from: next)
         }
         return (visited, reply)
     }
@@ -89,6 +93,41 @@ enum Browser {
 }
 
 enum BrowserError: Error { case badURL(String), badRedirect(String) }
+
+/// The cookies one browser holds, by origin (`scheme://host:port`).
+final class CookieJar: Sendable {
+    private let cookies = Mutex<[String: [String: String]]>([:])
+
+    init() {}
+
+    /// Remembers every `Set-Cookie` of `reply` (name and value only) for the origin of `url`.
+    func store(_ reply: Reply, from url: String) {
+        let origin = Browser.origin(of: url)
+        for header in reply.headers.values("Set-Cookie") {
+            let pair = header.prefix { $0 != ";" }
+            guard let equals = pair.firstIndex(of: "=") else { continue }
+            cookies.withLock {
+                $0[origin, default: [:]][String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+            }
+        }
+    }
+
+    /// The `Cookie` header a browser would send to `url`.
+    func headers(for url: String) -> HTTPHeaders {
+        let held = cookies.withLock { $0[Browser.origin(of: url)] ?? [:] }
+        guard !held.isEmpty else { return HTTPHeaders() }
+        return HTTPHeaders([
+            (
+                "Cookie",
+                held.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
+            )
+        ])
+    }
+
+    func value(_ name: String, for url: String) -> String? {
+        cookies.withLock { $0[Browser.origin(of: url)]?[name] }
+    }
+}
 
 /// A client application's callback page on loopback port 0: answers 200 and records every
 /// request it receives, so a test sees exactly what the browser delivered to it.

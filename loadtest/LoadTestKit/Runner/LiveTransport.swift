@@ -67,6 +67,7 @@ public struct LiveTransport: LoadTestTransport {
         case .stream(.disconnected), .closedBeforeResponse: "connection closed by the server"
         case .stream(.closed): "connection closed"
         case .malformed(let e): "malformed response (\(e))"
+        case .tls(let e): e.description
         }
     }
 }

@@ -1,0 +1,145 @@
+import WireProtocol
+
+/// The schema of the PostgreSQL store, as numbered migrations applied in order at start (and by
+/// `tmi-server migrate`). A migration is never edited once released: a change is a new number.
+/// Every statement is fixed text (no data ever goes into it), run in one transaction per
+/// migration under an advisory lock, so two nodes starting together migrate once.
+///
+/// Layout, chosen so that every store mutation is a handful of keyed, idempotent statements:
+/// - `tmi_threat_models`: one row per model, its own fields as `json` (kept verbatim: `jsonb`
+///   would refuse a `\u0000` a client may legally send, and reorder keys for nothing).
+/// - `tmi_children`: threats, documents, sources and diagrams, keyed by (model, kind, id); a
+///   diagram's cells are not in `fields` but in `tmi_diagram_cells`, and its revision is in
+///   `update_vector` once a live session moved it, so an operation touches only what it changed.
+/// - `tmi_metadata`: one row per key of a model (kind and child '') or of a child.
+/// - `seq` columns (one sequence each) keep creation order, which the API shows.
+public enum PostgresMigrations {
+    public struct Migration: Sendable {
+        public var version: Int
+        public var name: String
+        public var statements: [String]
+    }
+
+    /// Every migration, with table names in `t`'s schema.
+    public static func all(_ t: PostgresTables) -> [Migration] {
+        [
+            Migration(
+                version: 1, name: "threat models, children, metadata, diagram cells",
+                statements: [
+                    """
+                    CREATE TABLE \(t.models) (
+                        id text PRIMARY KEY,
+                        seq bigserial NOT NULL,
+                        fields json NOT NULL)
+                    """,
+                    """
+                    CREATE TABLE \(t.children) (
+                        model_id text NOT NULL,
+                        kind text NOT NULL CHECK (kind IN ('threats', 'documents', 'sources', 'diagrams')),
+                        id text NOT NULL,
+                        seq bigserial NOT NULL,
+                        fields json NOT NULL,
+                        update_vector bigint,
+                        PRIMARY KEY (model_id, kind, id))
+                    """,
+                    """
+                    CREATE TABLE \(t.metadata) (
+                        model_id text NOT NULL,
+                        kind text NOT NULL,
+                        child_id text NOT NULL,
+                        key text NOT NULL,
+                        seq bigserial NOT NULL,
+                        value json NOT NULL,
+                        PRIMARY KEY (model_id, kind, child_id, key))
+                    """,
+                    """
+                    CREATE TABLE \(t.cells) (
+                        model_id text NOT NULL,
+                        diagram_id text NOT NULL,
+                        cell_id text NOT NULL,
+                        seq bigserial NOT NULL,
+                        data json NOT NULL,
+                        PRIMARY KEY (model_id, diagram_id, cell_id))
+                    """,
+                ])
+        ]
+    }
+
+    /// Key of the advisory lock held while migrating ("tmi" + 1).
+    static let lockKey: Int64 = 0x746D_6901
+
+    /// Applies every migration the database has not seen; returns the versions applied now.
+    @discardableResult
+    public static func run(_ client: PostgresClient, _ t: PostgresTables) async throws -> [Int] {
+        var applied: [Int] = []
+        for migration in all(t) {
+            let ran = try await client.withTransaction { tx in
+                try await tx.execute("SELECT pg_advisory_xact_lock($1)", [.int64(lockKey)])
+                // Under the lock, so two nodes starting at once never race to create them.
+                if t.schema != "public" { try await tx.execute("CREATE SCHEMA IF NOT EXISTS \(t.schema)") }
+                try await tx.execute(
+                    """
+                    CREATE TABLE IF NOT EXISTS \(t.migrations) (
+                        version integer PRIMARY KEY,
+                        name text NOT NULL,
+                        applied_at timestamptz NOT NULL DEFAULT now())
+                    """)
+                let seen = try await tx.query(
+                    "SELECT 1 FROM \(t.migrations) WHERE version = $1", [.int(migration.version)])
+                guard seen.rows.isEmpty else { return false }
+                for statement in migration.statements { try await tx.execute(statement) }
+                try await tx.execute(
+                    "INSERT INTO \(t.migrations) (version, name) VALUES ($1, $2)",
+                    [.int(migration.version), .text(migration.name)])
+                return true
+            }
+            if ran { applied.append(migration.version) }
+        }
+        return applied
+    }
+
+    /// The highest version applied (0 for an empty database).
+    public static func currentVersion(_ client: PostgresClient, _ t: PostgresTables) async throws -> Int {
+        let rows = try await client.query("SELECT coalesce(max(version), 0) AS v FROM \(t.migrations)")
+        return try rows.first?.int("v") ?? 0
+    }
+}
+
+extension PostgresStore {
+    /// The URL as it may be logged: the configuration's own description (password masked), or
+    /// just the scheme when it does not parse.
+    public static func redacted(_ url: String) -> String {
+        (try? PostgresConfiguration(url: url))?.description ?? "postgres://(unparsable URL)"
+    }
+}
+
+/// The store's table names, qualified with the schema they live in (`public` unless
+/// `--database-schema` names another, e.g. one schema per test or per deployment sharing a
+/// database). The schema is an identifier checked here, the only text ever put into SQL.
+public struct PostgresTables: Sendable, Equatable {
+    public let schema: String
+    let models, children, metadata, cells, migrations: String
+
+    public struct InvalidSchema: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public init(schema: String = "public") throws(InvalidSchema) {
+        let ok =
+            !schema.isEmpty && schema.utf8.count <= 63
+            && schema.utf8.allSatisfy {
+                ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F
+            }
+            && !(schema.utf8.first! >= 0x30 && schema.utf8.first! <= 0x39)
+        guard ok else {
+            throw InvalidSchema(
+                description: "a database schema is 1-63 of a-z, 0-9 and _, not starting with a digit")
+        }
+        self.schema = schema
+        self.models = "\(schema).tmi_threat_models"
+        self.children = "\(schema).tmi_children"
+        self.metadata = "\(schema).tmi_metadata"
+        self.cells = "\(schema).tmi_diagram_cells"
+        self.migrations = "\(schema).tmi_schema_migrations"
+    }
+}

@@ -1,0 +1,87 @@
+import CollabCore
+import Storage
+import WireProtocol
+
+/// Start-up: the whole state read back from the tables, in creation order, with the same
+/// `StoreState.apply` the embedded journal replays through, so both backends rebuild the state
+/// by one code path.
+extension PostgresStore {
+    struct LoadError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func load(_ client: PostgresClient, _ t: PostgresTables) async throws -> StoreState {
+        var state = StoreState()
+        for row in try await client.query("SELECT id, fields::text AS f FROM \(t.models) ORDER BY seq").rows {
+            state.apply(.putModel(id: try row.string("id"), fields: try object(row, "f")))
+        }
+        /// Keyed by "model/diagram": a diagram id is unique only within its model.
+        var revisions: [String: Int] = [:]
+        let children = try await client.query(
+            "SELECT model_id, kind, id, fields::text AS f, update_vector FROM \(t.children) ORDER BY seq")
+        for row in children.rows {
+            let kindName = try row.string("kind")
+            guard let kind = ChildKind(rawValue: kindName) else {
+                throw LoadError(description: "tmi_children holds an unknown kind '\(kindName)'")
+            }
+            let model = try row.string("model_id")
+            let id = try row.string("id")
+            state.apply(.putChild(kind, model: model, id: id, fields: try object(row, "f")))
+            if kind == .diagrams, let vector = row["update_vector"]?.int {
+                revisions[model + "/" + id] = vector
+            }
+        }
+        for row in try await client.query(
+            "SELECT model_id, kind, child_id, key, value::text AS v FROM \(t.metadata) ORDER BY seq"
+        ).rows {
+            let model = try row.string("model_id")
+            let kindName = try row.string("kind")
+            let target: MetadataTarget
+            if kindName.isEmpty {
+                target = .model(model)
+            } else if let kind = ChildKind(rawValue: kindName) {
+                target = .child(kind, model: model, id: try row.string("child_id"))
+            } else {
+                throw LoadError(description: "tmi_metadata holds an unknown kind '\(kindName)'")
+            }
+            guard let value = try parse(row, "v").stringValue else {
+                throw LoadError(description: "tmi_metadata holds a value that is not a JSON string")
+            }
+            state.apply(.putMetadata(target, key: try row.string("key"), value: value))
+        }
+        var cells: [String: [JSONValue]] = [:]
+        for row in try await client.query(
+            "SELECT model_id, diagram_id, data::text AS d FROM \(t.cells) ORDER BY seq"
+        ).rows {
+            let key = try row.string("model_id") + "/" + row.string("diagram_id")
+            cells[key, default: []].append(try parse(row, "d"))
+        }
+        // A diagram has a cells array when it was written with one (the `[]` marker in its
+        // fields) or when a live session changed it (its revision column is set); the rows fill it.
+        for (modelID, model) in state.models {
+            for id in model.collection(.diagrams).ids {
+                guard var diagram = model.collection(.diagrams)[id] else { continue }
+                let revision = revisions[modelID + "/" + id]
+                let rows = cells[modelID + "/" + id]
+                guard diagram.fields["cells"]?.arrayValue != nil || revision != nil || rows != nil else {
+                    continue
+                }
+                diagram.fields["cells"] = .array(rows ?? [])
+                if let revision { diagram.fields["update_vector"] = .number(Double(revision)) }
+                state.models[modelID]!.children[.diagrams]![id] = diagram
+            }
+        }
+        return state
+    }
+
+    static func parse(_ row: PostgresRow, _ column: String) throws -> JSONValue {
+        try JSONValue.parse(Array(try row.string(column).utf8))
+    }
+
+    static func object(_ row: PostgresRow, _ column: String) throws -> [String: JSONValue] {
+        guard let object = try parse(row, column).objectValue else {
+            throw LoadError(description: "a stored \(column) is not a JSON object")
+        }
+        return object
+    }
+}

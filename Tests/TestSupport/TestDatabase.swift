@@ -1,0 +1,69 @@
+import Foundation
+import WireProtocol
+
+/// The PostgreSQL that tests run against: `TMI_TEST_DATABASE_URL` (`scripts/pg-test-cluster
+/// start` prints it; `.ci/run` exports it). Each test takes a schema of its own in that database,
+/// so tests run in parallel without seeing each other's rows, and drops it when done.
+///
+/// Without the URL, tests that need PostgreSQL must fail when `CI` is set and may skip locally:
+/// `TestDatabase.availability` says which, with the reason to print.
+public enum TestDatabase {
+    public enum Availability: Sendable {
+        case available(url: String)
+        /// Skip, printing the reason (local run without a database).
+        case skipped(reason: String)
+        /// Fail with the reason (CI without a database).
+        case missingInCI(reason: String)
+    }
+
+    public static let availability: Availability = {
+        let env = ProcessInfo.processInfo.environment
+        if let url = env["TMI_TEST_DATABASE_URL"], !url.isEmpty { return .available(url: url) }
+        let reason =
+            "TMI_TEST_DATABASE_URL is not set (run `eval \"$(scripts/pg-test-cluster start)\"` to get one)"
+        if let ci = env["CI"], !ci.isEmpty, ci != "0", ci.lowercased() != "false" {
+            return .missingInCI(reason: reason)
+        }
+        print("skipping PostgreSQL tests: \(reason)")
+        return .skipped(reason: reason)
+    }()
+
+    /// The URL when PostgreSQL tests should run (available, or missing in CI so they fail).
+    public static var url: String? {
+        if case .available(let url) = availability { return url }
+        return nil
+    }
+
+    /// True when the PostgreSQL variants of tests should be listed: a database is configured, or
+    /// CI demands one (the variant then fails on `requireURL`).
+    public static var shouldRun: Bool {
+        if case .skipped = availability { return false }
+        return true
+    }
+
+    public struct Missing: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// The URL, or an error naming what is missing (used where CI must fail).
+    public static func requireURL() throws -> String {
+        switch availability {
+        case .available(let url): return url
+        case .skipped(let reason), .missingInCI(let reason): throw Missing(description: reason)
+        }
+    }
+
+    /// A fresh schema name for one test (`t_` + 24 hex digits).
+    public static func freshSchema() -> String {
+        "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(24)
+    }
+
+    /// Drops a schema a test created, with everything in it (best effort).
+    public static func dropSchema(_ schema: String) async {
+        guard let url, schema.hasPrefix("t_"), schema.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
+        else { return }
+        guard let client = try? PostgresClient(url: url) else { return }
+        _ = try? await client.execute("DROP SCHEMA IF EXISTS \(schema) CASCADE")
+        await client.close()
+    }
+}
