@@ -133,12 +133,20 @@ import Testing
     }
 
     @Test func aSilentClientIsClosedByTheHandshakeTimeout() async throws {
-        let fixture = try await TLSFixture.start(configure: { $0.tlsHandshakeTimeout = .milliseconds(200) })
+        // The server closes the socket before it counts the failure, so the test waits for the
+        // failure report (made after the count) rather than reading the counter at once.
+        let (failures, reported) = AsyncStream.makeStream(of: String.self)
+        let fixture = try await TLSFixture.start(configure: {
+            $0.tlsHandshakeTimeout = .milliseconds(200)
+            $0.onTLSHandshakeFailure = { peer, _ in reported.yield(peer) }
+        })
         let silent = try await TCPConnection.connect(host: "127.0.0.1", port: fixture.port)
         // The read's own deadline (20 s) is far beyond the server's: the server closes first.
         let outcome = await readUntilClosed(silent)
         #expect(outcome.closed && outcome.bytes == 0)
         silent.close()
+        var reports = failures.makeAsyncIterator()
+        #expect(await reports.next() != nil)
         #expect(fixture.server.tlsHandshakeFailureCount == 1)
         await fixture.stop()
     }
