@@ -27,6 +27,13 @@ extension APIError {
     public static func storeUnavailable(_ failure: StoreUnavailable) -> APIError {
         var headers = HTTPHeaders()
         headers.add("Retry-After", String(failure.retryAfterSeconds))
+        // RFC 4918 §11.5: 507 says the server lacks the space to store the change; retrying only
+        // helps once an operator frees some, unlike the transient 503.
+        if failure.isDiskFull {
+            return APIError(
+                status: 507, code: "insufficient_storage",
+                description: "the change could not be stored: the server's disk is full", headers: headers)
+        }
         return APIError(
             status: 503, code: "storage_unavailable",
             description: "the change could not be stored; try again",

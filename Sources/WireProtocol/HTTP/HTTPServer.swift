@@ -69,24 +69,26 @@ public final class HTTPServer: Sendable {
                 }
                 let address = Self.clientAddress(connection.peerDescription)
                 let id: UInt64
-                switch registry.admit(
+                let admission = registry.admit(
                     connection, address: address, maxConnections: configuration.maxConnections,
                     maxPerAddress: configuration.maxConnectionsPerIP)
-                {
+                switch admission {
                 case .admitted(let admitted):
                     id = admitted
                 case .shuttingDown:
                     connection.close()
                     return
-                case .tooManyConnections:
-                    group.addTask {
-                        await Self.refuse(connection, "the server has too many open connections")
+                case .tooManyConnections, .tooManyFromAddress:
+                    // Over TLS a plaintext answer would be noise to the client: just close.
+                    guard configuration.tls == nil else {
+                        connection.close()
+                        continue
                     }
-                    continue
-                case .tooManyFromAddress:
-                    group.addTask {
-                        await Self.refuse(connection, "too many open connections from your address")
-                    }
+                    let why =
+                        admission == .tooManyConnections
+                        ? "the server has too many open connections"
+                        : "too many open connections from your address"
+                    group.addTask { await Self.refuse(connection, why) }
                     continue
                 }
                 let info = HTTPConnectionInfo(
