@@ -37,7 +37,7 @@ enum ProviderDiscovery {
         }
         let advertised = document["issuer"]?.stringValue ?? ""
         guard
-            advertised == expected || (advertised.contains("{tenantid}") && isMicrosoftMultiTenant(provider))
+            advertised == expected || isMicrosoftTenantIssuer(advertised, for: provider)
         else {
             throw IdentityConfigurationError(
                 "\(label): field 'issuer': discovery names issuer '\(advertised.prefix(200))', not '\(provider.issuer)'"
@@ -65,8 +65,17 @@ enum ProviderDiscovery {
         return p
     }
 
-    /// Entra's `common`/`organizations`/`consumers` documents advertise the `{tenantid}` template.
-    private static func isMicrosoftMultiTenant(_ provider: OIDCProviderConfiguration) -> Bool {
-        provider.issuer.hasPrefix("https://login.microsoftonline.com/")
+    /// Entra names a tenant by domain or id in its URLs but always by id in `issuer` (and the
+    /// `common`/`organizations` documents advertise the `{tenantid}` template): for a Microsoft
+    /// provider, any `https://login.microsoftonline.com/<tenant>/v2.0` issuer is the tenant's own.
+    static func isMicrosoftTenantIssuer(_ advertised: String, for provider: OIDCProviderConfiguration) -> Bool
+    {
+        let prefix = "https://login.microsoftonline.com/"
+        guard provider.issuer.hasPrefix(prefix), advertised.hasPrefix(prefix), advertised.hasSuffix("/v2.0")
+        else {
+            return false
+        }
+        let tenant = advertised.dropFirst(prefix.count).dropLast("/v2.0".count)
+        return !tenant.isEmpty && !tenant.contains("/")
     }
 }

@@ -54,9 +54,17 @@ import Testing
         let relabel = try b.operate(
             base: 1,
             [["id": .string(n), "operation": "update", "data": Self.node(n, x: 10, label: "Gateway")]])
+        // The two connections race to the session: either may be sequenced first, so each client
+        // takes both broadcasts in whichever order they come (waiting for one id at a time would
+        // skip, and so lose, the other when it arrives first).
         for client in [a, b] {
-            for op in [move, relabel] {
-                _ = try await client.next("diagram_operation") { $0["operation_id"] == .string(op) }
+            var remaining: Set<String> = [move, relabel]
+            while !remaining.isEmpty {
+                let pending = remaining
+                let m = try await client.next("diagram_operation") {
+                    pending.contains($0["operation_id"]?.stringValue ?? "")
+                }
+                remaining.remove(m["operation_id"]?.stringValue ?? "")
             }
         }
         let live = try await server.call("GET", "/threat_models/\(tm)/diagrams/\(d)", as: Self.bob)

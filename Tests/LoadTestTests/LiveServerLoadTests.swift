@@ -10,27 +10,20 @@ import WireProtocol
 /// loopback port 0, driven by the load tester through its live transport for about a second.
 /// It must converge without errors.
 @Suite struct LiveServerLoadTests {
+    /// The product with the real identity service (test provider on or off) on port 0: the shared
+    /// `LiveServer` of TestSupport, stopped with its features, data directory removed.
     static func withServer(testProvider: Bool = true, _ body: (Int) async throws -> Void) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "tmi-loadtest-\(UInt64.random(in: 0...UInt64.max))"
-        ).path
-        var configuration = ServerConfiguration()
-        configuration.port = 0
-        configuration.dataDirectory = directory
-        configuration.testProvider = testProvider
-        try configuration.prepareDataDirectory()
-        let application = TMIFeatures.application(configuration: configuration, logger: .discarding)
-        let running = try await application.start()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let server = try await LiveServer.startWithIdentity { $0.testProvider = testProvider }
+        defer { try? FileManager.default.removeItem(atPath: server.dataDirectory) }
         do {
-            try await body(running.port)
+            try await body(server.port)
         } catch {
-            await running.shutdown()
-            await running.stopFeatures()
+            await server.stop()
+            await server.running.stopFeatures()
             throw error
         }
-        await running.shutdown()
-        await running.stopFeatures()
+        await server.stop()
+        await server.running.stopFeatures()
     }
 
     @Test func shortRunConvergesAgainstTheRealServer() async throws {

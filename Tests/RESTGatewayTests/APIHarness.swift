@@ -4,20 +4,6 @@ import WireProtocol
 
 @testable import RESTGateway
 
-/// Accepts tokens of the form `tok:<email>[;<idp>;<group>,<group>...]` (tests only).
-struct EmailTokenAuthenticator: Authenticator {
-    func authenticate(bearer token: String) async throws(APIError) -> AuthenticatedUser {
-        guard token.hasPrefix("tok:") else { throw APIError.unauthorized("bad token") }
-        let parts = token.dropFirst(4).split(separator: ";", omittingEmptySubsequences: false)
-        let email = String(parts[0])
-        let name = String(email.prefix { $0 != "@" })
-        let idp = parts.count > 1 ? String(parts[1]) : ""
-        let groups = parts.count > 2 ? parts[2].split(separator: ",").map(String.init) : []
-        return AuthenticatedUser(
-            id: "id-\(name)", email: email, name: name.capitalized, idp: idp, groups: groups)
-    }
-}
-
 /// Calls the real `Gateway` (router, middleware, authentication) without sockets.
 struct APIHarness {
     let gateway: Gateway

@@ -3,25 +3,38 @@ import Foundation
 import RESTGateway
 import WireProtocol
 
-/// Accepts tokens of the form `tok:<email>` so end-to-end tests can act as any user without the
-/// OAuth dance (which has its own end-to-end tests).
-struct EmailTokenAuthenticator: Authenticator {
-    func authenticate(bearer token: String) async throws(APIError) -> AuthenticatedUser {
+/// Accepts tokens of the form `tok:<email>` (tests only, shared by every test target) so tests can
+/// act as any user without the OAuth dance (which has its own end-to-end tests).
+public struct EmailTokenAuthenticator: Authenticator {
+    public init() {}
+
+    /// `tok:<email>[;<idp>;<group>,<group>...]`: the identity provider and groups are optional.
+    public func authenticate(bearer token: String) async throws(APIError) -> AuthenticatedUser {
         guard token.hasPrefix("tok:") else { throw APIError.unauthorized("bad token") }
-        let email = String(token.dropFirst(4))
+        let parts = token.dropFirst(4).split(separator: ";", omittingEmptySubsequences: false)
+        let email = String(parts[0])
         let name = String(email.prefix { $0 != "@" })
-        return AuthenticatedUser(id: "id-\(name)", email: email, name: name.capitalized)
+        let idp = parts.count > 1 ? String(parts[1]) : ""
+        let groups = parts.count > 2 ? parts[2].split(separator: ",").map(String.init) : []
+        return AuthenticatedUser(
+            id: "id-\(name)", email: email, name: name.capitalized, idp: idp, groups: groups)
     }
 }
 
 /// The whole product on a loopback port 0 over a data directory, as `tmi-server` runs it.
-struct LiveServer {
-    let running: RunningServer
-    let dataDirectory: String
-    var store: TestStore = .embedded
-    var port: Int { running.port }
+public struct LiveServer: Sendable {
+    public let running: RunningServer
+    public let dataDirectory: String
+    public var store: TestStore = .embedded
+    public var port: Int { running.port }
 
-    static func temporaryDirectory() -> String {
+    public init(running: RunningServer, dataDirectory: String, store: TestStore = .embedded) {
+        self.running = running
+        self.dataDirectory = dataDirectory
+        self.store = store
+    }
+
+    public static func temporaryDirectory() -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
             "tmi-e2e-\(UUIDText.random())"
         ).path
@@ -30,7 +43,8 @@ struct LiveServer {
     }
 
     /// `store` picks the backend; a restart passes the same data directory and store.
-    static func start(dataDirectory: String = temporaryDirectory(), store: TestStore = .embedded) async throws
+    public static func start(dataDirectory: String = temporaryDirectory(), store: TestStore = .embedded)
+        async throws
         -> LiveServer
     {
         var configuration = ServerConfiguration()
@@ -46,7 +60,7 @@ struct LiveServer {
     /// The product with its real identity service (`TMIFeatures.builtInIdentity`, or `identity`),
     /// as `tmi-server` runs it. `port` 0 picks a free one; a restart passes the old port so the
     /// issuer (`http://127.0.0.1:PORT`) and every token it signed stay the same.
-    static func startWithIdentity(
+    public static func startWithIdentity(
         dataDirectory: String = temporaryDirectory(), port: Int = 0, store: TestStore = .embedded,
         configure: (inout ServerConfiguration) -> Void = { _ in },
         identity: @escaping TMIFeatures.Identity = TMIFeatures.builtInIdentity
@@ -61,14 +75,16 @@ struct LiveServer {
         return LiveServer(running: try await app.start(), dataDirectory: dataDirectory, store: store)
     }
 
-    var baseURL: String { running.environment.baseURL }
+    public var baseURL: String { running.environment.baseURL }
 
-    func stop() async { await running.shutdown() }
+    public func stop() async { await running.shutdown() }
 
     /// One request as `email` (nil: no token); the body as JSON.
-    func call(_ method: String, _ target: String, as email: String?, body: JSONValue? = nil) async throws -> (
-        status: Int, json: JSONValue
-    ) {
+    public func call(_ method: String, _ target: String, as email: String?, body: JSONValue? = nil)
+        async throws -> (
+            status: Int, json: JSONValue
+        )
+    {
         let client = HTTPClient(port: port)
         defer { Task { await client.close() } }
         var headers = HTTPHeaders()
@@ -83,9 +99,11 @@ struct LiveServer {
 }
 
 /// Fails with a clear message instead of hanging when something never arrives: `body` is
-/// cancelled after `seconds` (it must honour cancellation) and `TimedOut` is thrown.
-func within<T: Sendable>(
-    seconds: Double = 20, _ what: String, _ body: @escaping @Sendable () async throws -> T
+/// cancelled after `seconds` (it must honour cancellation) and `TimedOut` is thrown. The wait is
+/// driven by the awaited event; the deadline is only a backstop, generous (60 s) because tests
+/// run in parallel on a busy two-core machine.
+public func within<T: Sendable>(
+    seconds: Double = 60, _ what: String, _ body: @escaping @Sendable () async throws -> T
 )
     async throws -> T
 {
@@ -103,7 +121,9 @@ func within<T: Sendable>(
     }
 }
 
-struct TimedOut: Error, CustomStringConvertible {
-    var what: String
-    var description: String { "timed out waiting for \(what)" }
+public struct TimedOut: Error, Sendable, CustomStringConvertible {
+    public var what: String
+
+    public init(what: String) { self.what = what }
+    public var description: String { "timed out waiting for \(what)" }
 }

@@ -4,12 +4,12 @@ import Synchronization
 import WireProtocol
 
 /// A collaborator on the diagram WebSocket: sends client messages, collects server messages.
-final class DiagramClient: Sendable {
-    let user: (id: String, email: String)
+public final class DiagramClient: Sendable {
+    public let user: (id: String, email: String)
     private let connection: WebSocketConnection
     private let inbox: Inbox
     /// Types of messages passed over while waiting for another (shown when a wait times out).
-    let skipped = Mutex<[String]>([])
+    public let skipped = Mutex<[String]>([])
 
     /// Server messages in arrival order; one reader at a time (the test).
     final class Inbox: Sendable {
@@ -71,7 +71,7 @@ final class DiagramClient: Sendable {
     /// Joins the diagram's session as `email`; `baseVector` is the revision a reconnecting client
     /// last applied (the server then sends only what it missed, or a state sync). `token` replaces
     /// the test authenticator's `tok:<email>` (a real access token). With `tls`, over wss.
-    static func connect(
+    public static func connect(
         port: Int, model: String, diagram: String, email: String, baseVector: Int64? = nil,
         token: String? = nil, tls: TLSContext? = nil
     ) async throws -> DiagramClient {
@@ -81,7 +81,7 @@ final class DiagramClient: Sendable {
     }
 
     /// Opens any WebSocket of the server (`target` is path and query) as `email`; with `tls`, wss.
-    static func connect(
+    public static func connect(
         port: Int, target path: String, email: String, tls: TLSContext? = nil
     ) async throws -> DiagramClient {
         let stream: any ByteStream =
@@ -106,11 +106,11 @@ final class DiagramClient: Sendable {
         return DiagramClient(user: ("id-\(name)", email), connection: connection, inbox: inbox)
     }
 
-    func send(_ message: JSONValue) throws { try connection.send(text: message.serializedString()) }
+    public func send(_ message: JSONValue) throws { try connection.send(text: message.serializedString()) }
 
     /// Sends a `diagram_operation` with the given cell operations; returns its operation id.
     @discardableResult
-    func operate(base: Int?, _ cells: [JSONValue]) throws -> String {
+    public func operate(base: Int?, _ cells: [JSONValue]) throws -> String {
         let id = UUIDText.random()
         var message: [String: JSONValue] = [
             "message_type": "diagram_operation", "operation_id": .string(id),
@@ -123,7 +123,7 @@ final class DiagramClient: Sendable {
     }
 
     /// The next message of `type` (others are skipped).
-    func next(_ type: String, where match: @escaping @Sendable (JSONValue) -> Bool = { _ in true })
+    public func next(_ type: String, where match: @escaping @Sendable (JSONValue) -> Bool = { _ in true })
         async throws
         -> JSONValue
     {
@@ -139,22 +139,22 @@ final class DiagramClient: Sendable {
     private func receive() async -> JSONValue? { await inbox.next() }
 
     /// Messages that have already arrived (up to `limit`), without waiting for more.
-    func available(limit: Int = .max) -> [JSONValue] { inbox.drain(limit: limit) }
+    public func available(limit: Int = .max) -> [JSONValue] { inbox.drain(limit: limit) }
 
     /// The next message of any type, waiting at most `seconds`; throws when the connection closed.
-    func nextMessage(seconds: Double = 20) async throws -> JSONValue {
+    public func nextMessage(seconds: Double = 20) async throws -> JSONValue {
         try await within(seconds: seconds, "any message for \(user.email)") { [self] in
             guard let m = await self.receive() else { throw TimedOut(what: "a message: connection closed") }
             return m
         }
     }
 
-    func close() { connection.close() }
+    public func close() { connection.close() }
 
     /// Closes and waits until the connection is gone (the server has seen the close), discarding
     /// what arrives meanwhile: what a client does before reconnecting, so its old connection does
     /// not count against the server's connections-per-user limit.
-    func closeAndWait() async throws {
+    public func closeAndWait() async throws {
         connection.close()
         try await within("the close of \(user.email)'s connection") { [self] in
             while await self.receive() != nil {}
