@@ -21,7 +21,13 @@ public enum TMIFeatures {
             server: environment.configuration, baseURL: environment.baseURL)
         // External providers: the --idp-config file, then TMI_OIDC_PROVIDERS + TMI_OIDC_<ID>_*.
         configuration.oidcProviders = try loadProviders(environment.configuration)
-        configuration.transport = HTTPClientOIDCTransport(caFile: environment.configuration.idpCAFile)
+        let transport = HTTPClientOIDCTransport(caFile: environment.configuration.idpCAFile)
+        do throws(OIDCTransportError) {
+            try transport.validate()
+        } catch {
+            throw ConfigurationError(error.description)
+        }
+        configuration.transport = transport
         let logger = environment.logger
         configuration.warn = { message in logger.warning("identity provider", [("reason", .string(message))])
         }

@@ -72,7 +72,9 @@ extension DiagramSession {
                 .participantJoined(identity.user, timestamp: timestamp(now)),
                 to: everyone(except: identity.connectionID))
         }
-        deliver(participantsUpdate, to: everyone)
+        deliver(
+            participantsUpdate,
+            to: participants.count <= configuration.rosterBroadcastLimit ? everyone : [outbox])
         return .joined
     }
 
@@ -84,13 +86,15 @@ extension DiagramSession {
         let now = clock.now()
         lastActivity = now
         if participants.isEmpty { emptySince = now }
+        let small = participants.count < configuration.rosterBroadcastLimit
         guard connections(of: gone.user.userID).isEmpty else {
-            deliver(participantsUpdate, to: everyone)
+            if small { deliver(participantsUpdate, to: everyone) }
             return
         }
         deliver(.participantLeft(gone.user, timestamp: timestamp(now)), to: everyone)
+        let previousHost = host?.userID
         let presenterChanged = handOffRoles(from: gone.user)
-        deliver(participantsUpdate, to: everyone)
+        if small || host?.userID != previousHost { deliver(participantsUpdate, to: everyone) }
         if presenterChanged, let presenter { deliver(.currentPresenter(presenter), to: everyone) }
     }
 

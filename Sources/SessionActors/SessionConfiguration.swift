@@ -7,6 +7,12 @@ public struct SessionConfiguration: Sendable {
     public var maxMessageBytes: Int
     /// Connections allowed in one session at once.
     public var maxParticipants: Int
+    /// Up to this many connections, every join and leave sends the whole roster
+    /// (`participants_update`) to everyone. Beyond it the roster goes to the joiner only and the
+    /// others rely on `participant_joined`/`participant_left` (plus a roster when the host
+    /// changes): sending an n-entry roster to n participants on each of n joins is O(n³) bytes,
+    /// gigabytes for a few hundred editors.
+    public var rosterBroadcastLimit = 50
     /// Connections one user may hold in one session (several tabs), so one user cannot fill it.
     public var maxConnectionsPerUser: Int
     /// Presenter cursor messages per second (average) and burst.
@@ -15,6 +21,8 @@ public struct SessionConfiguration: Sendable {
     /// Presenter selection messages per second (average) and burst.
     public var selectionRate: Double
     public var selectionBurst: Double
+    /// Read-only console observers of one session at once (docs/console.md).
+    public var maxObservers: Int = 20
     /// Messages of any kind one connection may send per second (average) and at once. Generous for
     /// people and `tmi-loadtest` (2 operations per second per editor by default); past it messages
     /// are dropped and the sender is told once (`rate_limited`, `message_rate_exceeded`).
@@ -23,8 +31,6 @@ public struct SessionConfiguration: Sendable {
     /// Dropped messages a connection may accumulate (refilled at a tenth of `messageRate`) before it
     /// is closed with 1008: a client that ignores the warning and keeps flooding is cut off.
     public var floodTolerance: Double = 200
-    /// Read-only console observers of one session at once (docs/console.md).
-    public var maxObservers: Int = 20
     /// A snapshot copy is handed to persistence every this many accepted operations.
     public var snapshotEvery: Int
     public var engine: DiagramEngine.Configuration

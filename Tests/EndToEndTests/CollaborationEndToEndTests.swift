@@ -16,8 +16,10 @@ import Testing
         ]
     }
 
-    @Test func twoEditorsConvergeAndSurviveARestart() async throws {
-        let server = try await LiveServer.start()
+    @Test(arguments: TestStore.all)
+    func twoEditorsConvergeAndSurviveARestart(store: TestStore) async throws {
+        defer { Task { await store.destroy() } }
+        let server = try await LiveServer.start(store: store)
         let auth: JSONValue = [["subject": .string(Self.bob), "role": "writer"]]
         let tm = try #require(
             try await server.call(
@@ -52,9 +54,17 @@ import Testing
         let relabel = try b.operate(
             base: 1,
             [["id": .string(n), "operation": "update", "data": Self.node(n, x: 10, label: "Gateway")]])
+        // The two connections race to the session: either may be sequenced first, so each client
+        // takes both broadcasts in whichever order they come (waiting for one id at a time would
+        // skip, and so lose, the other when it arrives first).
         for client in [a, b] {
-            for op in [move, relabel] {
-                _ = try await client.next("diagram_operation") { $0["operation_id"] == .string(op) }
+            var remaining: Set<String> = [move, relabel]
+            while !remaining.isEmpty {
+                let pending = remaining
+                let m = try await client.next("diagram_operation") {
+                    pending.contains($0["operation_id"]?.stringValue ?? "")
+                }
+                remaining.remove(m["operation_id"]?.stringValue ?? "")
             }
         }
         let live = try await server.call("GET", "/threat_models/\(tm)/diagrams/\(d)", as: Self.bob)
@@ -81,7 +91,7 @@ import Testing
         b.close()
         let before = try await server.call("GET", "/threat_models/\(tm)/diagrams/\(d)", as: Self.alice).json
         await server.stop()
-        let again = try await LiveServer.start(dataDirectory: server.dataDirectory)
+        let again = try await LiveServer.start(dataDirectory: server.dataDirectory, store: store)
         let after = try await again.call("GET", "/threat_models/\(tm)/diagrams/\(d)", as: Self.alice).json
         #expect(after["cells"] == before["cells"])
         #expect(after["update_vector"] == before["update_vector"])
@@ -89,8 +99,10 @@ import Testing
         try? FileManager.default.removeItem(atPath: server.dataDirectory)
     }
 
-    @Test func collaborateEndpoints() async throws {
-        let server = try await LiveServer.start()
+    @Test(arguments: TestStore.all)
+    func collaborateEndpoints(store: TestStore) async throws {
+        defer { Task { await store.destroy() } }
+        let server = try await LiveServer.start(store: store)
         defer { Task { await server.stop() } }
         let auth: JSONValue = [["subject": .string(Self.bob), "role": "reader"]]
         let tm = try #require(

@@ -48,8 +48,10 @@ import Testing
     /// Schedules run this many at a time on the shared server (each on its own diagram).
     static let width = 8
 
-    @Test func randomSchedulesConvergeOverWebSockets() async throws {
-        let server = try await LiveServer.start()
+    @Test(arguments: TestStore.all)
+    func randomSchedulesConvergeOverWebSockets(store: TestStore) async throws {
+        defer { Task { await store.destroy() } }
+        let server = try await LiveServer.start(store: store)
         let authorization = JSONValue.array(
             (0..<Self.width).flatMap { lane in
                 Self.editors(lane: lane).map { ["subject": .string($0), "role": "writer"] }

@@ -9,8 +9,10 @@ import WireProtocol
 /// file is read at run time: a line with no row here fails the test, so the table cannot fall
 /// behind it, and a row for something the file does not list fails too.
 @Suite struct EndpointTableTests {
-    @Test func everyListedStatusIsAnsweredExactly() async throws {
-        let world = try await EndpointWorld.start()
+    @Test(arguments: TestStore.all)
+    func everyListedStatusIsAnsweredExactly(store: TestStore) async throws {
+        defer { Task { await store.destroy() } }
+        let world = try await EndpointWorld.start(store: store)
         let table = EndpointTable.scenarios
         // Rows are independent (state-changing ones get a fresh fixture): run a few at a time.
         let results = try await withThrowingTaskGroup(of: (EndpointScenario, Reply).self) { group in

@@ -2,6 +2,7 @@ import CollabCore
 import Foundation
 import RESTGateway
 import Synchronization
+import TestSupport
 import Testing
 import WireProtocol
 
@@ -43,12 +44,36 @@ import WireProtocol
         var killed: Bool { state.withLock { $0.killed } }
     }
 
-    @Test(.enabled(if: ServerBinary.path != nil, "tmi-server is not built beside the tests (swift build)"))
-    func sigkillLosesNoAcknowledgedWriteOrOperation() async throws {
+    /// One crash trial on one store. The embedded store's crash behaviour is also covered below
+    /// the server (`DurableLogKillTests`), so it gets one trial here; PostgreSQL gets
+    /// `TMI_KILL9_TRIALS` (default 20), each on a schema of its own, one after another.
+    struct Trial: Sendable, CustomStringConvertible {
+        var store: TestStore
+        var number: Int
+        var description: String { "\(store) #\(number)" }
+
+        static var all: [Trial] {
+            let trials = ProcessInfo.processInfo.environment["TMI_KILL9_TRIALS"].flatMap { Int($0) } ?? 20
+            return TestStore.all.flatMap { store -> [Trial] in
+                guard case .postgresql = store else { return [Trial(store: store, number: 1)] }
+                return (1...max(1, trials)).map {
+                    Trial(store: .postgresql(schema: TestDatabase.freshSchema()), number: $0)
+                }
+            }
+        }
+    }
+
+    @Test(
+        .enabled(if: ServerBinary.path != nil, "tmi-server is not built beside the tests (swift build)"),
+        .serialized, arguments: Trial.all)
+    func sigkillLosesNoAcknowledgedWriteOrOperation(trial: Trial) async throws {
         let binary = try #require(ServerBinary.path)
         let directory = LiveServer.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let first = try await ChildServer.start(binary: binary, dataDirectory: directory)
+        defer { Task { await trial.store.destroy() } }
+        let storeArguments = try trial.store.arguments()
+        let first = try await ChildServer.start(
+            binary: binary, dataDirectory: directory, arguments: storeArguments)
         let token = try await Self.login(first)
         let model = try #require(
             try await Self.call(first, "POST", "/threat_models", token, ["name": "Crash"]).json["id"]?
@@ -73,7 +98,8 @@ import WireProtocol
         #expect(
             acks.killed, "the stream ended before reaching \(Self.threshold) acknowledgements of each kind")
 
-        let second = try await ChildServer.start(binary: binary, dataDirectory: directory)
+        let second = try await ChildServer.start(
+            binary: binary, dataDirectory: directory, arguments: storeArguments)
         defer { second.killNow() }
         let again = try await Self.login(second)
         let stored = try await Self.allThreats(second, model: model, token: again)

@@ -91,4 +91,38 @@ import Testing
         #expect(await api.call("GET", "/threat_models/\(id)", as: .make("u9999")).status == 200)
         #expect(await api.call("GET", "/threat_models/\(id)", as: .make("u10000")).status == 403)
     }
+
+    /// PUT and PATCH keep the principal form too, and only the owner may change the list.
+    @Test func replaceAndPatchKeepTheFormGiven() async throws {
+        let (api, _) = APIHarness.make()
+        let id = try #require(
+            await api.call("POST", "/threat_models", as: alice, body: ["name": "M"]).json["id"]?.stringValue)
+        let red: JSONValue = [
+            "principal_type": "group", "provider": "test", "provider_id": "red", "role": "writer",
+        ]
+        var body = try #require(await api.call("GET", "/threat_models/\(id)", as: alice).json.objectValue)
+        body["authorization"] = .array((body["authorization"]?.arrayValue ?? []) + [red])
+        let put = await api.call("PUT", "/threat_models/\(id)", as: alice, body: .object(body))
+        #expect(put.status == 200)
+        #expect(put.json["authorization"]?.arrayValue?.contains(red) == true)
+
+        let member = Self.member("bob", of: ["red"])
+        let everyone: JSONValue = [
+            "principal_type": "group", "provider": "*", "provider_id": "everyone", "role": "reader",
+        ]
+        let byWriter = await api.call(
+            "PATCH", "/threat_models/\(id)", as: member,
+            body: [["op": "add", "path": "/authorization/-", "value": everyone]])
+        #expect(byWriter.status == 403)
+        let byOwner = await api.call(
+            "PATCH", "/threat_models/\(id)", as: alice,
+            body: [["op": "add", "path": "/authorization/-", "value": everyone]])
+        #expect(byOwner.status == 200)
+        #expect(byOwner.json["authorization"]?.arrayValue?.last == everyone)
+        #expect(await api.call("GET", "/threat_models/\(id)", as: .make("zed")).status == 200)
+        // The group member writes; the writer may still PUT the model with the list unchanged.
+        var again = try #require(await api.call("GET", "/threat_models/\(id)", as: member).json.objectValue)
+        again["name"] = "Renamed"
+        #expect(await api.call("PUT", "/threat_models/\(id)", as: member, body: .object(again)).status == 200)
+    }
 }

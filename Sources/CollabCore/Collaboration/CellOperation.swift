@@ -28,7 +28,7 @@ public struct CellOperation: Sendable, Equatable {
 
     public static func remove(_ id: String) -> CellOperation { CellOperation(id: id, kind: .remove) }
 
-    init(json: JSONValue, at position: Int) throws(CollabMessageError) {
+    public init(json: JSONValue, at position: Int) throws(CollabMessageError) {
         let field = "operation.cells[\(position)]"
         guard case .object(let o) = json else { throw .invalidField(field, "must be an object") }
         guard let id = o["id"]?.stringValue, !id.isEmpty else {

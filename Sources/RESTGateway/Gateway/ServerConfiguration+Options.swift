@@ -111,20 +111,6 @@ extension ServerConfiguration {
             c.maxBodySize = try integer("--max-body-size", v, 1...(1 << 30))
         },
         Option(
-            flag: "--max-connections", environment: "TMI_MAX_CONNECTIONS", valueName: "N",
-            defaultText: "10000",
-            help: "most connections open at once; new ones past it get 503 and are closed"
-        ) { c, v throws(ConfigurationError) in
-            c.maxConnections = try integer("--max-connections", v, 1...1_000_000)
-        },
-        Option(
-            flag: "--max-connections-per-ip", environment: "TMI_MAX_CONNECTIONS_PER_IP", valueName: "N",
-            defaultText: "2000",
-            help: "most connections open at once from one client IP address (503 past it)"
-        ) { c, v throws(ConfigurationError) in
-            c.maxConnectionsPerIP = try integer("--max-connections-per-ip", v, 1...1_000_000)
-        },
-        Option(
             flag: "--metrics-address", environment: "TMI_METRICS_ADDRESS", valueName: "HOST:PORT",
             defaultText: "the main port",
             help: "serve /metrics, /healthz and /readyz on this separate listener instead"
@@ -178,6 +164,20 @@ extension ServerConfiguration {
                 throw ConfigurationError("invalid --database-schema: expected 1-63 of a-z, 0-9 and _")
             }
             c.databaseSchema = v
+        },
+        Option(
+            flag: "--max-connections", environment: "TMI_MAX_CONNECTIONS", valueName: "N",
+            defaultText: "10000",
+            help: "most connections open at once; new ones past it get 503 and are closed"
+        ) { c, v throws(ConfigurationError) in
+            c.maxConnections = try integer("--max-connections", v, 1...1_000_000)
+        },
+        Option(
+            flag: "--max-connections-per-ip", environment: "TMI_MAX_CONNECTIONS_PER_IP", valueName: "N",
+            defaultText: "2000",
+            help: "most connections open at once from one client IP address (503 past it)"
+        ) { c, v throws(ConfigurationError) in
+            c.maxConnectionsPerIP = try integer("--max-connections-per-ip", v, 1...1_000_000)
         },
     ]
 

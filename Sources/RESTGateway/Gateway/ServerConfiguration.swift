@@ -37,11 +37,6 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var idleTimeout = 60
     /// Largest request body in bytes for routes that do not set their own limit.
     public var maxBodySize = 2 << 20
-    /// Most connections open at once; past it new ones get 503 and are closed (abuse limits,
-    /// docs/fuzzing.md).
-    public var maxConnections = 10_000
-    /// Most connections open at once from one client IP address (503 past it).
-    public var maxConnectionsPerIP = 2_000
     /// `HOST:PORT` of a separate listener for `/metrics`, `/healthz` and `/readyz`; nil serves
     /// them on the main port.
     public var metricsAddress: String?
@@ -60,6 +55,11 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var databaseURL: String?
     /// The PostgreSQL schema holding the store's tables.
     public var databaseSchema = "public"
+    /// Most connections open at once; past it new ones get 503 and are closed (abuse limits,
+    /// docs/fuzzing.md).
+    public var maxConnections = 10_000
+    /// Most connections open at once from one client IP address (503 past it).
+    public var maxConnectionsPerIP = 2_000
 
     public init() {}
 

@@ -70,7 +70,8 @@ extension PostgresClient {
     @discardableResult
     func openConnection(leased: Bool) async throws(PostgresError) -> PostgresConnection {
         do throws(PostgresError) {
-            let connection = try await PostgresConnection.open(configuration) { [weak self] closed in
+            let connection = try await PostgresConnection.open(configuration, tls: try tlsContext()) {
+                [weak self] closed in
                 self?.connectionClosed(closed)
             }
             let added = pool.withLock { p -> Bool in
@@ -93,6 +94,13 @@ extension PostgresClient {
             wakeWaiters()
             throw error
         }
+    }
+
+    private func tlsContext() throws(PostgresError) -> TLSContext? {
+        if let cached = tls.withLock({ $0 }) { return cached }
+        let context = try PostgresConnection.tlsContext(for: configuration)
+        tls.withLock { $0 = context }
+        return context
     }
 
     private func connectionClosed(_ connection: PostgresConnection) {

@@ -27,6 +27,8 @@ import Synchronization
 public final class PostgresClient: Sendable {
     public let configuration: PostgresConfiguration
     let pool: Mutex<PoolState>
+    /// Built on first connect (it reads CA files) and shared by every connection.
+    let tls = Mutex<TLSContext?>(nil)
 
     struct Entry {
         let connection: PostgresConnection

@@ -17,6 +17,9 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     public var password: String?
     public var database: String
     public var tlsMode: TLSMode
+    /// A PEM file of CA certificates to verify the server against (`sslrootcert`); without it
+    /// `verify-full` uses the system's trust store.
+    public var tlsRootCertificateFile: String?
     /// Sent as `application_name`; shows in `pg_stat_activity`.
     public var applicationName = "tmi"
 
@@ -56,7 +59,8 @@ extension PostgresConfiguration {
     /// Parses `postgres://user:pass@host:port/db?sslmode=disable|require|verify-full`
     /// (also `postgresql://`). User, password and database are percent-decoded; the port
     /// defaults to 5432, the database to the user name; `[::1]` brackets an IPv6 host. Other
-    /// query options are refused except `application_name` and `connect_timeout` (seconds).
+    /// query options are refused except `application_name`, `connect_timeout` (seconds) and
+    /// `sslrootcert` (a CA file for `verify-full`).
     /// Errors never echo the password.
     public init(url: String) throws(PostgresError) {
         func fail(_ reason: String) -> PostgresError { .invalidConfiguration("database URL: \(reason)") }
@@ -138,6 +142,9 @@ extension PostgresConfiguration {
                 }
                 tlsMode = mode
             case "application_name": applicationName = value
+            case "sslrootcert":
+                guard !value.isEmpty else { throw fail("sslrootcert needs a file name") }
+                tlsRootCertificateFile = value
             case "connect_timeout":
                 guard let seconds = Int(value), seconds > 0, seconds <= 3600 else {
                     throw fail("connect_timeout must be 1-3600 seconds")

@@ -5,7 +5,8 @@ extension PostgresConnection {
     /// protocol chapter), all within `connectTimeout`. The session parameters fix what the
     /// text decoders rely on: UTF-8, ISO dates in UTC, hex bytea, exact floats.
     static func open(
-        _ configuration: PostgresConfiguration, onClose: @escaping @Sendable (PostgresConnection) -> Void
+        _ configuration: PostgresConfiguration, tls: TLSContext?,
+        onClose: @escaping @Sendable (PostgresConnection) -> Void
     ) async throws(PostgresError) -> PostgresConnection {
         let deadline = IODeadline.after(configuration.connectTimeout)
         let where_ = "\(configuration.host):\(configuration.port)"
@@ -16,13 +17,12 @@ extension PostgresConnection {
         } catch {
             throw .connectionFailed("\(where_): \(describe(error))")
         }
-        guard configuration.tlsMode == .disable else {
-            tcp.close()
-            throw .unsupported(
-                "sslmode=\(configuration.tlsMode.rawValue): TLS to PostgreSQL is not available yet (use sslmode=disable)"
-            )
+        let transport: any PostgresTransport
+        if let tls, configuration.tlsMode != .disable {
+            transport = try await negotiateTLS(tcp, configuration, tls, deadline: deadline)
+        } else {
+            transport = tcp
         }
-        let transport: any PostgresTransport = tcp
         do {
             let (decoder, key) = try await startup(transport, configuration, deadline: deadline)
             let connection = PostgresConnection(
@@ -32,6 +32,72 @@ extension PostgresConnection {
         } catch {
             transport.close()
             throw error
+        }
+    }
+
+    /// SSLRequest, then a TLS handshake over the same socket ("SSL Session Encryption"). The
+    /// answer is read one byte exactly, so nothing the server sent in plaintext after it can
+    /// be mistaken for part of the encrypted stream.
+    private static func negotiateTLS(
+        _ tcp: TCPConnection, _ configuration: PostgresConfiguration, _ context: TLSContext,
+        deadline: IODeadline
+    ) async throws(PostgresError) -> TLSConnection {
+        let where_ = "\(configuration.host):\(configuration.port)"
+        var request: [UInt8] = []
+        PostgresFrontend.sslRequest(into: &request)
+        var answer: [UInt8] = [0]
+        do {
+            try await tcp.write(request, deadline: deadline)
+            guard try await tcp.read(into: &answer, deadline: deadline) == 1 else {
+                tcp.close()
+                throw PostgresError.connectionFailed(
+                    "\(where_): the server closed the connection at SSLRequest")
+            }
+        } catch let error as StreamError {
+            tcp.close()
+            throw .connectionFailed("\(where_): \(describe(error)) at SSLRequest")
+        } catch let error as PostgresError {
+            throw error
+        } catch {
+            tcp.close()
+            throw .connectionFailed("\(where_): \(error)")
+        }
+        switch answer[0] {
+        case UInt8(ascii: "S"):
+            do {
+                return try await TLSConnection.connect(
+                    tcp, context: context, serverName: configuration.host, deadline: deadline)
+            } catch {
+                throw .connectionFailed("\(where_): \(error.description)")
+            }
+        case UInt8(ascii: "N"):
+            tcp.close()
+            throw .connectionFailed(
+                "\(where_): the server does not accept TLS (sslmode=\(configuration.tlsMode.rawValue))")
+        default:
+            tcp.close()
+            throw .protocolViolation("answer \(answer[0]) to SSLRequest")
+        }
+    }
+
+    /// The client TLS context for a configuration: `require` encrypts without verifying (as
+    /// libpq's `sslmode=require`), `verify-full` checks the chain and the host name.
+    static func tlsContext(for configuration: PostgresConfiguration) throws(PostgresError) -> TLSContext? {
+        var tls: TLSClientConfiguration
+        switch configuration.tlsMode {
+        case .disable: return nil
+        case .require:
+            tls = TLSClientConfiguration(trustsSystemRoots: false)
+            tls.verifiesPeer = false
+        case .verifyFull:
+            let root = configuration.tlsRootCertificateFile
+            tls = TLSClientConfiguration(trustsSystemRoots: root == nil, additionalCAFile: root)
+        }
+        tls.applicationProtocols = ["postgresql"]
+        do {
+            return try TLSContext.client(tls)
+        } catch {
+            throw .invalidConfiguration(error.description)
         }
     }
 

@@ -9,6 +9,8 @@ protocol PostgresTransport: AnyObject, Sendable {
 
 extension TCPConnection: PostgresTransport {}
 
+extension TLSConnection: PostgresTransport {}
+
 /// One authenticated session with the server, shared by many tasks at once (pipelining).
 ///
 /// A request (one or more statements ending in one Sync) is encoded and appended to the

@@ -8,7 +8,11 @@ enum PostgresTimestamp {
     static func format(_ date: Date) -> String {
         if date == .distantFuture { return "infinity" }
         if date == .distantPast { return "-infinity" }
-        let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+        // From the reference date (2001), where Date keeps its Double: exact to the microsecond
+        // for decades either side, rather than losing a bit to the shift to 1970 first.
+        let sinceReference = (date.timeIntervalSinceReferenceDate * 1_000_000).rounded()
+        guard abs(sinceReference) < 9e18 else { return sinceReference < 0 ? "-infinity" : "infinity" }
+        let micros = Int64(sinceReference) + referenceOffsetMicros
         let (days, microsOfDay) = floorDivide(micros, 86_400_000_000)
         let (year, month, day) = civil(fromDays: days)
         let seconds = microsOfDay / 1_000_000
@@ -60,13 +64,20 @@ enum PostgresTimestamp {
         } else if !s.atEnd {
             return nil
         }
-        guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else {
+        // PostgreSQL's own range ends at 294276 AD; the bound also keeps the arithmetic below
+        // far from overflow.
+        guard year <= 300_000, (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60,
+            second < 61
+        else {
             return nil
         }
         let days = days(fromCivil: civilYear, month, day)
         let total = (days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds) * 1_000_000 + micros
-        return Date(timeIntervalSince1970: Double(total) / 1_000_000)
+        return Date(timeIntervalSinceReferenceDate: Double(total - referenceOffsetMicros) / 1_000_000)
     }
+
+    /// 2001-01-01 (Date's reference) minus 1970-01-01, in microseconds.
+    static let referenceOffsetMicros: Int64 = 978_307_200_000_000
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (eras of 400 years, March-based years).
     static func days(fromCivil year: Int64, _ month: Int64, _ day: Int64) -> Int64 {

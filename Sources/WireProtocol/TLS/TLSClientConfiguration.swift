@@ -16,6 +16,12 @@ public struct TLSClientConfiguration: Sendable, Equatable {
     /// A PEM file with one or more further CA certificates to trust (a private CA).
     public var additionalCAFile: String?
 
+    /// Whether the server's chain and name are verified. Only PostgreSQL's `sslmode=require`
+    /// turns this off (encryption against passive eavesdropping, no authentication of the server).
+    public var verifiesPeer = true
+    /// ALPN protocol names offered, in preference order (PostgreSQL expects "postgresql").
+    public var applicationProtocols = ["http/1.1"]
+
     public init(trustsSystemRoots: Bool = true, additionalCAFile: String? = nil) {
         self.trustsSystemRoots = trustsSystemRoots
         self.additionalCAFile = additionalCAFile

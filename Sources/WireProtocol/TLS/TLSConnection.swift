@@ -12,6 +12,9 @@ public final class TLSConnection: DeadlineByteStream {
     // Mutex<TLSEngine> is Sendable: the engine is only ever touched inside `withLock`.
     private let engine: Mutex<TLSEngine>
     private let gate = TLSWriteGate()
+    /// Reads in progress; `close()` lingers only when none is (the poller has one read waiter
+    /// per descriptor, which the lingering drain then uses).
+    private let activeReads = Atomic<Int>(0)
     /// What the handshake settled, for logs and tests.
     public let negotiatedProtocol: String?
     public let protocolVersion: String
@@ -119,6 +122,8 @@ public final class TLSConnection: DeadlineByteStream {
     }
 
     public func read(into buffer: inout [UInt8], deadline: IODeadline?) async throws(StreamError) -> Int {
+        activeReads.add(1, ordering: .acquiringAndReleasing)
+        defer { activeReads.subtract(1, ordering: .acquiringAndReleasing) }
         while true {
             let (result, flush) = engine.withLock { e -> (TLSEngine.ReadResult?, Bool) in
                 let result: TLSEngine.ReadResult
@@ -233,9 +238,15 @@ public final class TLSConnection: DeadlineByteStream {
         tcp.shutdownWrite()
     }
 
-    /// Closes the connection, with a best-effort close_notify when no write is in progress.
+    /// Closes the connection: a best-effort close_notify when no write is in progress, then a
+    /// lingering close. Closing a socket with unread input makes the kernel send a reset, and a
+    /// peer that meets the reset while it is still writing (Autobahn's byte-at-a-time frames over
+    /// TLS) drops the records we sent last, our close frame among them. So when no read is in
+    /// progress, the write side is shut and what the peer still sends is read and discarded until
+    /// it closes too (at most 2 s and 1 MiB), then the socket is closed.
     public func close() {
-        if !tcp.isClosed && gate.tryAcquire() {
+        guard !tcp.isClosed else { return }
+        if gate.tryAcquire() {
             let goodbye = engine.withLock { e in
                 e.close()
                 return e.takeOutput()
@@ -243,6 +254,22 @@ public final class TLSConnection: DeadlineByteStream {
             if !goodbye.isEmpty { tcp.sendNow(goodbye) }
             gate.release()
         }
-        tcp.close()
+        guard activeReads.load(ordering: .acquiring) == 0 else {
+            tcp.close()
+            return
+        }
+        tcp.shutdownWrite()
+        let tcp = self.tcp
+        Task {
+            let deadline = IODeadline.after(.seconds(2))
+            var drained = 0
+            while drained < 1 << 20,
+                let chunk = try? await tcp.readChunk(maxCount: Self.readChunkSize, deadline: deadline),
+                !chunk.isEmpty
+            {
+                drained += chunk.count
+            }
+            tcp.close()
+        }
     }
 }

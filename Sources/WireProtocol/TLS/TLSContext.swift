@@ -56,6 +56,9 @@ public final class TLSContext: @unchecked Sendable {
                 "private key \(privateKeyFile) does not match certificate \(certificateChainFile)")
         }
         SSL_CTX_set_alpn_select_cb(ctx, selectHTTP11, nil)
+        // Resumption uses stateless tickets only: a server-side session cache would keep up to
+        // 20,480 sessions in memory, unbounded by our own limits.
+        _ = tmi_SSL_CTX_set_session_cache_mode(ctx, Int(SSL_SESS_CACHE_OFF))
         let info = SSL_CTX_get0_certificate(ctx).map { TLSCertificateInfo(certificate: $0) }
         return TLSContext(pointer: ctx, certificate: info, isServer: true)
     }
@@ -67,7 +70,7 @@ public final class TLSContext: @unchecked Sendable {
         -> TLSContext
     {
         let ctx = try makeContext(TLS_client_method())
-        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nil)
+        SSL_CTX_set_verify(ctx, configuration.verifiesPeer ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, nil)
         ERR_clear_error()
         if configuration.trustsSystemRoots {
             let bundle = TLSClientConfiguration.systemBundle
@@ -95,9 +98,12 @@ public final class TLSContext: @unchecked Sendable {
                         + TLSError.drainErrorQueue(fallback: "no PEM certificates"))
             }
         }
-        // ALPN wire format: one length-prefixed name.
-        let protocols: [UInt8] = [8] + Array("http/1.1".utf8)
-        _ = SSL_CTX_set_alpn_protos(ctx, protocols, UInt32(protocols.count))
+        // ALPN wire format: each name prefixed by its length.
+        var protocols: [UInt8] = []
+        for name in configuration.applicationProtocols where (1...255).contains(name.utf8.count) {
+            protocols += [UInt8(name.utf8.count)] + Array(name.utf8)
+        }
+        if !protocols.isEmpty { _ = SSL_CTX_set_alpn_protos(ctx, protocols, UInt32(protocols.count)) }
         return TLSContext(pointer: ctx, certificate: nil, isServer: false)
     }
 

@@ -3,15 +3,17 @@ import RESTGateway
 import Synchronization
 import WireProtocol
 
-/// A URL split into what a client needs to reach it; enough for `http://host:port/path?query`.
+/// A URL split into what a client needs to reach it; enough for `http(s)://host:port/path?query`.
 struct TestURL: Equatable {
+    var secure = false
     var host: String
     var port: Int
     var target: String
 
     init?(_ text: String) {
-        guard text.hasPrefix("http://") else { return nil }
-        let rest = text.dropFirst("http://".count)
+        guard text.hasPrefix("http://") || text.hasPrefix("https://") else { return nil }
+        secure = text.hasPrefix("https://")
+        let rest = text.dropFirst(secure ? "https://".count : "http://".count)
         let slash = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
         let authority = rest[..<slash]
         guard let colon = authority.lastIndex(of: ":"),
@@ -43,11 +45,14 @@ struct Reply: Sendable {
 /// Sends requests to absolute URLs and follows redirects the way a browser does: every `302`
 /// `Location` is requested with `GET`, wherever it points, until a non-redirect answer.
 enum Browser {
+    /// `tls` is the trust an https URL is verified with (the test CA); http URLs ignore it.
     static func send(
-        _ method: String, _ url: String, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []
+        _ method: String, _ url: String, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = [],
+        tls: TLSContext? = nil
     ) async throws -> Reply {
-        guard let parsed = TestURL(url) else { throw BrowserError.badURL(url) }
-        let client = HTTPClient(host: parsed.host, port: parsed.port, timeout: .seconds(20))
+        guard let parsed = TestURL(url), !parsed.secure || tls != nil else { throw BrowserError.badURL(url) }
+        let client = HTTPClient(
+            host: parsed.host, port: parsed.port, timeout: .seconds(20), tls: parsed.secure ? tls : nil)
         var headers = headers
         headers.set("Host", "\(parsed.host):\(parsed.port)")
         let result: Result<HTTPClientResponse, HTTPClientError>
@@ -67,11 +72,13 @@ enum Browser {
     /// `GET url`, then each `Location` in turn. Returns every URL visited and the last reply.
     /// Cookies set along the way are sent back to the origin that set them (RFC 6265, reduced to
     /// what a login needs: name and value per origin), as a browser keeps them during a login.
-    static func navigate(_ url: String, maxRedirects: Int = 10, cookies: CookieJar = CookieJar()) async throws
+    static func navigate(
+        _ url: String, maxRedirects: Int = 10, cookies: CookieJar = CookieJar(), tls: TLSContext? = nil
+    ) async throws
         -> (visited: [String], last: Reply)
     {
         var visited = [url]
-        var reply = try await send("GET", url, headers: cookies.headers(for: url))
+        var reply = try await send("GET", url, headers: cookies.headers(for: url), tls: tls)
         cookies.store(reply, from: url)
         while reply.status == 302 || reply.status == 303 {
             guard let location = reply.location, visited.count <= maxRedirects else {
@@ -80,7 +87,7 @@ enum Browser {
             // Our server always sends absolute URLs; a browser would resolve a relative one.
             let next = location.hasPrefix("/") ? origin(of: visited.last ?? url) + location : location
             visited.append(next)
-            reply = try await send("GET", next, headers: cookies.headers(for: next))
+            reply = try await send("GET", next, headers: cookies.headers(for: next), tls: tls)
             cookies.store(reply, from: next)
         }
         return (visited, reply)
@@ -88,7 +95,7 @@ enum Browser {
 
     static func origin(of url: String) -> String {
         guard let parsed = TestURL(url) else { return url }
-        return "http://\(parsed.host):\(parsed.port)"
+        return "\(parsed.secure ? "https" : "http")://\(parsed.host):\(parsed.port)"
     }
 }
 

@@ -31,10 +31,12 @@ struct ChildServer: Sendable {
 
     struct StartFailed: Error, CustomStringConvertible { var description: String }
 
-    static func start(binary: String, dataDirectory: String) async throws -> ChildServer {
+    static func start(binary: String, dataDirectory: String, arguments: [String] = []) async throws
+        -> ChildServer
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["--port", "0", "--host", "127.0.0.1", "--data-dir", dataDirectory]
+        process.arguments = ["--port", "0", "--host", "127.0.0.1", "--data-dir", dataDirectory] + arguments
         let stdout = Pipe()
         process.standardOutput = stdout
         process.standardError = FileHandle.nullDevice
@@ -83,7 +85,7 @@ struct ChildServer: Sendable {
     }
 
     /// Runs blocking `work` on a dedicated thread, off the cooperative pool.
-    private static func onThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    static func onThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
             Thread { continuation.resume(returning: work()) }.start()
         }

@@ -44,8 +44,8 @@ struct EndpointWorld: Sendable {
     let stranger: Tokens
     let shared: Fixture
 
-    static func start() async throws -> EndpointWorld {
-        let server = try await LiveServer.startWithIdentity()
+    static func start(store: TestStore = .embedded) async throws -> EndpointWorld {
+        let server = try await LiveServer.startWithIdentity(store: store)
         let client = IdentityClient(server: server)
         let alice = try await client.loginJSON("alice")
         let bob = try await client.loginJSON("bob")

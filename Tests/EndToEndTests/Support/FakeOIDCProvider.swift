@@ -45,7 +45,7 @@ final class FakeOIDCProvider: Sendable {
         /// Refuse every code at the token endpoint (as if expired).
         var rejectCodes = false
         var spoil = Spoil()
-        /// Answer 503 to everything (the provider is "down" but its port still answers).
+        /// Answer 503 to every back-channel call (the provider is "down" but its port answers).
         var down = false
         var authorizeQueries: [[String: String]] = []
         var tokenRequests: [(contentType: String?, form: [String: String])] = []
@@ -114,8 +114,12 @@ final class FakeOIDCProvider: Sendable {
     }
 
     private func respond(_ request: HTTPRequest) -> HTTPResponse {
-        if state.withLock({ $0.down }) { return Self.json(503, ["error": "temporarily_unavailable"]) }
         let path = request.target.prefix { $0 != "?" }
+        // Down for the back channel (discovery, keys, tokens, userinfo); the login page still
+        // answers, so the browser gets back to us and the server's own call is what fails.
+        if path != "/authorize", state.withLock({ $0.down }) {
+            return Self.json(503, ["error": "temporarily_unavailable"])
+        }
         let query =
             request.target.firstIndex(of: "?").map {
                 QueryString.parse(request.target[request.target.index(after: $0)...])

@@ -18,6 +18,7 @@ struct EmailTokenAuthenticator: Authenticator {
 struct LiveServer {
     let running: RunningServer
     let dataDirectory: String
+    var store: TestStore = .embedded
     var port: Int { running.port }
 
     static func temporaryDirectory() -> String {
@@ -28,31 +29,36 @@ struct LiveServer {
         return dir
     }
 
-    static func start(dataDirectory: String = temporaryDirectory()) async throws -> LiveServer {
+    /// `store` picks the backend; a restart passes the same data directory and store.
+    static func start(dataDirectory: String = temporaryDirectory(), store: TestStore = .embedded) async throws
+        -> LiveServer
+    {
         var configuration = ServerConfiguration()
         configuration.port = 0
         configuration.dataDirectory = dataDirectory
+        try store.configure(&configuration)
         let app = TMIFeatures.application(configuration: configuration, logger: .discarding) { _ in
             (routes: [], authenticator: EmailTokenAuthenticator())
         }
-        return LiveServer(running: try await app.start(), dataDirectory: dataDirectory)
+        return LiveServer(running: try await app.start(), dataDirectory: dataDirectory, store: store)
     }
 
     /// The product with its real identity service (`TMIFeatures.builtInIdentity`, or `identity`),
     /// as `tmi-server` runs it. `port` 0 picks a free one; a restart passes the old port so the
     /// issuer (`http://127.0.0.1:PORT`) and every token it signed stay the same.
     static func startWithIdentity(
-        dataDirectory: String = temporaryDirectory(), port: Int = 0,
+        dataDirectory: String = temporaryDirectory(), port: Int = 0, store: TestStore = .embedded,
         configure: (inout ServerConfiguration) -> Void = { _ in },
         identity: @escaping TMIFeatures.Identity = TMIFeatures.builtInIdentity
     ) async throws -> LiveServer {
         var configuration = ServerConfiguration()
         configuration.port = port
         configuration.dataDirectory = dataDirectory
+        try store.configure(&configuration)
         configure(&configuration)
         let app = TMIFeatures.application(
             configuration: configuration, logger: .discarding, identity: identity)
-        return LiveServer(running: try await app.start(), dataDirectory: dataDirectory)
+        return LiveServer(running: try await app.start(), dataDirectory: dataDirectory, store: store)
     }
 
     var baseURL: String { running.environment.baseURL }

@@ -40,7 +40,7 @@ enum PostgresLive {
     /// A client for the test database; `adjust` changes pool settings.
     static func client(
         _ variable: String = "TMI_TEST_DATABASE_URL", sourceLocation: SourceLocation = #_sourceLocation,
-        _ adjust: (inout PostgresConfiguration) -> Void = { _ in }
+        adjust: (inout PostgresConfiguration) -> Void = { _ in }
     ) -> PostgresClient? {
         guard var configuration = configuration(variable, sourceLocation: sourceLocation) else { return nil }
         adjust(&configuration)

@@ -1,41 +1,20 @@
 import CollabCore
 
-/// One cell change inside a `diagram_operation` (DESIGN §6): `add` and `update` carry the cell in
-/// `data`, `remove` carries only the id.
-public struct CellChange: Sendable, Equatable {
-    public enum Kind: String, Sendable { case add, update, remove }
+/// One cell change inside a `diagram_operation` (DESIGN §6): CollabCore's `CellOperation`, the
+/// server's own wire type, so the load tool cannot drift from what the server encodes and decodes.
+/// `add` and `update` carry the cell in `data`, `remove` carries only the id.
+public typealias CellChange = CellOperation
 
-    public var id: String
-    public var kind: Kind
-    public var data: JSONValue?
-
-    public init(id: String, kind: Kind, data: JSONValue? = nil) {
-        self.id = id
-        self.kind = kind
-        self.data = data
+extension CellOperation {
+    /// An update that replaces the whole cell (its id taken from the cell).
+    public static func update(_ cell: JSONValue) -> CellOperation {
+        .update(cell["id"]?.stringValue ?? "", cell)
     }
 
-    public static func add(_ cell: JSONValue) -> CellChange {
-        CellChange(id: cell["id"]?.stringValue ?? "", kind: .add, data: cell)
-    }
-
-    public static func update(_ cell: JSONValue) -> CellChange {
-        CellChange(id: cell["id"]?.stringValue ?? "", kind: .update, data: cell)
-    }
-
-    public static func remove(_ id: String) -> CellChange { CellChange(id: id, kind: .remove) }
-
-    var json: JSONValue {
-        var o: [String: JSONValue] = ["id": .string(id), "operation": .string(kind.rawValue)]
-        if let data, kind != .remove { o["data"] = data }
-        return .object(o)
-    }
-
+    /// Decodes one entry of `operation.cells` with the server's rules; nil when malformed.
     init?(json: JSONValue) {
-        guard let id = json["id"]?.stringValue, let kindText = json["operation"]?.stringValue,
-            let kind = Kind(rawValue: kindText)
-        else { return nil }
-        self.init(id: id, kind: kind, data: json["data"])
+        guard let op = try? CellOperation(json: json, at: 0) else { return nil }
+        self = op
     }
 
     /// Applies this change to a cell table the way a client must: `add`/`update` with a whole cell

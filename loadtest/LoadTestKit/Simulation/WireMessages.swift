@@ -10,7 +10,10 @@ public struct UserRef: Sendable, Equatable {
         self.email = email
     }
 
-    /// The catalogue `User`: `user_id` only when known (an empty one would name nobody).
+    /// The catalogue `User` as CollabCore's `UserClaim`: `user_id` only when known (an empty one
+    /// would name nobody).
+    var claim: UserClaim { UserClaim(userID: userID.isEmpty ? nil : userID, email: email) }
+
     var json: JSONValue {
         userID.isEmpty ? ["email": .string(email)] : ["user_id": .string(userID), "email": .string(email)]
     }
@@ -35,13 +38,11 @@ public enum EditorMessage: Sendable, Equatable {
     public var json: JSONValue {
         switch self {
         case .operation(let id, let baseVector, let cells, let user):
-            var o: [String: JSONValue] = [
-                "message_type": "diagram_operation", "initiating_user": user.json,
-                "operation_id": .string(id),
-                "operation": ["type": "patch", "cells": .array(cells.map(\.json))],
-            ]
-            if let baseVector { o["base_vector"] = .number(Double(baseVector)) }
-            return .object(o)
+            // The server's own encoder (CollabCore), so the two cannot disagree on the wire form.
+            return DiagramOperationMessage(
+                operationID: id, initiatingUser: user.claim, baseVector: baseVector.map(Int64.init),
+                cells: cells
+            ).json
         case .undo(let user):
             return ["message_type": "undo_request", "initiating_user": user.json]
         case .cursor(let x, let y):
@@ -81,12 +82,11 @@ public enum SessionMessage: Sendable, Equatable {
         let vector = value["update_vector"]?.doubleValue.map { Int($0) }
         switch type {
         case "diagram_operation":
-            guard let cells = value["operation"]?["cells"]?.arrayValue else { return nil }
-            let ops = cells.compactMap(CellChange.init(json:))
-            guard ops.count == cells.count else { return nil }
+            // Decoded by the server's own type (CollabCore), which checks every cell entry.
+            guard let message = try? DiagramOperationMessage(json: value) else { return nil }
             return .operation(
-                operationID: value["operation_id"]?.stringValue, updateVector: vector,
-                user: value["initiating_user"], cells: ops)
+                operationID: message.operationID, updateVector: vector, user: value["initiating_user"],
+                cells: message.cells)
         case "operation_rejected":
             return .rejected(
                 operationID: value["operation_id"]?.stringValue ?? "",
