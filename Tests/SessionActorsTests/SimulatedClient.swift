@@ -91,14 +91,7 @@ struct SimulatedClient {
         switch type {
         case "diagram_operation":
             guard let m = try? DiagramOperationMessage(json: json) else { return }
-            for op in m.cells {
-                if op.kind == .remove {
-                    confirmed.remove(id: op.id)
-                } else if let data = op.data {
-                    confirmed.upsert(data, id: op.id)
-                }
-            }
-            if let v = m.updateVector { confirmed.revision = v }
+            confirmed.applyBroadcast(m)
             pending.removeAll { $0.id == m.operationID }
         case "operation_rejected":
             let id = json["operation_id"]?.stringValue

@@ -88,14 +88,7 @@ final class ConvergingClient {
                 return
             }
             if m.sequenceNumber != m.updateVector { seen["replayed_ack", default: 0] += 1 }
-            for op in m.cells {
-                if op.kind == .remove {
-                    confirmed.remove(id: op.id)
-                } else if let data = op.data {
-                    confirmed.upsert(data, id: op.id)
-                }
-            }
-            if let v = m.updateVector { confirmed.revision = v }
+            confirmed.applyBroadcast(m)
             pending.removeAll { $0.id == m.operationID }
         case "operation_rejected":
             seen["operation_rejected:\(json["reason"]?.stringValue ?? "")", default: 0] += 1
