@@ -130,4 +130,25 @@ final class FaultSwitch: Sendable {
         #expect(store.state.models[kept] != nil)
         await store.close()
     }
+
+    /// The bookkeeping: lost ranges merge during an outage, lookups find the right entry.
+    @Test func trackingMarksAndFindsTickets() {
+        var t = DurabilityTracking(durable: StoreState())
+        let batch = Self.model(1).1
+        for backend in 1...3 { _ = t.record(batch, backendTicket: UInt64(backend)) }  // tickets 1-3
+        t.confirm(through: 1, live: StoreState())
+        #expect(t.lookup(1) == .durable)
+        #expect(t.lookup(3) == .wait(3))
+        t.loseUnconfirmed()  // 2...3
+        _ = t.record(batch, backendTicket: 2)  // ticket 4, the journal reuses number 2
+        t.loseUnconfirmed()  // merged: 2...4
+        _ = t.record(batch, backendTicket: 2)  // ticket 5
+        t.confirm(through: 2, live: StoreState())
+        _ = t.record(batch, backendTicket: 3)  // ticket 6
+        t.loseUnconfirmed()  // 6...6
+        #expect(t.lost == [2...4, 6...6])
+        #expect([1, 2, 3, 4, 5, 6, 7].map(t.isLost) == [false, true, true, true, false, true, false])
+        #expect(t.lookup(5) == .durable)
+        #expect(t.lookup(4) == .lost)
+    }
 }

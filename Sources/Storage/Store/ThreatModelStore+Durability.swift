@@ -47,12 +47,38 @@ struct DurabilityTracking {
         unconfirmed.removeFirst(count)
     }
 
-    func isLost(_ ticket: UInt64) -> Bool { lost.contains { $0.contains(ticket) } }
+    /// Ranges are ascending and disjoint (adjacent ones merged), so a binary search finds it.
+    func isLost(_ ticket: UInt64) -> Bool {
+        var low = 0
+        var high = lost.count
+        while low < high {
+            let mid = (low + high) / 2
+            if lost[mid].upperBound < ticket { low = mid + 1 } else { high = mid }
+        }
+        return low < lost.count && lost[low].contains(ticket)
+    }
 
+    /// Unconfirmed tickets are consecutive (handed out one by one, removed from the front or all
+    /// at once), so a ticket's entry is found by subtraction.
     func lookup(_ ticket: UInt64) -> Lookup {
         if isLost(ticket) { return .lost }
-        if let u = unconfirmed.first(where: { $0.ticket == ticket }) { return .wait(u.backendTicket) }
+        if let first = unconfirmed.first?.ticket, ticket >= first, ticket - first < UInt64(unconfirmed.count)
+        {
+            return .wait(unconfirmed[Int(ticket - first)].backendTicket)
+        }
         return .durable
+    }
+
+    /// Marks every unconfirmed batch lost (merging with the previous range while a failure
+    /// persists, so a long outage keeps one range) and forgets them.
+    mutating func loseUnconfirmed() {
+        guard let first = unconfirmed.first?.ticket, let last = unconfirmed.last?.ticket else { return }
+        if let previous = lost.last, previous.upperBound + 1 == first {
+            lost[lost.count - 1] = previous.lowerBound...last
+        } else {
+            lost.append(first...last)
+        }
+        unconfirmed.removeAll()
     }
 }
 
@@ -69,9 +95,8 @@ extension ThreatModelStore.Core {
         // batch still unconfirmed after the backend's last durable one is lost.
         guard let through = backend.failedThrough else { return }
         t.confirm(through: through, live: state)
-        if let first = t.unconfirmed.first, let last = t.unconfirmed.last {
-            t.lost.append(first.ticket...last.ticket)
-            t.unconfirmed.removeAll()
+        if !t.unconfirmed.isEmpty {
+            t.loseUnconfirmed()
             state = t.durable
         }
         if !compacting { _ = backend.resumeAfterFailure() }

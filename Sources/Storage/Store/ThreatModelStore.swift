@@ -29,7 +29,6 @@ public final class ThreatModelStore: Sendable {
     struct Core {
         var state: StoreState
         var batchesSinceSnapshot = 0
-        var lastTicket: UInt64 = 0
         var compaction: Task<Void, Never>?
         /// From the commit that decides a compaction until its task ends (see `settle`).
         var compacting = false
@@ -86,7 +85,6 @@ public final class ThreatModelStore: Sendable {
             for m in batch { c.state.apply(m) }
             guard let ticket else { return ((result, nil), nil) }
             let handed = c.tracking?.record(batch, backendTicket: ticket) ?? ticket
-            c.lastTicket = ticket
             c.batchesSinceSnapshot += 1
             guard let every = compactEvery, c.batchesSinceSnapshot >= every, !c.compacting else {
                 return ((result, handed), nil)
