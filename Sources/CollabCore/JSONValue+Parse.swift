@@ -25,20 +25,28 @@ extension JSONValue {
         }
     }
 
-    /// The deepest nesting of arrays and objects accepted.
+    /// The deepest nesting of arrays and objects accepted from a client.
     public static let maxParseDepth = 128
+    /// The deepest nesting accepted when reading back what the server itself stored (snapshots,
+    /// journal records, database rows, dumps). Stored documents wrap client values a few levels
+    /// deeper (model → diagram → cells → cell), so a value accepted at `maxParseDepth` must still
+    /// load after a restart; the margin is far more than any wrapper adds.
+    public static let maxStoredDepth = maxParseDepth + 32
 
-    public static func parse(_ bytes: [UInt8]) throws(ParseError) -> JSONValue {
-        try bytes.withUnsafeBufferPointer(parse(buffer:)).get()
+    public static func parse(_ bytes: [UInt8], maxDepth: Int = maxParseDepth) throws(ParseError) -> JSONValue
+    {
+        try bytes.withUnsafeBufferPointer { parse(buffer: $0, maxDepth: maxDepth) }.get()
     }
 
-    public static func parse(_ text: String) throws(ParseError) -> JSONValue {
+    public static func parse(_ text: String, maxDepth: Int = maxParseDepth) throws(ParseError) -> JSONValue {
         var text = text
-        return try text.withUTF8(parse(buffer:)).get()
+        return try text.withUTF8 { parse(buffer: $0, maxDepth: maxDepth) }.get()
     }
 
-    static func parse(buffer: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, ParseError> {
-        var parser = JSONByteParser(buffer)
+    static func parse(
+        buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int = maxParseDepth
+    ) -> Result<JSONValue, ParseError> {
+        var parser = JSONByteParser(buffer, maxDepth: maxDepth)
         do throws(ParseError) {
             return .success(try parser.parseDocument())
         } catch {
@@ -54,11 +62,13 @@ struct JSONByteParser {
     let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
     var depth = 0
+    let maxDepth: Int
     /// Reused for strings that contain escapes.
     var scratch: [UInt8] = []
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+    init(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int = JSONValue.maxParseDepth) {
         self.bytes = bytes
+        self.maxDepth = maxDepth
     }
 
     func error(_ what: String, at offset: Int? = nil) -> ParseError {
@@ -124,8 +134,8 @@ struct JSONByteParser {
 
     mutating func enterContainer() throws(ParseError) {
         depth += 1
-        if depth > JSONValue.maxParseDepth {
-            throw error("nesting deeper than \(JSONValue.maxParseDepth) levels")
+        if depth > maxDepth {
+            throw error("nesting deeper than \(maxDepth) levels")
         }
     }
 

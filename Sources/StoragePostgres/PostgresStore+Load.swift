@@ -75,7 +75,7 @@ extension PostgresStore {
     }
 
     static func parse(_ row: PostgresRow, _ column: String) throws -> JSONValue {
-        try JSONValue.parse(Array(try row.string(column).utf8))
+        try JSONValue.parse(Array(try row.string(column).utf8), maxDepth: JSONValue.maxStoredDepth)
     }
 
     static func object(_ row: PostgresRow, _ column: String) throws -> [String: JSONValue] {

@@ -14,7 +14,7 @@ public enum StoreCodec {
     }
 
     public static func decode(batch bytes: [UInt8]) throws -> [StoreMutation] {
-        let v = try JSONValue.parse(bytes)
+        let v = try JSONValue.parse(bytes, maxDepth: JSONValue.maxStoredDepth)
         guard let list = v["m"]?.arrayValue else { throw DecodeError(description: "record without m") }
         return try list.map(decode)
     }
@@ -123,7 +123,7 @@ public enum StoreCodec {
     }
 
     public static func decode(snapshot bytes: [UInt8]) throws -> StoreState {
-        let v = try JSONValue.parse(bytes)
+        let v = try JSONValue.parse(bytes, maxDepth: JSONValue.maxStoredDepth)
         var state = StoreState()
         for mv in v["models"]?.arrayValue ?? [] {
             guard let fields = mv["fields"]?.objectValue, let id = fields["id"]?.stringValue else {

@@ -43,7 +43,7 @@ public enum StoreDump {
     /// The batches that rebuild a dump's state, one per threat model (so a large import is many
     /// moderate commits, not one huge one). Throws on a document that is not a dump.
     public static func batches(_ bytes: [UInt8]) throws -> [[StoreMutation]] {
-        let doc = try JSONValue.parse(bytes)
+        let doc = try JSONValue.parse(bytes, maxDepth: JSONValue.maxStoredDepth)
         guard doc["format"]?.stringValue == format else {
             throw DumpError(description: "not a TMI store dump (no \"format\":\"\(format)\")")
         }
