@@ -116,9 +116,12 @@ public enum TMIFeatures {
         components.metricsSources = [
             { await SessionMetricsText.render(directory) }, { StorageMetricsText.render() },
         ]
-        components.readiness = {
-            store.acceptsWrites ? nil : "the store is closed or its journal failed; writes are refused"
-        }
+        // Names the backend that failed, so an operator looks at the right thing.
+        let unready =
+            configuration.databaseURL == nil
+            ? "the store is closed or its journal failed; writes are refused"
+            : "the store is closed or PostgreSQL is unreachable; writes are refused until it reconnects"
+        components.readiness = { store.acceptsWrites ? nil : unready }
         return components
     }
 }

@@ -1,21 +1,19 @@
 import Foundation
-import Testing
 
 /// A dedicated throwaway cluster from `scripts/pg-test-cluster`, for fault tests that stop and
 /// start the server without disturbing the shared one. Costs an initdb (a few seconds).
-struct PostgresTestCluster {
-    let environment: [String: String]
+public struct PostgresTestCluster: Sendable {
+    public let environment: [String: String]
 
-    var url: String { environment["TMI_TEST_DATABASE_URL"] ?? "" }
-    var directory: String { environment["TMI_TEST_PG_DIR"] ?? "" }
+    public var url: String { environment["TMI_TEST_DATABASE_URL"] ?? "" }
+    public var directory: String { environment["TMI_TEST_PG_DIR"] ?? "" }
 
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
             "scripts/pg-test-cluster"
         ).path
 
-    static func start() async throws -> PostgresTestCluster {
+    public static func start() async throws -> PostgresTestCluster {
         let output = try await run(["start"])
         var environment: [String: String] = [:]
         for line in output.split(separator: "\n") {
@@ -26,19 +24,19 @@ struct PostgresTestCluster {
     }
 
     /// Stops the server, keeping its data (`pg_ctl stop -m fast`: clients get 57P01 and EOF).
-    func halt() async throws { _ = try await Self.run(["halt", directory]) }
+    public func halt() async throws { _ = try await Self.run(["halt", directory]) }
 
     /// Starts a halted server again on the same port.
-    func resume() async throws { _ = try await Self.run(["resume", directory]) }
+    public func resume() async throws { _ = try await Self.run(["resume", directory]) }
 
     /// Stops the server and removes its directory.
-    func remove() async { _ = try? await Self.run(["stop", directory]) }
+    public func remove() async { _ = try? await Self.run(["stop", directory]) }
 
-    struct ScriptFailed: Error, CustomStringConvertible {
-        let arguments: [String]
-        let status: Int32
-        let stderr: String
-        var description: String { "pg-test-cluster \(arguments) exited \(status): \(stderr)" }
+    public struct ScriptFailed: Error, CustomStringConvertible {
+        public let arguments: [String]
+        public let status: Int32
+        public let stderr: String
+        public var description: String { "pg-test-cluster \(arguments) exited \(status): \(stderr)" }
     }
 
     /// Runs the script with `system()` on a Dispatch thread (not the cooperative pool: it
