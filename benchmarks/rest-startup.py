@@ -1,18 +1,18 @@
 #!/usr/bin/env python3
 """Start-up time of tmi-server on an existing data directory (benchmarks/rest-bench.sh).
 
-rest-startup.py BINARY DATADIR RUNS
-Each run: spawn `BINARY --port 0 --data-dir DATADIR`, time from spawn to the `listening on`
+rest-startup.py BINARY DATADIR RUNS [EXTRA ARGS...]
+Each run: spawn `BINARY --port 0 --data-dir DATADIR EXTRA ARGS...` (e.g. `--database-url URL`), time from spawn to the `listening on`
 line on stdout (the store is loaded before that line is printed), read VmRSS, stop with SIGINT
 and wait. Prints each run, then the median and the RSS after load.
 """
 import os, signal, statistics, subprocess, sys, time
 
-binary, datadir, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+binary, datadir, runs, extra = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:]
 times, rss = [], []
 for run in range(runs):
     start = time.perf_counter()
-    p = subprocess.Popen([binary, "--port", "0", "--data-dir", datadir],
+    p = subprocess.Popen([binary, "--port", "0", "--data-dir", datadir] + extra,
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     try:
         line = p.stdout.readline().decode()
