@@ -10,30 +10,14 @@ import Synchronization
 /// on one model can never lose an update. Waiting for durability happens outside the lock. Reads
 /// take a copy-on-write snapshot of the state (O(1)) and never wait for writers' I/O.
 ///
-/// A failed write is taken back (a full disk, `EIO`): the state is applied before it is durable,
-/// so for a backend that reports `durableTicket` the store also keeps `durable`, the state as of
-/// the last batch known durable, and the batches after it (`unconfirmed`). When the backend
-/// reports a failure, the waiter of the failed change rolls the state back to `durable` plus the
-/// batches that did reach the disk, marks the others' tickets lost, and only then resumes the
-/// backend (`Store.resumeAfterFailure`), all under the lock. The backend refuses every enqueue
-/// from the failure to the resume, so no change can be built on the lost one, and the memory
-/// then equals the disk again. So a refused change is never seen by a later read (apart from
-/// the instant between applying it and learning it failed, as for any change not yet durable),
-/// and the next write simply tries the disk again. Tickets handed out by the store are its own,
-/// never reused, so a waiter that arrives after a rollback cannot mistake a reused backend
-/// ticket for its own.
-///
 /// Errors are the caller's: `commit` rethrows what its body throws, and turns a backend refusal
 /// into the caller's error through `unavailable` (the gateway maps it to a 503 `APIError`).
 public final class ThreatModelStore: Sendable {
     struct Core {
         var state: StoreState
         var batchesSinceSnapshot = 0
+        var lastTicket: UInt64 = 0
         var compaction: Task<Void, Never>?
-        /// From the commit that decides a compaction until its task ends (see `settle`).
-        var compacting = false
-        /// Durability tracking (only when the backend reports `durableTicket`).
-        var tracking: DurabilityTracking?
     }
 
     private let core: Mutex<Core>
@@ -43,10 +27,7 @@ public final class ThreatModelStore: Sendable {
     public let compactEvery: Int?
 
     public init(state: StoreState = StoreState(), backend: (any Store)? = nil, compactEvery: Int? = nil) {
-        self.core = Mutex(
-            Core(
-                state: state,
-                tracking: backend?.durableTicket != nil ? DurabilityTracking(durable: state) : nil))
+        self.core = Mutex(Core(state: state))
         self.backend = backend
         self.compactEvery = compactEvery ?? backend?.snapshotEvery
     }
@@ -69,9 +50,7 @@ public final class ThreatModelStore: Sendable {
         _ body: (StoreState) throws(E) -> (T, [StoreMutation]),
         unavailable: (StoreUnavailable) -> E
     ) throws(E) -> (result: T, ticket: UInt64?) {
-        let (outcome, compactFrom) = try core.withLock {
-            c throws(E) -> ((T, UInt64?), (StoreState, UInt64)?) in
-            if let backend { c.settle(backend) }
+        let (outcome, compactFrom) = try core.withLock { c throws(E) -> ((T, UInt64?), StoreState?) in
             let (result, batch) = try body(c.state)
             guard !batch.isEmpty else { return ((result, nil), nil) }
             var ticket: UInt64?
@@ -84,16 +63,15 @@ public final class ThreatModelStore: Sendable {
             }
             for m in batch { c.state.apply(m) }
             guard let ticket else { return ((result, nil), nil) }
-            let handed = c.tracking?.record(batch, backendTicket: ticket) ?? ticket
+            c.lastTicket = ticket
             c.batchesSinceSnapshot += 1
-            guard let every = compactEvery, c.batchesSinceSnapshot >= every, !c.compacting else {
-                return ((result, handed), nil)
+            guard let every = compactEvery, c.batchesSinceSnapshot >= every, c.compaction == nil else {
+                return ((result, ticket), nil)
             }
             c.batchesSinceSnapshot = 0
-            c.compacting = true
-            return ((result, handed), (c.state, ticket))
+            return ((result, ticket), c.state)
         }
-        if let (copy, through) = compactFrom, let backend {
+        if let copy = compactFrom, let backend, let through = outcome.1 {
             startCompaction(copy, through: through, backend)
         }
         return outcome
@@ -104,21 +82,10 @@ public final class ThreatModelStore: Sendable {
         async throws(E)
     {
         guard let ticket, let backend else { return }
-        let backendTicket: UInt64
-        switch core.withLock({ $0.tracking?.lookup(ticket) ?? .wait(ticket) }) {
-        case .durable: return
-        case .lost: throw unavailable(DurabilityTracking.lostFailure)
-        case .wait(let t): backendTicket = t
-        }
         do {
-            try await backend.waitDurable(backendTicket)
+            try await backend.waitDurable(ticket)
         } catch {
-            core.withLock { $0.settle(backend) }
             throw unavailable(error)
-        }
-        // A rollback between enqueue and now may have handed this backend ticket out again.
-        if core.withLock({ $0.tracking?.isLost(ticket) ?? false }) {
-            throw unavailable(DurabilityTracking.lostFailure)
         }
     }
 
@@ -136,10 +103,7 @@ public final class ThreatModelStore: Sendable {
     private func startCompaction(_ copy: StoreState, through: UInt64, _ backend: any Store) {
         let task = Task.detached { [weak self] in
             await backend.snapshot(copy, through: through)
-            self?.core.withLock { c in
-                c.compaction = nil
-                c.compacting = false
-            }
+            self?.core.withLock { $0.compaction = nil }
         }
         core.withLock { c in
             if c.compaction == nil { c.compaction = task }
