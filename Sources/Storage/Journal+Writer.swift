@@ -1,3 +1,5 @@
+import CollabCore
+
 /// The writer side of `Journal`: everything here runs as jobs on the journal's `IOThread`.
 extension Journal {
     private enum Work {
@@ -83,7 +85,8 @@ extension Journal {
                 try FileIO.writeAll(f.fd, buffer, path: f.path)
                 let syncStart = ContinuousClock.now
                 try FileIO.syncData(f.fd, path: f.path)
-                StorageMetrics.journalFsyncLatency.record(since: syncStart)
+                StorageMetrics.journalFsyncLatency.record(
+                    nanoseconds: (ContinuousClock.now - syncStart).histogramNanoseconds)
                 f.durableLength += buffer.count
                 return .success(())
             } catch {
