@@ -71,6 +71,15 @@ extension PostgresStore {
                 state.models[modelID]!.children[.diagrams]![id] = diagram
             }
         }
+        for row in try await client.query(
+            "SELECT model_id, diagram_id, token FROM \(t.fences)"
+        ).rows {
+            guard let token = row["token"]?.int, token >= 0 else { continue }
+            state.apply(
+                .fence(
+                    model: try row.string("model_id"), diagram: try row.string("diagram_id"),
+                    token: UInt64(token)))
+        }
         return state
     }
 

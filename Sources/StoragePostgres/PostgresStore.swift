@@ -51,6 +51,9 @@ public final class PostgresStore: Store {
         var drained: [CheckedContinuation<Void, Never>] = []
     }
 
+    /// The SQLSTATE `tmi_fence` raises for a stale ownership token (migration 2).
+    static let fencedState = "TMI01"
+
     /// Most statements sent in one group (a large import is split into several).
     static let maxGroupStatements = 2_000
 
@@ -182,6 +185,11 @@ public final class PostgresStore: Store {
             } catch {
                 if group.count > 1 {
                     for single in group { await write([single]) }
+                    return
+                }
+                if error.sqlState == Self.fencedState {
+                    // A newer owner claimed the diagram: expected after a failover, not a bug.
+                    finish(group, droppedWith: .fenced("\(error)"))
                     return
                 }
                 report("PostgreSQL refused a store batch; it is dropped: \(error)")

@@ -42,11 +42,21 @@ public struct StoreUnavailable: Error, Sendable, Equatable, CustomStringConverti
     public var isDiskFull: Bool
     /// A hint for `Retry-After`.
     public var retryAfterSeconds: Int
+    /// The batch carried a fencing token older than the newest its diagram has seen: another
+    /// node owns the diagram now. Retrying cannot help; the session must stop (DESIGN §11).
+    public var isFenced = false
 
     public init(_ reason: String, isDiskFull: Bool = false, retryAfterSeconds: Int = 1) {
         self.reason = reason
         self.isDiskFull = isDiskFull
         self.retryAfterSeconds = retryAfterSeconds
+    }
+
+    /// The refusal of a batch whose fencing token is older than its diagram's newest.
+    public static func fenced(_ reason: String) -> StoreUnavailable {
+        var e = StoreUnavailable(reason)
+        e.isFenced = true
+        return e
     }
 
     public var description: String { reason }

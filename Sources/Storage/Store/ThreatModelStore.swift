@@ -53,6 +53,8 @@ public final class ThreatModelStore: Sendable {
         let (outcome, compactFrom) = try core.withLock { c throws(E) -> ((T, UInt64?), StoreState?) in
             let (result, batch) = try body(c.state)
             guard !batch.isEmpty else { return ((result, nil), nil) }
+            // A stale owner's batch is refused before the backend or the memory sees it.
+            if let refusal = c.state.fenceRefusal(batch) { throw unavailable(refusal) }
             var ticket: UInt64?
             if let backend {
                 do throws(StoreUnavailable) {
