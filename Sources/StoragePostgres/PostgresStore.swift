@@ -121,6 +121,18 @@ public final class PostgresStore: Store {
 
     public func snapshot(_ state: StoreState, through ticket: UInt64) async {}
 
+    /// Other nodes may write the same database (DESIGN §11).
+    public var isShared: Bool { true }
+
+    public func loadModel(_ id: String) async throws(StoreUnavailable) -> StoreState {
+        do {
+            return try await Self.load(client, sql.t, model: id)
+        } catch {
+            throw StoreUnavailable(
+                "PostgreSQL could not read threat model \(id): \(error)", retryAfterSeconds: 2)
+        }
+    }
+
     public func close() async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             let idle = queue.withLock { q -> Bool in

@@ -27,10 +27,18 @@ public protocol Store: Sendable {
     /// Whether an enqueue now would be made durable (open, no failed write, database reachable):
     /// the server's `/readyz` reports it.
     var acceptsWrites: Bool { get }
+    /// True when other processes write the same data (PostgreSQL): `loadModel` is then meaningful.
+    var isShared: Bool { get }
+    /// The threat model `id` (absent when it does not exist) and its diagrams' fencing marks as
+    /// they are durable now, in a `StoreState` holding nothing else (see `ThreatModelStore.refresh`).
+    func loadModel(_ id: String) async throws(StoreUnavailable) -> StoreState
 }
 
 extension Store {
     public var acceptsWrites: Bool { true }
+    /// A backend private to one process (embedded) is never shared and never asked to reload.
+    public var isShared: Bool { false }
+    public func loadModel(_ id: String) async throws(StoreUnavailable) -> StoreState { StoreState() }
 }
 
 /// A change could not be made durable now. Nothing was acknowledged; the caller answers 503

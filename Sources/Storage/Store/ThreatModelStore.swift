@@ -20,7 +20,7 @@ public final class ThreatModelStore: Sendable {
         var compaction: Task<Void, Never>?
     }
 
-    private let core: Mutex<Core>
+    let core: Mutex<Core>
     /// The durable backend; nil keeps everything in memory only (unit tests).
     public let backend: (any Store)?
     /// Batches between snapshots (the backend's wish, or the caller's override).
