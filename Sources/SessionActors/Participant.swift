@@ -61,6 +61,21 @@ public struct SessionSummary: Sendable, Equatable {
     public var presenter: CollabUser?
     public var participants: [ParticipantSummary]
     public var revision: Int64
+
+    /// For a session of another node, rebuilt from the cluster's listing (DESIGN §11).
+    public init(
+        sessionID: String, threatModelID: String, diagramID: String, host: CollabUser?,
+        presenter: CollabUser?,
+        participants: [ParticipantSummary], revision: Int64
+    ) {
+        self.sessionID = sessionID
+        self.threatModelID = threatModelID
+        self.diagramID = diagramID
+        self.host = host
+        self.presenter = presenter
+        self.participants = participants
+        self.revision = revision
+    }
 }
 
 /// One connected participant inside the session actor.
