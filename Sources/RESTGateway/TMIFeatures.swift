@@ -82,7 +82,7 @@ public enum TMIFeatures {
         let directory = SessionDirectory()
         // Several nodes (--redis-url): sessions placed cluster-wide, REST over the shared store.
         let cluster = try await startCluster(
-            configuration, boundURL: environment.baseURL, store: store, sessions: directory,
+            configuration, boundPort: environment.boundPort, store: store, sessions: directory,
             logger: environment.logger)
         let collaboration = CollaborationRoutes(
             store: store, directory: directory, baseURL: environment.baseURL, cluster: cluster?.coordinator)

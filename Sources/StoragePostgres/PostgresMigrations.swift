@@ -63,8 +63,20 @@ public enum PostgresMigrations {
                     """,
                 ]),
             Migration(
-                version: 2, name: "diagram fencing tokens",
+                version: 2, name: "diagram fencing tokens and applied operation ids",
                 statements: [
+                    // The operations applied to each diagram (id, revision, user, cells touched),
+                    // so the next owner of its session de-duplicates a resent operation id.
+                    """
+                    CREATE TABLE \(t.operations) (
+                        model_id text NOT NULL,
+                        diagram_id text NOT NULL,
+                        operation_id text NOT NULL,
+                        revision bigint NOT NULL,
+                        entry json NOT NULL,
+                        PRIMARY KEY (model_id, diagram_id, operation_id))
+                    """,
+                    "CREATE INDEX ON \(t.operations) (model_id, diagram_id, revision)",
                     // The newest ownership token each diagram has seen (several nodes, DESIGN §11).
                     """
                     CREATE TABLE \(t.fences) (
@@ -151,7 +163,7 @@ extension PostgresStore {
 public struct PostgresTables: Sendable, Equatable {
     public let schema: String
     let models, children, metadata, cells, migrations: String
-    let fences, fenceFunction: String
+    let fences, fenceFunction, operations: String
 
     public struct InvalidSchema: Error, CustomStringConvertible {
         public var description: String
@@ -176,5 +188,6 @@ public struct PostgresTables: Sendable, Equatable {
         self.migrations = "\(schema).tmi_schema_migrations"
         self.fences = "\(schema).tmi_diagram_fences"
         self.fenceFunction = "\(schema).tmi_fence"
+        self.operations = "\(schema).tmi_diagram_operations"
     }
 }

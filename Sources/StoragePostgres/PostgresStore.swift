@@ -1,3 +1,4 @@
+import CollabCore
 import Storage
 import Synchronization
 import WireProtocol
@@ -123,6 +124,22 @@ public final class PostgresStore: Store {
 
     /// Other nodes may write the same database (DESIGN §11).
     public var isShared: Bool { true }
+
+    public func recentOperations(model: String, diagram: String, limit: Int) async throws(StoreUnavailable)
+        -> [JSONValue]
+    {
+        do {
+            let rows = try await client.query(
+                """
+                SELECT entry::text AS e FROM \(sql.t.operations)
+                WHERE model_id = $1 AND diagram_id = $2 ORDER BY revision DESC LIMIT $3
+                """, [.text(model), .text(diagram), .int(max(0, limit))])
+            return try rows.rows.map { try Self.parse($0, "e") }
+        } catch {
+            throw StoreUnavailable(
+                "PostgreSQL could not read diagram \(diagram)'s operations: \(error)", retryAfterSeconds: 2)
+        }
+    }
 
     public func loadModel(_ id: String) async throws(StoreUnavailable) -> StoreState {
         do {

@@ -127,13 +127,15 @@ public final class ClusterCoordinator: Sendable {
         let state = DiagramState(
             revision: Int64(record.fields["update_vector"]?.doubleValue ?? 0),
             cells: record.fields["cells"]?.arrayValue ?? [])
+        let applied = try await store.recentOperations(model: model, diagram: diagram).compactMap(
+            AppliedOperation.init(json:))
         // A session left from an earlier lease of this node cannot be trusted: its lease ended.
         if let stale = await sessions.find(diagramID: diagram) {
             await sessions.end(diagramID: stale.diagramID, reason: .ownershipLost)
         }
         let created = await sessions.create(
             threatModelID: model, diagramID: diagram, host: host, state: state,
-            persistence: StoreSessionPersistence(store: store, fence: token))
+            persistence: StoreSessionPersistence(store: store, fence: token), applied: applied)
         switch created {
         case .created(let s), .exists(let s):
             logger.info(
@@ -141,6 +143,7 @@ public final class ClusterCoordinator: Sendable {
                 [
                     ("diagram_id", .string(diagram)), ("fencing_token", .number(Double(token))),
                     ("revision", .number(Double(state.revision))),
+                    ("remembered_operations", .number(Double(applied.count))),
                 ])
             return s
         }

@@ -23,15 +23,17 @@ extension TMIFeatures {
     /// Connects to Redis and registers the node. A duplicate `--node-id` of a live node, an
     /// unreachable Redis, or missing settings stop the start (exit 2) with a message.
     static func startCluster(
-        _ configuration: ServerConfiguration, boundURL: String, store: ThreatModelStore,
+        _ configuration: ServerConfiguration, boundPort: Int, store: ThreatModelStore,
         sessions: SessionDirectory, logger: Logger
     ) async throws -> ClusterRuntime? {
         let settings = configuration.cluster
-        try settings.validate(databaseURL: configuration.databaseURL, publicURL: configuration.publicURL)
+        try settings.validate(databaseURL: configuration.databaseURL)
         guard let url = settings.redisURL, let id = settings.nodeID, let secret = settings.secret else {
             return nil
         }
-        let advertise = settings.advertiseURL ?? boundURL
+        var bound = configuration
+        bound.publicURL = nil
+        let advertise = settings.advertiseURL ?? bound.baseURL(boundPort: boundPort)
         let redis: RedisClient
         let node: ClusterNode
         do {

@@ -19,10 +19,18 @@ struct StoreSessionPersistence: SessionPersistence {
         let mutation = StoreMutation.patchCells(
             model: record.threatModelID, diagram: record.diagramID, upserts: record.upserts,
             removes: record.removals, updateVector: Int(record.revision))
-        let batch: [StoreMutation] =
-            if let fence {
-                [.fence(model: record.threatModelID, diagram: record.diagramID, token: fence), mutation]
-            } else { [mutation] }
+        var batch: [StoreMutation] = [mutation]
+        if let fence {
+            batch.insert(.fence(model: record.threatModelID, diagram: record.diagramID, token: fence), at: 0)
+            // The next owner's de-duplication (several nodes only).
+            if let applied = AppliedOperation(broadcast: record.message) {
+                batch.append(
+                    .recordOperation(
+                        model: record.threatModelID, diagram: record.diagramID,
+                        operationID: applied.operationID,
+                        revision: Int(record.revision), entry: applied.json))
+            }
+        }
         let (_, ticket) = try store.commit(
             { state throws(any Error) in
                 guard state.models[record.threatModelID]?.children[.diagrams]?[record.diagramID] != nil else {

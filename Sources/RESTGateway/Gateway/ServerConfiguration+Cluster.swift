@@ -6,8 +6,8 @@ public struct ClusterSettings: Sendable, Equatable {
     /// `redis://[:pass@]host:port/db`; nil: a single node.
     public var redisURL: String?
     public var nodeID: String?
-    /// How other nodes reach this one (`http://10.0.0.5:8080`); nil: the address actually bound
-    /// (so `--port 0` works), which needs `--public-url` unset (that may be a load balancer).
+    /// How other nodes reach this one (`http://10.0.0.5:8080`); nil: `http://HOST:PORT` as
+    /// actually bound (so `--port 0` works on one machine; several machines need it set).
     public var advertiseURL: String?
     /// Shared by every node; signs node-to-node relay handshakes.
     public var secret: String?
@@ -19,7 +19,7 @@ public struct ClusterSettings: Sendable, Equatable {
     public var isEnabled: Bool { redisURL != nil }
 
     /// Throws naming what is missing when `--redis-url` is given without the rest.
-    func validate(databaseURL: String?, publicURL: String?) throws(ConfigurationError) {
+    func validate(databaseURL: String?) throws(ConfigurationError) {
         guard isEnabled else {
             if nodeID != nil || advertiseURL != nil || secret != nil {
                 throw ConfigurationError("--node-id, --advertise-url and --cluster-secret need --redis-url")
@@ -27,10 +27,6 @@ public struct ClusterSettings: Sendable, Equatable {
             return
         }
         guard nodeID != nil else { throw ConfigurationError("--redis-url needs --node-id") }
-        guard advertiseURL != nil || publicURL == nil else {
-            throw ConfigurationError(
-                "--redis-url with --public-url needs --advertise-url (how nodes reach each other)")
-        }
         guard secret != nil else { throw ConfigurationError("--redis-url needs --cluster-secret") }
         guard databaseURL != nil else {
             throw ConfigurationError("--redis-url needs --database-url: the nodes share one PostgreSQL store")

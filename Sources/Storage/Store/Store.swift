@@ -1,3 +1,5 @@
+import CollabCore
+
 /// The store boundary (DESIGN §2, §7, §11): where the server's threat models, their children,
 /// metadata and live diagram cells become durable, and where they are loaded from at start.
 ///
@@ -32,6 +34,10 @@ public protocol Store: Sendable {
     /// The threat model `id` (absent when it does not exist) and its diagrams' fencing marks as
     /// they are durable now, in a `StoreState` holding nothing else (see `ThreatModelStore.refresh`).
     func loadModel(_ id: String) async throws(StoreUnavailable) -> StoreState
+    /// The newest `limit` operations recorded for a diagram (`StoreMutation.recordOperation`
+    /// entries), for the next owner's de-duplication; empty from a backend that keeps none.
+    func recentOperations(model: String, diagram: String, limit: Int) async throws(StoreUnavailable)
+        -> [JSONValue]
 }
 
 extension Store {
@@ -39,6 +45,9 @@ extension Store {
     /// A backend private to one process (embedded) is never shared and never asked to reload.
     public var isShared: Bool { false }
     public func loadModel(_ id: String) async throws(StoreUnavailable) -> StoreState { StoreState() }
+    public func recentOperations(model: String, diagram: String, limit: Int) async throws(StoreUnavailable)
+        -> [JSONValue]
+    { [] }
 }
 
 /// A change could not be made durable now. Nothing was acknowledged; the caller answers 503

@@ -45,6 +45,11 @@ public enum StoreCodec {
                 "upserts": .array(upserts),
                 "removes": .array(removes.map { .string($0) }), "vector": .number(Double(vector)),
             ]
+        case .recordOperation(let model, let diagram, let operationID, let revision, let entry):
+            [
+                "op": "record_operation", "model": .string(model), "id": .string(diagram),
+                "operation_id": .string(operationID), "revision": .number(Double(revision)), "entry": entry,
+            ]
         case .fence(let model, let diagram, let token):
             ["op": "fence", "model": .string(model), "id": .string(diagram), "token": .string(String(token))]
         }
@@ -89,6 +94,13 @@ public enum StoreCodec {
             return .patchCells(
                 model: try str("model"), diagram: try str("id"), upserts: upserts,
                 removes: removes.compactMap(\.stringValue), updateVector: Int(vector))
+        case "record_operation":
+            guard let revision = v["revision"]?.doubleValue, let entry = v["entry"] else {
+                throw DecodeError(description: "bad record_operation")
+            }
+            return .recordOperation(
+                model: try str("model"), diagram: try str("id"), operationID: try str("operation_id"),
+                revision: Int(revision), entry: entry)
         case "fence":
             guard let token = UInt64(try str("token")) else { throw DecodeError(description: "bad fence") }
             return .fence(model: try str("model"), diagram: try str("id"), token: token)

@@ -19,6 +19,10 @@ public enum StoreMutation: Sendable, Equatable {
     /// so an owner that lost its lease can never write after the node that took over. A batch
     /// without one (single node, REST) is never fenced.
     case fence(model: String, diagram: String, token: UInt64)
+    /// Remembers an applied operation (`entry`: CollabCore's `AppliedOperation` JSON) so the next
+    /// owner of the diagram's session de-duplicates a resent `operation_id` (several nodes only).
+    /// Kept by a shared backend (PostgreSQL), read back with `recentOperations`; not held in memory.
+    case recordOperation(model: String, diagram: String, operationID: String, revision: Int, entry: JSONValue)
 }
 
 extension StoreState {
@@ -56,6 +60,8 @@ extension StoreState {
                 Self.patched(diagram.fields["cells"]?.arrayValue ?? [], upserts: upserts, removes: removes))
             diagram.fields["update_vector"] = .number(Double(vector))
             models[m]!.children[.diagrams]![d] = diagram
+        case .recordOperation:
+            return
         case .fence(let m, let d, let token):
             guard models[m]?.children[.diagrams]?[d] != nil else { return }
             let key = DiagramKey(model: m, diagram: d)

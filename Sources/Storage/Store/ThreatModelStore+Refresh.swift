@@ -1,3 +1,5 @@
+import CollabCore
+
 /// Several nodes over one shared backend (DESIGN §11). Each node keeps the whole state in
 /// memory and decides changes there, so before acting on a threat model that another node may
 /// have changed (a WebSocket join, a diagram whose session lives elsewhere, the new owner of a
@@ -24,6 +26,15 @@ extension ThreatModelStore {
             c.state.fences = c.state.fences.filter { $0.key.model != id }
             for (key, token) in loaded.fences where key.model == id { c.state.fences[key] = token }
         }
+    }
+
+    /// The newest operations a shared backend recorded for a diagram (see `Store.recentOperations`).
+    public func recentOperations(model: String, diagram: String, limit: Int = 1000)
+        async throws(StoreUnavailable)
+        -> [JSONValue]
+    {
+        guard let backend, backend.isShared else { return [] }
+        return try await backend.recentOperations(model: model, diagram: diagram, limit: limit)
     }
 
     var lastTicket: UInt64 { core.withLock { $0.lastTicket } }

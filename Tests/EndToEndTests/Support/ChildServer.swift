@@ -39,7 +39,14 @@ struct ChildServer: Sendable {
         process.arguments = ["--port", "0", "--host", "127.0.0.1", "--data-dir", dataDirectory] + arguments
         let stdout = Pipe()
         process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
+        // TMI_CHILD_STDERR=DIR keeps each child's log there (debugging a failing end-to-end test).
+        if let dir = ProcessInfo.processInfo.environment["TMI_CHILD_STDERR"] {
+            let path = "\(dir)/tmi-child-\(UUID().uuidString).log"
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
+            process.standardError = FileHandle(forWritingAtPath: path) ?? FileHandle.nullDevice
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
         try process.run()
         let pid = process.processIdentifier
         let exited = Task.detached { () -> Int32 in
