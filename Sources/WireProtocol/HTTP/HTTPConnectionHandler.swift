@@ -12,6 +12,10 @@ struct HTTPConnectionHandler {
     let writer: HTTPResponseWriter
     var parser: HTTPParser
     var readBuffer: [UInt8]
+    /// Set by `serveOne` when a 101 went out: `run` starts the upgraded protocol once `serveOne`
+    /// has returned, so the request, its head and headers (the target alone carries a ~1 KB
+    /// token for a WebSocket) are not kept alive in `serveOne`'s frame for the socket's life.
+    var pendingUpgrade: (run: @Sendable (any ByteStream) async -> Void, prefix: [UInt8])?
 
     init(server: HTTPServer, connection: any DeadlineByteStream, info: HTTPConnectionInfo) {
         self.connection = connection
@@ -27,6 +31,12 @@ struct HTTPConnectionHandler {
 
     mutating func run() async {
         while await serveOne() {}
+        if let (upgrade, prefix) = pendingUpgrade {
+            pendingUpgrade = nil
+            metrics.upgradeStarted()
+            await upgrade(PrefixedByteStream(connection, prefix: prefix, metrics: metrics))
+            metrics.upgradeEnded()
+        }
         connection.close()
     }
 
@@ -61,9 +71,7 @@ struct HTTPConnectionHandler {
             // (about 5 KB per idle WebSocket connection).
             readBuffer = []
             parser = HTTPParser(mode: .request, limits: configuration.limits)
-            metrics.upgradeStarted()
-            await upgrade(PrefixedByteStream(connection, prefix: prefix, metrics: metrics))
-            metrics.upgradeEnded()
+            pendingUpgrade = (upgrade, prefix)
             return false
         }
         let closeAsked = response.headers["connection"].map {
