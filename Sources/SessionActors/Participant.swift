@@ -36,6 +36,9 @@ public enum SessionEndReason: String, Sendable, Equatable {
     case threatModelDeleted = "threat_model_deleted"
     case expired = "session_expired"
     case persistenceFailed = "persistence_failed"
+    /// Another node owns the diagram now (this node's lease lapsed, or its fencing token was
+    /// refused by the store): clients reconnect and reach the new owner (DESIGN §11).
+    case ownershipLost = "ownership_lost"
 
     var message: String {
         switch self {
@@ -44,6 +47,7 @@ public enum SessionEndReason: String, Sendable, Equatable {
         case .threatModelDeleted: "the threat model was deleted"
         case .expired: "the collaboration session expired after inactivity"
         case .persistenceFailed: "the server could not store an operation; reload the diagram"
+        case .ownershipLost: "this diagram's session moved to another server; reconnect to continue"
         }
     }
 }

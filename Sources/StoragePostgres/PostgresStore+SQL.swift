@@ -29,7 +29,7 @@ struct StoreSQL: Sendable {
                     ON CONFLICT (id) DO UPDATE SET fields = EXCLUDED.fields
                     """, [.text(id), json(.object(fields))]))
         case .deleteModel(let id):
-            for table in [t.cells, t.metadata, t.children] {
+            for table in [t.cells, t.metadata, t.fences, t.children] {
                 out.append(PostgresQuery("DELETE FROM \(table) WHERE model_id = $1", [.text(id)]))
             }
             out.append(PostgresQuery("DELETE FROM \(t.models) WHERE id = $1", [.text(id)]))
@@ -56,10 +56,12 @@ struct StoreSQL: Sendable {
             }
         case .deleteChild(let kind, let model, let id):
             if kind == .diagrams {
-                out.append(
-                    PostgresQuery(
-                        "DELETE FROM \(t.cells) WHERE model_id = $1 AND diagram_id = $2",
-                        [.text(model), .text(id)]))
+                for table in [t.cells, t.fences] {
+                    out.append(
+                        PostgresQuery(
+                            "DELETE FROM \(table) WHERE model_id = $1 AND diagram_id = $2",
+                            [.text(model), .text(id)]))
+                }
             }
             out.append(
                 PostgresQuery(
@@ -96,6 +98,14 @@ struct StoreSQL: Sendable {
                 PostgresQuery(
                     "UPDATE \(t.children) SET update_vector = $3 WHERE model_id = $1 AND kind = 'diagrams' AND id = $2",
                     [.text(model), .text(diagram), .int(vector)]))
+        case .fence(let model, let diagram, let token):
+            // Only for a diagram that exists, like `StoreState.apply`; raises TMI01 when stale.
+            out.append(
+                PostgresQuery(
+                    """
+                    SELECT \(t.fenceFunction)($1, $2, $3) WHERE EXISTS
+                    (SELECT 1 FROM \(t.children) WHERE model_id = $1 AND kind = 'diagrams' AND id = $2)
+                    """, [.text(model), .text(diagram), .int64(Int64(clamping: token))]))
         }
     }
 

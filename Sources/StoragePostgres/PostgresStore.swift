@@ -51,6 +51,9 @@ public final class PostgresStore: Store {
         var drained: [CheckedContinuation<Void, Never>] = []
     }
 
+    /// The SQLSTATE `tmi_fence` raises for a stale ownership token (migration 2).
+    static let fencedState = "TMI01"
+
     /// Most statements sent in one group (a large import is split into several).
     static let maxGroupStatements = 2_000
 
@@ -118,6 +121,18 @@ public final class PostgresStore: Store {
 
     public func snapshot(_ state: StoreState, through ticket: UInt64) async {}
 
+    /// Other nodes may write the same database (DESIGN §11).
+    public var isShared: Bool { true }
+
+    public func loadModel(_ id: String) async throws(StoreUnavailable) -> StoreState {
+        do {
+            return try await Self.load(client, sql.t, model: id)
+        } catch {
+            throw StoreUnavailable(
+                "PostgreSQL could not read threat model \(id): \(error)", retryAfterSeconds: 2)
+        }
+    }
+
     public func close() async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             let idle = queue.withLock { q -> Bool in
@@ -182,6 +197,11 @@ public final class PostgresStore: Store {
             } catch {
                 if group.count > 1 {
                     for single in group { await write([single]) }
+                    return
+                }
+                if error.sqlState == Self.fencedState {
+                    // A newer owner claimed the diagram: expected after a failover, not a bug.
+                    finish(group, droppedWith: .fenced("\(error)"))
                     return
                 }
                 report("PostgreSQL refused a store batch; it is dropped: \(error)")

@@ -36,7 +36,7 @@ public final class ThreatModelStore: Sendable {
         var tracking: DurabilityTracking?
     }
 
-    private let core: Mutex<Core>
+    let core: Mutex<Core>
     /// The durable backend; nil keeps everything in memory only (unit tests).
     public let backend: (any Store)?
     /// Batches between snapshots (the backend's wish, or the caller's override).
@@ -72,6 +72,8 @@ public final class ThreatModelStore: Sendable {
             if let backend { c.settle(backend) }
             let (result, batch) = try body(c.state)
             guard !batch.isEmpty else { return ((result, nil), nil) }
+            // A stale owner's batch is refused before the backend or the memory sees it.
+            if let refusal = c.state.fenceRefusal(batch) { throw unavailable(refusal) }
             var ticket: UInt64?
             if let backend {
                 do throws(StoreUnavailable) {
