@@ -23,6 +23,8 @@ enum StoreUndo: Sendable {
     case removeMetadata(MetadataTarget, key: String)
     /// The key held `value` at position `at`.
     case restoreMetadata(MetadataTarget, key: String, value: String, at: Int)
+    /// The diagram's fencing mark was this (nil: none).
+    case fenceMark(DiagramKey, token: UInt64?)
     /// The mutation changed nothing (its parent was missing).
     case nothing
 }
@@ -67,12 +69,16 @@ extension StoreState {
         case .patchCells(let m, let d, _, _, _):
             guard let old = models[m]?.children[.diagrams]?[d] else { return .nothing }
             return .childFields(.diagrams, model: m, id: d, fields: old.fields)
+        case .fence(let m, let d, _):
+            let key = DiagramKey(model: m, diagram: d)
+            return .fenceMark(key, token: fences[key])
         }
     }
 
     private mutating func undo(_ entry: StoreUndo) {
         switch entry {
         case .nothing: break
+        case .fenceMark(let key, let token): fences[key] = token
         case .removeModel(let id): models[id] = nil
         case .modelFields(let id, let fields): models[id]?.fields = fields
         case .restoreModel(let id, let record): models[id] = record

@@ -34,6 +34,8 @@ public final class ThreatModelStore: Sendable {
         var compacting = false
         /// The undo log (only when the backend reports `durableTicket`).
         var tracking: DurabilityTracking?
+        /// The backend ticket of the newest batch enqueued (`refresh` waits for it).
+        var lastTicket: UInt64 = 0
     }
 
     let core: Mutex<Core>
@@ -86,6 +88,7 @@ public final class ThreatModelStore: Sendable {
                 for m in batch { c.state.apply(m) }
                 return ((result, nil), nil)
             }
+            c.lastTicket = ticket
             let handed: UInt64
             if c.tracking != nil {
                 var undo: [StoreUndo] = []
