@@ -29,6 +29,17 @@ public protocol Store: Sendable {
     /// Whether an enqueue now would be made durable (open, no failed write, database reachable):
     /// the server's `/readyz` reports it.
     var acceptsWrites: Bool { get }
+    /// Every batch up to this ticket is durable. Nil: the backend cannot take back a failed
+    /// batch, so `ThreatModelStore` does not track durability for it (and never resumes it).
+    var durableTicket: UInt64? { get }
+    /// While a failed write is not resumed: the ticket up to which everything is durable; every
+    /// batch after it is lost and enqueues are refused. Nil otherwise.
+    var failedThrough: UInt64? { get }
+    /// After a failed write: forget every batch that is not durable and accept writes again;
+    /// returns `failedThrough`, or nil when nothing failed (or the backend cannot resume).
+    /// Called inside `ThreatModelStore`'s lock once the lost batches are taken back: must not
+    /// block.
+    func resumeAfterFailure() -> UInt64?
     /// True when other processes write the same data (PostgreSQL): `loadModel` is then meaningful.
     var isShared: Bool { get }
     /// The threat model `id` (absent when it does not exist) and its diagrams' fencing marks as
@@ -42,6 +53,9 @@ public protocol Store: Sendable {
 
 extension Store {
     public var acceptsWrites: Bool { true }
+    public var durableTicket: UInt64? { nil }
+    public var failedThrough: UInt64? { nil }
+    public func resumeAfterFailure() -> UInt64? { nil }
     /// A backend private to one process (embedded) is never shared and never asked to reload.
     public var isShared: Bool { false }
     public func loadModel(_ id: String) async throws(StoreUnavailable) -> StoreState { StoreState() }

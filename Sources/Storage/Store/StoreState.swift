@@ -40,6 +40,12 @@ public struct MetadataList: Sendable, Equatable {
         return true
     }
 
+    /// Inserts an absent key at `position` (0...count): only `StoreState.undo` needs it.
+    mutating func restore(_ key: String, _ value: String, at position: Int) {
+        values[key] = value
+        keys.insert(key, at: position)
+    }
+
     /// The spec's `Metadata` array: `[{key, value}]`.
     public var json: JSONValue {
         .array(keys.map { .object(["key": .string($0), "value": .string(values[$0]!)]) })
@@ -86,6 +92,13 @@ public struct ChildCollection: Sendable, Equatable {
     }
 
     public var count: Int { ids.count }
+
+    /// Inserts an absent child at `position` (0...count): only `StoreState.undo` needs it.
+    mutating func restore(_ id: String, _ record: ChildRecord, at position: Int) {
+        items[id] = record
+        ids.insert(id, at: position)
+    }
+
     public var ordered: [ChildRecord] { ids.compactMap { items[$0] } }
 }
 

@@ -34,9 +34,16 @@ struct ChildServer: Sendable {
     static func start(binary: String, dataDirectory: String, arguments: [String] = []) async throws
         -> ChildServer
     {
+        try await launch(
+            binary, ["--port", "0", "--host", "127.0.0.1", "--data-dir", dataDirectory] + arguments)
+    }
+
+    /// Runs `executable` with `arguments`, which must end up exec-ing `tmi-server` (a wrapper
+    /// such as `nsenter` that execs without forking keeps `pid` the server's).
+    static func launch(_ executable: String, _ arguments: [String]) async throws -> ChildServer {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["--port", "0", "--host", "127.0.0.1", "--data-dir", dataDirectory] + arguments
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
         let stdout = Pipe()
         process.standardOutput = stdout
         // TMI_CHILD_STDERR=DIR keeps each child's log there (debugging a failing end-to-end test).
@@ -77,7 +84,7 @@ struct ChildServer: Sendable {
 
     /// The first line written to `fd`, read on a thread of its own (the reads block); nil on end
     /// of file or after 60 s without a line (a safety net against a hung child, not a timing).
-    private static func firstLine(of fd: Int32) -> String? {
+    static func firstLine(of fd: Int32) -> String? {
         var bytes: [UInt8] = []
         var byte: UInt8 = 0
         while true {

@@ -25,6 +25,11 @@ extension LoadTestOptions {
           --server-pid PID          sample this process for CPU and RSS (default: the local
                                     process listening on the URL's port, if any)
           --user-prefix P           test-provider login hint prefix (default loadtest)
+          --idle N                  idle mode: open N authenticated WebSockets joined to sessions,
+                                    keep them quiet, and report the server's RSS per connection
+          --idle-per-diagram K      idle mode: connections per diagram/session (default 100)
+          --idle-hold S             idle mode: seconds held before sampling memory (default 3)
+          --deflate on|off          offer permessage-deflate on WebSockets (default on)
           --quiet                   no live progress line
           --help                    this text
 
