@@ -126,6 +126,10 @@ import Testing
             Int64(acknowledged.count) == revision,
             "\(acknowledged.count) acknowledged operations, revision \(revision)")
         #expect(editors.contains { $0.reconnects > 0 })
+        // The node-to-node links broke with the owner: every relayed editor was told 1012.
+        for e in editors where e.index % 3 != owner {
+            #expect(e.closeCodes.first == 1012, "relayed editor \(e.index) saw \(e.closeCodes)")
+        }
     }
 
     static func cells(_ v: JSONValue?) -> [String: JSONValue] {

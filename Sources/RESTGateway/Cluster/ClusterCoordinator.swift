@@ -135,7 +135,8 @@ public final class ClusterCoordinator: Sendable {
         }
         let created = await sessions.create(
             threatModelID: model, diagramID: diagram, host: host, state: state,
-            persistence: StoreSessionPersistence(store: store, fence: token), applied: applied)
+            persistence: StoreSessionPersistence(store: store, fence: token, stillOwner: { lease.isValid }),
+            applied: applied)
         switch created {
         case .created(let s), .exists(let s):
             logger.info(
@@ -161,6 +162,59 @@ public final class ClusterCoordinator: Sendable {
                 await directory.release(lease)
             }
         }
+    }
+
+    /// Sends `ctx`'s request, as it came (method, target, body and the caller's own credentials,
+    /// which every node accepts), to the node at `url` that owns the diagram's session, and
+    /// answers with its response. A request that was already forwarded once is not forwarded
+    /// again (the owner moved meanwhile: 503, retry).
+    func forward(_ ctx: RequestContext, to url: String, node: String) async throws(APIError) -> HTTPResponse {
+        guard ctx.request.headers[SharedStoreRoutes.forwardedHeader] == nil else {
+            throw APIError.unavailable("the diagram's session moved to node \(node) while forwarding; retry")
+        }
+        guard let (host, port) = Self.endpoint(of: url) else {
+            throw APIError.unavailable("node \(node) has an advertise URL this node cannot reach")
+        }
+        var request = ctx.request
+        request.headers.set(SharedStoreRoutes.forwardedHeader, nodeID)
+        request.headers.remove("Connection")
+        request.headers.remove("Content-Length")
+        request.headers.remove("Transfer-Encoding")
+        request.headers.remove("Accept-Encoding")
+        let client = HTTPClient(host: host, port: port, timeout: .seconds(10))
+        let answer: HTTPClientResponse
+        do {
+            answer = try await client.send(request)
+        } catch {
+            await client.close()
+            throw APIError.unavailable(
+                "node \(node), which owns the diagram's session, did not answer: \(error)")
+        }
+        await client.close()
+        var headers = HTTPHeaders()
+        let hopByHop: Set<String> = [
+            "content-length", "transfer-encoding", "connection", "date", "content-encoding",
+        ]
+        for (name, value) in answer.headers where !hopByHop.contains(name.lowercased()) {
+            headers.add(name, value)
+        }
+        return HTTPResponse(status: answer.status, headers: headers, body: answer.decodedBody ?? answer.body)
+    }
+
+    /// The owner of `diagram` when it is another node (its id and URL), nil when it is this node
+    /// or nobody. Redis down: 503.
+    func remoteOwner(of diagram: String) async throws(APIError) -> (node: String, url: String)? {
+        let owner: DiagramOwner?
+        do {
+            owner = try await directory.owner(of: diagram)
+        } catch {
+            throw APIError.unavailable(error.description)
+        }
+        guard let owner, owner.nodeID != nodeID else { return nil }
+        guard let url = owner.advertiseURL else {
+            throw APIError.unavailable("the node owning this diagram's session is going away; retry shortly")
+        }
+        return (owner.nodeID, url)
     }
 
     /// The host and port of an `http://` or `ws://` advertise URL (TLS between nodes is not

@@ -187,3 +187,46 @@ extension CollaborationRoutes {
         return .json(.array(out))
     }
 }
+
+/// `GET/PUT/DELETE .../collaborate` and `POST .../collaborate` on a node of several: the
+/// session lives on its owner, so the owner answers (the request is forwarded to it as it came),
+/// and `POST` places the session cluster-wide (201 here, 409 when it is live anywhere).
+extension CollaborationRoutes {
+    /// The owner's answer when another node owns the diagram's session; nil to answer here.
+    func answeredByOwner(_ ctx: RequestContext) async throws -> HTTPResponse? {
+        guard let cluster else { return nil }
+        let model = try ctx.uuidParameter("threat_model_id")
+        let diagram = try ctx.uuidParameter("diagram_id")
+        do {
+            try await store.refresh(model: model)
+        } catch {
+            throw APIError.storeUnavailable(error)
+        }
+        guard let (node, url) = try await cluster.remoteOwner(of: diagram) else { return nil }
+        return try await cluster.forward(ctx, to: url, node: node)
+    }
+
+    func createInCluster(_ ctx: RequestContext, user: AuthenticatedUser, _ cluster: ClusterCoordinator)
+        async throws -> HTTPResponse
+    {
+        let model = try ctx.uuidParameter("threat_model_id")
+        do {
+            try await store.refresh(model: model)
+        } catch {
+            throw APIError.storeUnavailable(error)
+        }
+        let t = try target(ctx, user: user)
+        let conflict = APIError(
+            status: 409, code: "conflict",
+            description: "a collaboration session is already live for this diagram; join it",
+            extra: ["join_url": .string(webSocketURL(t))])
+        if try await cluster.remoteOwner(of: t.diagram) != nil { throw conflict }
+        if await directory.find(diagramID: t.diagram) != nil { throw conflict }
+        switch try await cluster.place(model: t.model, diagram: t.diagram, host: Self.collabUser(user)) {
+        case .local(let session):
+            return .json(sessionJSON(await session.summary, t), status: 201)
+        case .remote:
+            throw conflict
+        }
+    }
+}

@@ -66,33 +66,6 @@ struct SharedStoreRoutes: RouteProvider {
             case .remote(let node, let url) = try await cluster.place(
                 model: model, diagram: diagram, host: nil)
         else { return nil }
-        guard ctx.request.headers[forwardedHeader] == nil else {
-            throw APIError.unavailable("diagram \(diagram) moved to node \(node) while forwarding; retry")
-        }
-        guard let (host, port) = ClusterCoordinator.endpoint(of: url) else {
-            throw APIError.unavailable("node \(node) has an advertise URL this node cannot reach")
-        }
-        var request = ctx.request
-        request.headers.set(forwardedHeader, cluster.nodeID)
-        request.headers.remove("Connection")
-        request.headers.remove("Content-Length")
-        request.headers.remove("Transfer-Encoding")
-        let client = HTTPClient(host: host, port: port, timeout: .seconds(10))
-        defer { Task { await client.close() } }
-        let answer: HTTPClientResponse
-        do {
-            answer = try await client.send(request)
-        } catch {
-            throw APIError.unavailable(
-                "node \(node), which owns the diagram's session, did not answer: \(error)")
-        }
-        var headers = HTTPHeaders()
-        for (name, value) in answer.headers
-        where !["content-length", "transfer-encoding", "connection", "date", "content-encoding"].contains(
-            name.lowercased())
-        {
-            headers.add(name, value)
-        }
-        return HTTPResponse(status: answer.status, headers: headers, body: answer.decodedBody ?? answer.body)
+        return try await cluster.forward(ctx, to: url, node: node)
     }
 }

@@ -136,6 +136,7 @@ public struct CollaborationRoutes: RouteProvider {
 
     @Sendable func get(_ ctx: RequestContext) async throws -> HTTPResponse {
         let user = try ctx.requireUser()
+        if let answer = try await answeredByOwner(ctx) { return answer }
         let t = try target(ctx, user: user)
         guard let session = await directory.find(diagramID: t.diagram) else {
             throw APIError.notFound("no collaboration session is live for diagram \(t.diagram)")
@@ -145,6 +146,7 @@ public struct CollaborationRoutes: RouteProvider {
 
     @Sendable func create(_ ctx: RequestContext) async throws -> HTTPResponse {
         let user = try ctx.requireUser()
+        if let cluster { return try await createInCluster(ctx, user: user, cluster) }
         let t = try target(ctx, user: user)
         switch await openSession(t, host: user) {
         case .created(let session):
@@ -159,6 +161,7 @@ public struct CollaborationRoutes: RouteProvider {
 
     @Sendable func join(_ ctx: RequestContext) async throws -> HTTPResponse {
         let user = try ctx.requireUser()
+        if let answer = try await answeredByOwner(ctx) { return answer }
         let t = try target(ctx, user: user)
         guard let session = await directory.find(diagramID: t.diagram) else {
             throw APIError.notFound(
@@ -170,6 +173,7 @@ public struct CollaborationRoutes: RouteProvider {
     /// The host ends the session for everyone; anyone else leaves it (DESIGN §10).
     @Sendable func end(_ ctx: RequestContext) async throws -> HTTPResponse {
         let user = try ctx.requireUser()
+        if let answer = try await answeredByOwner(ctx) { return answer }
         let t = try target(ctx, user: user)
         guard let session = await directory.find(diagramID: t.diagram) else {
             throw APIError.notFound("no collaboration session is live for diagram \(t.diagram)")

@@ -13,12 +13,19 @@ import Storage
 struct StoreSessionPersistence: SessionPersistence {
     let store: ThreatModelStore
     var fence: UInt64? = nil
+    /// Whether this node still holds the diagram's lease (checked against the clock, so it
+    /// turns false at two thirds of the TTL without a confirmed renewal, before Redis could give
+    /// the lease to another node): an owner that cannot renew stops taking operations.
+    var stillOwner: (@Sendable () -> Bool)? = nil
 
     /// Runs on the session actor up to `waitDurable`, so records are enqueued in revision order.
     nonisolated(nonsending) func append(_ record: OperationRecord) async throws {
         let mutation = StoreMutation.patchCells(
             model: record.threatModelID, diagram: record.diagramID, upserts: record.upserts,
             removes: record.removals, updateVector: Int(record.revision))
+        if let stillOwner, !stillOwner() {
+            throw SessionOwnershipLost("this node's lease on diagram \(record.diagramID) is no longer valid")
+        }
         var batch: [StoreMutation] = [mutation]
         if let fence {
             batch.insert(.fence(model: record.threatModelID, diagram: record.diagramID, token: fence), at: 0)

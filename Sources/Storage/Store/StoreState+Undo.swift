@@ -72,6 +72,8 @@ extension StoreState {
         case .fence(let m, let d, _):
             let key = DiagramKey(model: m, diagram: d)
             return .fenceMark(key, token: fences[key])
+        case .recordOperation:
+            return .nothing  // not held in memory
         }
     }
 

@@ -125,9 +125,22 @@ final class ClusterHarness: @unchecked Sendable {
         while directories.count <= i { directories.append(LiveServer.temporaryDirectory()) }
         while nodes.count <= i { nodes.append(nil) }
         let node = try await ChildServer.start(
-            binary: binary, dataDirectory: directories[i], arguments: arguments(i, secret: secret))
+            binary: binary, dataDirectory: directories[i], arguments: arguments(i, secret: secret),
+            stderrPath: logPath(i))
         nodes[i] = node
         return node
+    }
+
+    /// Node `i`'s log (one JSON object per line).
+    func logPath(_ i: Int) -> String { directories[i] + "/node.log" }
+    func log(_ i: Int) -> String { (try? String(contentsOfFile: logPath(i), encoding: .utf8)) ?? "" }
+
+    /// The raw value of `tmi:owner:{diagram}` in Redis ("node token"), nil when no node owns it.
+    func ownerKey(_ diagram: String) async -> String? {
+        guard let client = try? RedisClient(url: redis.url) else { return nil }
+        let value = try? await client.send(RedisCommand("GET", "tmi:owner:\(diagram)"), timeout: .seconds(2))
+        await client.close()
+        return value?.string
     }
 
     func node(_ i: Int) -> ChildServer { nodes[i]! }
@@ -148,6 +161,12 @@ final class ClusterHarness: @unchecked Sendable {
             await nodes[i]?.kill9()
         }
         redis.stop()
+        // TMI_CHILD_STDERR=DIR keeps the nodes' logs there (debugging a failing test).
+        if let keep = ProcessInfo.processInfo.environment["TMI_CHILD_STDERR"] {
+            for i in directories.indices {
+                try? FileManager.default.copyItem(atPath: logPath(i), toPath: "\(keep)/\(schema)-n\(i).log")
+            }
+        }
         for d in directories { try? FileManager.default.removeItem(atPath: d) }
         await TestDatabase.dropSchema(schema)
     }
