@@ -51,7 +51,8 @@ import WireProtocol
                     {
                         return s
                     }
-                    try await Task.sleep(for: .milliseconds(50))  // the owner publishes every third of the TTL
+                    // The owner publishes every third of the TTL.
+                    try await Task.sleep(for: .milliseconds(50))
                 }
             }
             #expect(listed["node_id"] == "n0")
