@@ -18,7 +18,7 @@ import WireProtocol
                 "id": "d0000000-0000-4000-8000-000000000001", "shape": "process", "x": 5, "y": 5, "width": 80,
                 "height": 40,
             ]
-            var headers = HTTPHeaders([("Authorization", "Bearer \(ClusterHarness.token("alice"))")])
+            var headers = HTTPHeaders([("Authorization", "Bearer \(harness.token("alice"))")])
             headers.add("Content-Type", "application/json-patch+json")
             let patch: JSONValue = [["op": "add", "path": "/cells/-", "value": cell]]
             let reply = try await Browser.send(

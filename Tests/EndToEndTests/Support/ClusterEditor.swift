@@ -30,9 +30,10 @@ final class ClusterEditor: @unchecked Sendable {
         self.connection = connection
     }
 
-    static func path(_ target: (model: String, diagram: String), user: String, base: Int64?) -> String {
-        var p =
-            "/threat_models/\(target.model)/diagrams/\(target.diagram)/ws?token=\(ClusterHarness.token(user))"
+    static func path(
+        _ target: (model: String, diagram: String), user: String, base: Int64?, _ harness: ClusterHarness
+    ) -> String {
+        var p = "/threat_models/\(target.model)/diagrams/\(target.diagram)/ws?token=\(harness.token(user))"
         if let base { p += "&base_vector=\(base)" }
         return p
     }
@@ -43,7 +44,7 @@ final class ClusterEditor: @unchecked Sendable {
     {
         let user = "editor\(index)"
         let connection = try await DiagramClient.connect(
-            port: harness.node(node).port, target: path(target, user: user, base: nil),
+            port: harness.node(node).port, target: path(target, user: user, base: nil, harness),
             email: "\(user)@test.tmi")
         let editor = ClusterEditor(
             index: index, user: user, target: target, node: node, connection: connection)
@@ -141,7 +142,7 @@ final class ClusterEditor: @unchecked Sendable {
             do {
                 connection = try await DiagramClient.connect(
                     port: harness.node(node).port,
-                    target: Self.path(target, user: user, base: confirmed.revision),
+                    target: Self.path(target, user: user, base: confirmed.revision, harness),
                     email: "\(user)@test.tmi")
                 try await settle()
                 break

@@ -86,6 +86,9 @@ final class ClusterHarness: @unchecked Sendable {
     let schema: String
     let secret: String
     let leaseTTL: Int
+    /// The token issuer every node shares (`--public-url`); node 0's own URL when it is the issuer.
+    var issuer = ClusterHarness.publicURL
+    var firstNodeIsIssuer = false
     var nodes: [ChildServer?] = []
     var directories: [String] = []
     /// Nodes killed; read by editor tasks while the test task kills (hence the lock).
@@ -100,24 +103,29 @@ final class ClusterHarness: @unchecked Sendable {
         self.secret = secret
     }
 
-    static func start(nodes count: Int, leaseTTL: Int = 1500, secret: String = "cluster-secret-0123456789")
-        async throws -> ClusterHarness
-    {
+    /// `firstNodeIsIssuer`: node 0 runs without `--public-url` and the others name its URL, so
+    /// logins through node 0 (the test provider's redirects) work, as `tmi-loadtest` needs.
+    static func start(
+        nodes count: Int, leaseTTL: Int = 1500, secret: String = "cluster-secret-0123456789",
+        firstNodeIsIssuer: Bool = false
+    ) async throws -> ClusterHarness {
         let binary = try #require(ServerBinary.path)
         let url = try TestDatabase.requireURL()
         let redis = try await ThrowawayRedis.start()
         let harness = ClusterHarness(
             binary: binary, redis: redis, databaseURL: url, leaseTTL: leaseTTL, secret: secret)
+        harness.firstNodeIsIssuer = firstNodeIsIssuer
         for i in 0..<count { try await harness.startNode(i) }
         return harness
     }
 
     func arguments(_ i: Int, secret: String? = nil) -> [String] {
-        [
+        let publicURL = firstNodeIsIssuer && i == 0 ? [] : ["--public-url", issuer]
+        return [
             "--database-url", databaseURL, "--database-schema", schema, "--redis-url", redis.url, "--node-id",
             "n\(i)", "--cluster-secret", secret ?? self.secret, "--lease-ttl", String(leaseTTL),
-            "--jwt-alg", "HS256", "--jwt-secret", Self.jwtSecret, "--public-url", Self.publicURL,
-        ]
+            "--jwt-alg", "HS256", "--jwt-secret", Self.jwtSecret,
+        ] + publicURL
     }
 
     @discardableResult
@@ -128,6 +136,7 @@ final class ClusterHarness: @unchecked Sendable {
             binary: binary, dataDirectory: directories[i], arguments: arguments(i, secret: secret),
             stderrPath: logPath(i))
         nodes[i] = node
+        if firstNodeIsIssuer && i == 0 { issuer = node.baseURL }
         return node
     }
 
@@ -172,26 +181,26 @@ final class ClusterHarness: @unchecked Sendable {
     }
 
     /// An access token for `user` every node accepts (HS256 under the shared secret).
-    static func token(_ user: String) -> String {
+    func token(_ user: String) -> String {
         let now = Int(Date().timeIntervalSince1970)
         let header: JSONValue = ["alg": "HS256", "typ": "JWT"]
         let payload: JSONValue = [
             "sub": .string("sub-\(user)"), "email": .string("\(user)@test.tmi"), "name": .string(user),
-            "iss": .string(publicURL), "aud": .string(publicURL), "iat": .number(Double(now - 5)),
+            "iss": .string(issuer), "aud": .string(issuer), "iat": .number(Double(now - 5)),
             "nbf": .number(Double(now - 5)), "exp": .number(Double(now + 3600)),
             "jti": .string(UUIDText.random()), "idp": "test", "groups": [],
         ]
         let input =
             RelaySignature.base64url(header.serialized()) + "."
             + RelaySignature.base64url(payload.serialized())
-        let mac = RelaySignature.hmac(Array(jwtSecret.utf8), Array(input.utf8))
+        let mac = RelaySignature.hmac(Array(Self.jwtSecret.utf8), Array(input.utf8))
         return input + "." + RelaySignature.base64url(mac)
     }
 
     func call(_ i: Int, _ method: String, _ path: String, as user: String = "alice", _ body: JSONValue? = nil)
         async throws -> Reply
     {
-        var headers = HTTPHeaders([("Authorization", "Bearer \(Self.token(user))")])
+        var headers = HTTPHeaders([("Authorization", "Bearer \(token(user))")])
         if body != nil { headers.add("Content-Type", "application/json") }
         return try await Browser.send(
             method, node(i).baseURL + path, headers: headers, body: body?.serialized() ?? [])
