@@ -95,6 +95,9 @@ extension DiagramSession {
             message: accepted.message)
         do {
             try await persistence.append(record)
+        } catch is SessionOwnershipLost {
+            end(.ownershipLost)
+            return
         } catch {
             end(.persistenceFailed)
             return

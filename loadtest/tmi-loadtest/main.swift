@@ -22,8 +22,13 @@ if options.help {
 }
 
 let transport: any LoadTestTransport
-do {
+// Several nodes (`--url` repeated): one transport each; editors take them in turn.
+var nodeTransports: [any LoadTestTransport] = []
+do throws(LoadTestError) {
     transport = try LiveTransport.make(options: options)
+    for i in options.nodeURLs.indices where options.nodeURLs.count > 1 {
+        nodeTransports.append(try LiveTransport.make(options: options.forNode(i)))
+    }
 } catch {
     fail(error.description)
 }
@@ -63,7 +68,8 @@ if let idle = options.idleConnections {
 let hooks = LoadTestRunner.Hooks.commandLine(options: options, serverPID: serverPID) { text in
     FileHandle.standardError.write(Data(text.utf8))
 }
-let runner = LoadTestRunner(options: options, transport: transport, hooks: hooks)
+let runner = LoadTestRunner(
+    options: options, transport: transport, hooks: hooks, nodeTransports: nodeTransports)
 let interrupts = InterruptHandler {
     FileHandle.standardError.write(Data("\ntmi-loadtest: stopping (Ctrl-C again to quit now)\n".utf8))
     runner.interrupt()

@@ -5,7 +5,9 @@ extension LoadTestOptions {
 
         usage: tmi-loadtest [options]
 
-          --url URL                 server base URL, http:// only (default http://127.0.0.1:8080)
+          --url URL                 server base URL, http:// only (default http://127.0.0.1:8080);
+                                    repeat it for several nodes: editors are spread over them, the
+                                    report adds delivery latency per node (docs/cluster.md)
           --diagrams N              diagrams edited at once, one session each (default 1)
           --editors N               editors per diagram (default 4)
           --rate R                  operations per second per editor (default 2); the mix is

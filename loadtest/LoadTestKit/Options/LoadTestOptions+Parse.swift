@@ -29,7 +29,7 @@ extension LoadTestOptions {
             switch name {
             case "--help", "-h": options.help = true
             case "--quiet": options.quiet = true
-            case "--url": try options.setURL(value())
+            case "--url": try options.addNodeURL(value())
             case "--diagrams": options.diagrams = try positiveInt(name, value())
             case "--editors": options.editors = try positiveInt(name, value())
             case "--rate": options.rate = try positiveDouble(name, value())

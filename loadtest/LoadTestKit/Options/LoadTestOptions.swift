@@ -48,6 +48,11 @@ public struct LoadTestOptions: Sendable, Equatable {
     /// Offer permessage-deflate on the WebSockets (as a browser does); `--deflate off` does not.
     public var deflate: Bool = true
 
+    // Several nodes (issue 14): `--url` repeated; editors are spread over the nodes in turn.
+    /// Every `--url` given, in order (empty: just `url`). The first is also `url`/`host`/`port`,
+    /// where logins, setup and the verdict's REST reads go.
+    public var nodeURLs: [String] = []
+
     public init() {}
 
     /// Whether `host` names this machine, so /proc sampling of the server makes sense.
