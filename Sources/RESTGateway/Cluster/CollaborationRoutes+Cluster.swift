@@ -31,11 +31,10 @@ extension CollaborationRoutes {
         let me = Self.collabUser(user)
         let role: CollabRole = t.role >= .writer ? .writer : .reader
         let resumeFrom = ctx.query["base_vector"].flatMap { Int64($0) }
-        let frames = self.frames
         switch try await cluster.place(model: t.model, diagram: t.diagram, host: me) {
         case .local(let session):
             return WebSocketUpgrade.respond(to: ctx.request, configuration: webSocket) { connection in
-                await Self.serve(session, user: me, role: role, resumeFrom: resumeFrom, connection, frames)
+                await Self.serve(session, user: me, role: role, resumeFrom: resumeFrom, connection)
             }
         case .remote(let nodeID, let url):
             let path = "/cluster/relay/threat_models/\(t.model)/diagrams/\(t.diagram)/ws"
@@ -111,13 +110,11 @@ extension CollaborationRoutes {
                 status: 426, code: "upgrade_required", description: "this endpoint speaks WebSocket only")
         }
         let resumeFrom = ctx.query["base_vector"].flatMap { Int64($0) }
-        let frames = self.frames
         switch try await cluster.place(model: model, diagram: diagram, host: relayed.user) {
         case .local(let session):
             return WebSocketUpgrade.respond(to: ctx.request, configuration: webSocket) { connection in
                 await Self.serve(
-                    session, user: relayed.user, role: relayed.role, resumeFrom: resumeFrom, connection,
-                    frames)
+                    session, user: relayed.user, role: relayed.role, resumeFrom: resumeFrom, connection)
             }
         case .remote(let node, _):
             throw APIError.conflict("diagram \(diagram) is owned by node \(node) now")

@@ -12,7 +12,6 @@ public struct CollaborationRoutes: RouteProvider {
     /// Base for `websocket_url` and `join_url` (`http://host:port` → `ws://host:port`).
     let baseURL: String
     let webSocket: WebSocketConfiguration
-    let frames = FrameCache()
     /// Set when this node is one of several (`--redis-url`): sessions are placed cluster-wide.
     let cluster: ClusterCoordinator?
 
@@ -23,6 +22,12 @@ public struct CollaborationRoutes: RouteProvider {
         self.store = store
         self.directory = directory
         self.baseURL = baseURL
+        var webSocket = webSocket
+        // Ask clients not to carry compression context across messages (RFC 7692 §7.1.1.2: a
+        // server may always ask). Then a participant's inflater is freed after each message it
+        // sends instead of holding a window for as long as it is connected (issue 15: memory of
+        // idle sockets). Its messages are small operations; the ratio lost is small.
+        webSocket.compression?.clientNoContextTakeover = true
         self.webSocket = webSocket
         self.cluster = cluster
     }
@@ -199,7 +204,6 @@ public struct CollaborationRoutes: RouteProvider {
                 status: 426, code: "upgrade_required", description: "this endpoint speaks WebSocket only")
         }
         let directory = self.directory
-        let frames = self.frames
         let role: CollabRole = t.role >= .writer ? .writer : .reader
         let me = Self.collabUser(user)
         // A reconnecting client names the revision it last applied: it gets only what it missed
@@ -212,7 +216,7 @@ public struct CollaborationRoutes: RouteProvider {
         }
         return WebSocketUpgrade.respond(to: ctx.request, configuration: webSocket) { connection in
             let session = await openSession()
-            await Self.serve(session, user: me, role: role, resumeFrom: resumeFrom, connection, frames)
+            await Self.serve(session, user: me, role: role, resumeFrom: resumeFrom, connection)
             _ = directory
         }
     }
@@ -220,10 +224,10 @@ public struct CollaborationRoutes: RouteProvider {
     /// Joins `connection` to `session` and feeds it every message until the connection closes.
     static func serve(
         _ session: DiagramSession, user: CollabUser, role: CollabRole, resumeFrom: Int64?,
-        _ connection: WebSocketConnection, _ frames: FrameCache
+        _ connection: WebSocketConnection
     ) async {
         let connectionID = UUIDText.random()
-        let outbox = WebSocketOutbox(connection: connection, frames: frames)
+        let outbox = WebSocketOutbox(connection: connection)
         let identity = ParticipantIdentity(connectionID: connectionID, user: user, role: role)
         guard await session.join(identity, outbox: outbox, resumeFrom: resumeFrom) == .joined else {
             return

@@ -98,7 +98,7 @@ extension WebSocketConnection {
                         WebSocketFrameEncoder.encode(opcode: .pong, payload: pong, maskingKey: key), &s,
                         isData: false)
                 }
-                if case .failure = result { startCloseTimerIfClosing() }
+                if case .failure = result { sendFailed() }
             case .pong(let payload):
                 state.withLock { $0.machine.receivedPong(payload) }
             case .close(let code, let reason):
@@ -179,7 +179,7 @@ extension WebSocketConnection {
             if case .failure = enqueueLocked(ping, &s, isData: false) { return false }
             return true
         }
-        startCloseTimerIfClosing()
+        sendFailed()
         guard sent else { return }
         let id = timers.schedule(after: configuration.pongTimeout) { [weak self] in self?.pongDeadlinePassed()
         }
