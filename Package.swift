@@ -49,7 +49,7 @@ let package = Package(
             name: "RESTGateway",
             dependencies: [
                 "WireProtocol", "CollabCore", "SessionActors", "Storage", "StoragePostgres", "Identity",
-                "COpenSSL",
+                "COpenSSL", "Cluster",
             ],
             // The operator console's page, compiled into the binary (docs/console.md).
             resources: [

@@ -79,6 +79,8 @@ public enum TMIFeatures {
     {
         let configuration = environment.configuration
         let store = try await configuration.openStore(logger: environment.logger)
+        // Several nodes (docs/cluster.md): nil for a single node.
+        let cluster = try await configuration.openClusterDirectory(logger: environment.logger)
         let directory = SessionDirectory()
         let collaboration = CollaborationRoutes(
             store: store, directory: directory, baseURL: environment.baseURL)
@@ -110,6 +112,8 @@ public enum TMIFeatures {
                 for s in await directory.list() {
                     await directory.end(diagramID: s.diagramID, reason: .expired)
                 }
+                await cluster?.stop()
+                await cluster?.redis.close()
                 await store.close()
                 environment.logger.info("store closed")
             })
@@ -121,7 +125,14 @@ public enum TMIFeatures {
             configuration.databaseURL == nil
             ? "the store is closed or its journal failed; writes are refused"
             : "the store is closed or PostgreSQL is unreachable; writes are refused until it reconnects"
-        components.readiness = { store.acceptsWrites ? nil : unready }
+        components.readiness = {
+            guard store.acceptsWrites else { return unready }
+            if let cluster, await !cluster.checkReadiness() {
+                return
+                    "the cluster directory (Redis) is unreachable; new sessions are refused until it reconnects"
+            }
+            return nil
+        }
         return components
     }
 }

@@ -1,4 +1,6 @@
+import Cluster
 import StoragePostgres
+import WireProtocol
 
 /// The table of settings: one entry per flag, naming its environment variable, its default (as
 /// shown by `--help`) and how to apply a value. Parsing and `--help` both read this table, so a
@@ -178,6 +180,46 @@ extension ServerConfiguration {
             help: "most connections open at once from one client IP address (503 past it)"
         ) { c, v throws(ConfigurationError) in
             c.maxConnectionsPerIP = try integer("--max-connections-per-ip", v, 1...1_000_000)
+        },
+        Option(
+            flag: "--redis-url", environment: "TMI_REDIS_URL", valueName: "URL",
+            defaultText: "none: a single node",
+            help:
+                "run as one of several nodes with this Redis session directory: redis://[:pass@]host:port/db"
+        ) { c, v throws(ConfigurationError) in
+            // Parsed now so a bad URL stops the start; the message never holds the password.
+            do throws(RedisError) {
+                _ = try RedisConfiguration(url: v)
+            } catch {
+                throw ConfigurationError("invalid --redis-url: \(error.description)")
+            }
+            c.redisURL = v
+        },
+        Option(
+            flag: "--node-id", environment: "TMI_NODE_ID", valueName: "ID", defaultText: "the host name",
+            help: "this node's id in the cluster (1-64 of letters, digits, '.', '_', '-'); unique per node"
+        ) { c, v throws(ConfigurationError) in
+            guard ClusterNode.isValidID(v) else {
+                throw ConfigurationError(
+                    "invalid --node-id: expected 1-64 of letters, digits, '.', '_' and '-'")
+            }
+            c.nodeID = v
+        },
+        Option(
+            flag: "--advertise-url", environment: "TMI_ADVERTISE_URL", valueName: "URL", defaultText: "none",
+            help: "how other nodes reach this one, e.g. http://10.0.0.5:8080 (required with --redis-url)"
+        ) { c, v throws(ConfigurationError) in c.advertiseURL = try url("--advertise-url", v) },
+        Option(
+            flag: "--cluster-secret", environment: "TMI_CLUSTER_SECRET", valueName: "SECRET",
+            defaultText: "none",
+            help:
+                "shared secret of the node-to-node links, at least 16 characters (required with --redis-url)"
+        ) { c, v throws(ConfigurationError) in
+            // Never echoed.
+            guard v.utf8.count >= 16, v.utf8.count <= 1024 else {
+                throw ConfigurationError("invalid --cluster-secret: expected 16 to 1024 characters")
+            }
+            c.clusterSecret = v
         },
     ]
 

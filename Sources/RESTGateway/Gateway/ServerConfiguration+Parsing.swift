@@ -57,6 +57,7 @@ extension ServerConfiguration {
             throw ConfigurationError(
                 "--tls-cert and --tls-key (TMI_TLS_CERT, TMI_TLS_KEY) go together: give both or neither")
         }
+        try configuration.validateCluster()
         return .run(configuration)
     }
 
