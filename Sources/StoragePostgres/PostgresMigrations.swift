@@ -61,7 +61,19 @@ public enum PostgresMigrations {
                         data json NOT NULL,
                         PRIMARY KEY (model_id, diagram_id, cell_id))
                     """,
-                ])
+                ]),
+            // Identity's migrations are numbered from 10, so they and the store's own (2, 3, ...)
+            // never take the same number while both evolve; versions are applied one by one.
+            Migration(
+                version: 10, name: "identity: values shared by every node (the generated signing key)",
+                statements: [
+                    """
+                    CREATE TABLE \(t.shared) (
+                        name text PRIMARY KEY,
+                        value bytea NOT NULL,
+                        created_at timestamptz NOT NULL DEFAULT now())
+                    """
+                ]),
         ]
     }
 
@@ -119,6 +131,8 @@ extension PostgresStore {
 public struct PostgresTables: Sendable, Equatable {
     public let schema: String
     let models, children, metadata, cells, migrations: String
+    /// Identity's node-shared values (`PostgresSharedValues`).
+    let shared: String
 
     public struct InvalidSchema: Error, CustomStringConvertible {
         public var description: String
@@ -141,5 +155,6 @@ public struct PostgresTables: Sendable, Equatable {
         self.metadata = "\(schema).tmi_metadata"
         self.cells = "\(schema).tmi_diagram_cells"
         self.migrations = "\(schema).tmi_schema_migrations"
+        self.shared = "\(schema).tmi_identity_shared"
     }
 }
