@@ -102,6 +102,10 @@ extension DiagramSession {
             // A later epoch means a rollback already took this operation back.
             if epoch == storageEpoch { takeBack(after: failure) }
             return failure
+        } catch let lost as SessionOwnershipLost {
+            end(.ownershipLost)
+            return OperationNotStored(
+                durableRevision: delivery.durableRevision, diskFull: false, reason: lost.description)
         } catch {
             end(.persistenceFailed)
             return OperationNotStored(

@@ -42,6 +42,14 @@ public protocol SessionPersistence: Sendable {
     func snapshotAvailable(_ snapshot: DiagramSnapshot)
 }
 
+/// What `SessionPersistence.append` throws when the store refused the record because another
+/// node took the diagram over (its fencing token is newer): the session ends with
+/// `.ownershipLost`, and its clients are told to reconnect, instead of `.persistenceFailed`.
+public struct SessionOwnershipLost: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
 /// Keeps nothing: for tests and for sessions whose durability is handled elsewhere.
 public struct NoSessionPersistence: SessionPersistence {
     public init() {}

@@ -62,6 +62,50 @@ public enum PostgresMigrations {
                         PRIMARY KEY (model_id, diagram_id, cell_id))
                     """,
                 ]),
+            Migration(
+                version: 2, name: "diagram fencing tokens and applied operation ids",
+                statements: [
+                    // The operations applied to each diagram (id, revision, user, cells touched),
+                    // so the next owner of its session de-duplicates a resent operation id.
+                    """
+                    CREATE TABLE \(t.operations) (
+                        model_id text NOT NULL,
+                        diagram_id text NOT NULL,
+                        operation_id text NOT NULL,
+                        revision bigint NOT NULL,
+                        entry json NOT NULL,
+                        PRIMARY KEY (model_id, diagram_id, operation_id))
+                    """,
+                    "CREATE INDEX ON \(t.operations) (model_id, diagram_id, revision)",
+                    // The newest ownership token each diagram has seen (several nodes, DESIGN §11).
+                    """
+                    CREATE TABLE \(t.fences) (
+                        model_id text NOT NULL,
+                        diagram_id text NOT NULL,
+                        token bigint NOT NULL,
+                        PRIMARY KEY (model_id, diagram_id))
+                    """,
+                    // Raises the mark, or aborts the transaction (so the whole batch) with SQLSTATE
+                    // TMI01 when `tok` is older: the row lock orders it against the new owner's
+                    // claim, so a stale owner's batch either committed before the claim or fails.
+                    // Re-sending the same token (a retried group) passes.
+                    """
+                    CREATE FUNCTION \(t.fenceFunction)(m text, d text, tok bigint) RETURNS void
+                    LANGUAGE plpgsql AS $fn$
+                    DECLARE newest bigint;
+                    BEGIN
+                        INSERT INTO \(t.fences) AS f (model_id, diagram_id, token) VALUES (m, d, tok)
+                        ON CONFLICT (model_id, diagram_id)
+                        DO UPDATE SET token = greatest(f.token, EXCLUDED.token)
+                        RETURNING f.token INTO newest;
+                        IF newest > tok THEN
+                            RAISE EXCEPTION 'fenced: ownership token % is older than %', tok, newest
+                                USING ERRCODE = 'TMI01';
+                        END IF;
+                    END
+                    $fn$
+                    """,
+                ]),
             // Identity's migrations are numbered from 10, so they and the store's own (2, 3, ...)
             // never take the same number while both evolve; versions are applied one by one.
             Migration(
@@ -133,6 +177,7 @@ public struct PostgresTables: Sendable, Equatable {
     let models, children, metadata, cells, migrations: String
     /// Identity's node-shared values (`PostgresSharedValues`).
     let shared: String
+    let fences, fenceFunction, operations: String
 
     public struct InvalidSchema: Error, CustomStringConvertible {
         public var description: String
@@ -156,5 +201,8 @@ public struct PostgresTables: Sendable, Equatable {
         self.cells = "\(schema).tmi_diagram_cells"
         self.migrations = "\(schema).tmi_schema_migrations"
         self.shared = "\(schema).tmi_identity_shared"
+        self.fences = "\(schema).tmi_diagram_fences"
+        self.fenceFunction = "\(schema).tmi_fence"
+        self.operations = "\(schema).tmi_diagram_operations"
     }
 }

@@ -158,6 +158,13 @@ public final class DiagramClient: Sendable {
         }
     }
 
+    /// The close code the server sent, once the connection has closed (nil while open, or when
+    /// it ended without a close frame).
+    public var closeCode: UInt16? {
+        guard let info = connection.closeInfo, info.initiatedByPeer else { return nil }
+        return info.code.rawValue
+    }
+
     /// Closes and waits until the connection is gone (the server has seen the close), discarding
     /// what arrives meanwhile: what a client does before reconnecting, so its old connection does
     /// not count against the server's connections-per-user limit.

@@ -13,8 +13,17 @@ import Storage
 /// until the session has taken the same operations back; the error says where the store stands
 /// (`OperationNotStored`), and the session rolls back to exactly there. So cells written on top of
 /// an operation that was never stored can never reach the disk.
+///
+/// With several nodes, `fence` is the ownership token this node took with the diagram's lease:
+/// every record carries it, and a record the store refuses as stale (a newer owner exists)
+/// ends the session with `SessionOwnershipLost` so its clients reconnect to the new owner.
 struct StoreSessionPersistence: SessionPersistence {
     let store: ThreatModelStore
+    var fence: UInt64? = nil
+    /// Whether this node still holds the diagram's lease (checked against the clock, so it
+    /// turns false at two thirds of the TTL without a confirmed renewal, before Redis could give
+    /// the lease to another node): an owner that cannot renew stops taking operations.
+    var stillOwner: (@Sendable () -> Bool)? = nil
 
     enum Refusal: Error {
         case gone(String)
@@ -27,6 +36,21 @@ struct StoreSessionPersistence: SessionPersistence {
         let mutation = StoreMutation.patchCells(
             model: record.threatModelID, diagram: record.diagramID, upserts: record.upserts,
             removes: record.removals, updateVector: Int(record.revision))
+        if let stillOwner, !stillOwner() {
+            throw SessionOwnershipLost("this node's lease on diagram \(record.diagramID) is no longer valid")
+        }
+        var batch: [StoreMutation] = [mutation]
+        if let fence {
+            batch.insert(.fence(model: record.threatModelID, diagram: record.diagramID, token: fence), at: 0)
+            // The next owner's de-duplication (several nodes only).
+            if let applied = AppliedOperation(broadcast: record.message) {
+                batch.append(
+                    .recordOperation(
+                        model: record.threatModelID, diagram: record.diagramID,
+                        operationID: applied.operationID,
+                        revision: Int(record.revision), entry: applied.json))
+            }
+        }
         let ticket: UInt64?
         do throws(Refusal) {
             (_, ticket) = try store.commit(
@@ -35,9 +59,13 @@ struct StoreSessionPersistence: SessionPersistence {
                         let diagram = state.models[record.threatModelID]?.children[.diagrams]?[
                             record.diagramID]
                     else { throw .gone("diagram \(record.diagramID) no longer exists") }
+                    // Only where the store takes failed writes back (the embedded journal): a
+                    // backend without rollback keeps its old rule (the session ends).
                     let stored = Self.revision(diagram)
-                    guard stored == record.revision - 1 else { throw .behind(stored: stored) }
-                    return ((), [mutation])
+                    if store.takesBackFailedWrites, stored != record.revision - 1 {
+                        throw .behind(stored: stored)
+                    }
+                    return ((), batch)
                 }, unavailable: Refusal.unavailable)
         } catch {
             switch error {
@@ -46,19 +74,21 @@ struct StoreSessionPersistence: SessionPersistence {
                 throw OperationNotStored(
                     durableRevision: stored, diskFull: false,
                     reason: "an earlier operation could not be stored")
-            case .unavailable(let failure): throw notStored(record, failure)
+            case .unavailable(let failure): throw refusal(record, failure)
             }
         }
         do throws(StoreUnavailable) {
             try await store.waitDurable(ticket, unavailable: { $0 })
         } catch {
-            throw notStored(record, error)
+            throw refusal(record, error)
         }
     }
 
-    /// The store has taken the record back by now (the failed waiter settles under the store's
-    /// lock before throwing), so the diagram's stored revision is where the session rolls back to.
-    private func notStored(_ record: OperationRecord, _ failure: StoreUnavailable) -> OperationNotStored {
+    /// A fenced refusal ends the session as "moved" (clients reconnect). Otherwise the store has
+    /// taken the record back by now (the failed waiter settles under the store's lock before
+    /// throwing), so the diagram's stored revision is where the session rolls back to.
+    private func refusal(_ record: OperationRecord, _ failure: StoreUnavailable) -> any Error {
+        if failure.isFenced { return SessionOwnershipLost(failure.reason) }
         let stored = store.state.models[record.threatModelID]?.children[.diagrams]?[record.diagramID].map(
             Self.revision)
         return OperationNotStored(

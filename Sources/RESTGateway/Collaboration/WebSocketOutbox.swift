@@ -19,6 +19,9 @@ struct WebSocketOutbox: ParticipantOutbox {
             connection.close(code: .normalClosure, reason: "left the session")
         case .removedByHost:
             connection.close(code: .policyViolation, reason: "removed by the host")
+        case .sessionEnded(.ownershipLost):
+            // 1012: reconnect; the next connection reaches the diagram's new owner (docs/cluster.md).
+            connection.close(code: .serviceRestart, reason: "session moved: reconnect")
         case .sessionEnded(let why):
             connection.close(code: .goingAway, reason: "session ended: \(why.rawValue)")
         case .joinRefused(.sessionFull):

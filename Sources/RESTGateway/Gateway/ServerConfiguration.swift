@@ -64,6 +64,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Most connections open at once from one client IP address (503 past it).
     public var maxConnectionsPerIP = 2_000
 
+    /// Several nodes (`ServerConfiguration+Cluster.swift`); disabled by default.
+    public var cluster = ClusterSettings()
+
     public init() {}
 
     /// The base URL clients should use: `publicURL` if set, else built from the bound address.

@@ -34,19 +34,25 @@ public final class ThreatModelStore: Sendable {
         var compacting = false
         /// The undo log (only when the backend reports `durableTicket`).
         var tracking: DurabilityTracking?
+        /// The backend ticket of the newest batch enqueued (`refresh` waits for it).
+        var lastTicket: UInt64 = 0
     }
 
-    private let core: Mutex<Core>
+    let core: Mutex<Core>
     /// The durable backend; nil keeps everything in memory only (unit tests).
     public let backend: (any Store)?
     /// Batches between snapshots (the backend's wish, or the caller's override).
     public let compactEvery: Int?
+    /// Whether a failed write is taken back from memory (the backend reports a durable point):
+    /// the memory then always equals what is stored, once the failure is settled.
+    public let takesBackFailedWrites: Bool
 
     public init(state: StoreState = StoreState(), backend: (any Store)? = nil, compactEvery: Int? = nil) {
         self.core = Mutex(
             Core(state: state, tracking: backend?.durableTicket != nil ? DurabilityTracking() : nil))
         self.backend = backend
         self.compactEvery = compactEvery ?? backend?.snapshotEvery
+        takesBackFailedWrites = backend?.durableTicket != nil
     }
 
     /// Whether a change now would be made durable (an in-memory store always is): `/readyz`.
@@ -72,6 +78,8 @@ public final class ThreatModelStore: Sendable {
             if let backend { c.settle(backend) }
             let (result, batch) = try body(c.state)
             guard !batch.isEmpty else { return ((result, nil), nil) }
+            // A stale owner's batch is refused before the backend or the memory sees it.
+            if let refusal = c.state.fenceRefusal(batch) { throw unavailable(refusal) }
             var ticket: UInt64?
             if let backend {
                 do throws(StoreUnavailable) {
@@ -84,6 +92,7 @@ public final class ThreatModelStore: Sendable {
                 for m in batch { c.state.apply(m) }
                 return ((result, nil), nil)
             }
+            c.lastTicket = ticket
             let handed: UInt64
             if c.tracking != nil {
                 var undo: [StoreUndo] = []

@@ -31,22 +31,35 @@ struct ChildServer: Sendable {
 
     struct StartFailed: Error, CustomStringConvertible { var description: String }
 
-    static func start(binary: String, dataDirectory: String, arguments: [String] = []) async throws
-        -> ChildServer
-    {
+    /// `stderrPath`: where the child's log lines go (nil: discarded, or `TMI_CHILD_STDERR`).
+    static func start(
+        binary: String, dataDirectory: String, arguments: [String] = [], stderrPath: String? = nil
+    ) async throws -> ChildServer {
         try await launch(
-            binary, ["--port", "0", "--host", "127.0.0.1", "--data-dir", dataDirectory] + arguments)
+            binary, ["--port", "0", "--host", "127.0.0.1", "--data-dir", dataDirectory] + arguments,
+            stderrPath: stderrPath)
     }
 
     /// Runs `executable` with `arguments`, which must end up exec-ing `tmi-server` (a wrapper
     /// such as `nsenter` that execs without forking keeps `pid` the server's).
-    static func launch(_ executable: String, _ arguments: [String]) async throws -> ChildServer {
+    static func launch(_ executable: String, _ arguments: [String], stderrPath: String? = nil) async throws
+        -> ChildServer
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         let stdout = Pipe()
         process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
+        // TMI_CHILD_STDERR=DIR keeps each child's log there (debugging a failing end-to-end test).
+        if let stderrPath, FileManager.default.createFile(atPath: stderrPath, contents: nil) {
+            process.standardError = FileHandle(forWritingAtPath: stderrPath) ?? FileHandle.nullDevice
+        } else if let dir = ProcessInfo.processInfo.environment["TMI_CHILD_STDERR"] {
+            let path = "\(dir)/tmi-child-\(UUID().uuidString).log"
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
+            process.standardError = FileHandle(forWritingAtPath: path) ?? FileHandle.nullDevice
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
         try process.run()
         let pid = process.processIdentifier
         let exited = Task.detached { () -> Int32 in

@@ -38,7 +38,10 @@ extension Editor {
         switch outcome {
         case .applied(let id):
             if let id {
-                context.metrics.update { $0.operationReceived(id: id, isOriginator: false, at: now) }
+                let node = context.node
+                context.metrics.update {
+                    $0.operationReceived(id: id, isOriginator: false, at: now, node: node)
+                }
             }
         case .acknowledged(let id):
             context.metrics.update { $0.operationReceived(id: id, isOriginator: true, at: now) }

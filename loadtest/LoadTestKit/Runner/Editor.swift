@@ -151,4 +151,6 @@ struct RunContext: Sendable {
     let metrics: MetricsRecorder
     /// How long an operation may stay unanswered before it counts as an error.
     let pendingTimeout: Duration
+    /// Which `--url` this editor's WebSocket goes to (0 with one node).
+    var node = 0
 }
