@@ -13,6 +13,11 @@ public struct IdentityConfiguration: Sendable {
     public var algorithm = SigningAlgorithm.rs256
     /// HS256 secret; nil creates a random one in the data directory on first start.
     public var hmacSecret: String?
+    /// PEM file of the RS256 signing key every node shares (`--signing-key`); nil keeps a
+    /// generated one in `keyStore`, or else in the data directory.
+    public var signingKeyFile: String?
+    /// Where a generated key is kept so nodes sharing a database share it (DESIGN §11).
+    public var keyStore: (any IdentityKeyStore)?
     /// Access-token lifetime in seconds.
     public var accessTokenLifetime: Int64 = 3600
     /// Refresh-token lifetime in seconds (each rotation starts a new one).

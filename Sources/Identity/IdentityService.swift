@@ -34,10 +34,13 @@ public final class IdentityService: Sendable {
         resolved.oidcProviders = try await ProviderDiscovery.resolve(
             configuration.oidcProviders, transport: configuration.transport)
         let configuration = resolved
+        let shared = try await sharedKey(configuration)
         let io = try IOThread(name: "tmi-identity-io")
         do {
-            let loaded = try await io.run { () throws(StorageError) in Result { try Loaded(configuration) } }
-                .get()
+            let loaded = try await io.run { () throws(StorageError) in
+                Result { try Loaded(configuration, sharedKey: shared) }
+            }
+            .get()
             return try IdentityService(configuration: configuration, loaded: loaded, io: io)
         } catch {
             io.stop()
@@ -123,14 +126,23 @@ private struct Loaded: @unchecked Sendable {
     var users: [UserRecord]
     var ledger: TokenLedger
 
-    init(_ configuration: IdentityConfiguration) throws {
+    /// `sharedKey`: the key (or secret) every node shares (`IdentityService.sharedKey`); nil
+    /// keeps the data directory's, generated on first start.
+    init(_ configuration: IdentityConfiguration, sharedKey: [UInt8]?) throws {
         let directory = configuration.directory
         try IdentityDisk.makePrivateDirectory(directory)
         switch configuration.algorithm {
         case .rs256:
             let path = directory + "/signing-key.pem"
             let rsa: RSAKey
-            if let pem = try IdentityDisk.read(path) {
+            if let pem = sharedKey {
+                do {
+                    rsa = try RSAKey(privateKeyPEM: pem)
+                } catch {
+                    throw IdentityConfigurationError(
+                        "the shared signing key is not an RSA private key in PEM")
+                }
+            } else if let pem = try IdentityDisk.read(path) {
                 rsa = try RSAKey(privateKeyPEM: pem)
             } else {
                 rsa = try RSAKey.generate()
@@ -141,6 +153,8 @@ private struct Loaded: @unchecked Sendable {
             let secret: [UInt8]
             if let configured = configuration.hmacSecret {
                 secret = Array(configured.utf8)
+            } else if let sharedKey {
+                secret = sharedKey
             } else {
                 let path = directory + "/hs256-secret"
                 if let stored = try IdentityDisk.read(path) {

@@ -98,14 +98,14 @@ extension DiagramSession {
         let epoch = storageEpoch
         do {
             try await persistence.append(record)
-        } catch let lost as SessionOwnershipLost {
-            end(.ownershipLost)
-            return OperationNotStored(
-                durableRevision: delivery.durableRevision, diskFull: false, reason: lost.description)
         } catch let failure as OperationNotStored {
             // A later epoch means a rollback already took this operation back.
             if epoch == storageEpoch { takeBack(after: failure) }
             return failure
+        } catch let lost as SessionOwnershipLost {
+            end(.ownershipLost)
+            return OperationNotStored(
+                durableRevision: delivery.durableRevision, diskFull: false, reason: lost.description)
         } catch {
             end(.persistenceFailed)
             return OperationNotStored(

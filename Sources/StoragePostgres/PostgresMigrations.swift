@@ -106,6 +106,18 @@ public enum PostgresMigrations {
                     $fn$
                     """,
                 ]),
+            // Identity's migrations are numbered from 10, so they and the store's own (2, 3, ...)
+            // never take the same number while both evolve; versions are applied one by one.
+            Migration(
+                version: 10, name: "identity: values shared by every node (the generated signing key)",
+                statements: [
+                    """
+                    CREATE TABLE \(t.shared) (
+                        name text PRIMARY KEY,
+                        value bytea NOT NULL,
+                        created_at timestamptz NOT NULL DEFAULT now())
+                    """
+                ]),
         ]
     }
 
@@ -163,6 +175,8 @@ extension PostgresStore {
 public struct PostgresTables: Sendable, Equatable {
     public let schema: String
     let models, children, metadata, cells, migrations: String
+    /// Identity's node-shared values (`PostgresSharedValues`).
+    let shared: String
     let fences, fenceFunction, operations: String
 
     public struct InvalidSchema: Error, CustomStringConvertible {
@@ -186,6 +200,7 @@ public struct PostgresTables: Sendable, Equatable {
         self.metadata = "\(schema).tmi_metadata"
         self.cells = "\(schema).tmi_diagram_cells"
         self.migrations = "\(schema).tmi_schema_migrations"
+        self.shared = "\(schema).tmi_identity_shared"
         self.fences = "\(schema).tmi_diagram_fences"
         self.fenceFunction = "\(schema).tmi_fence"
         self.operations = "\(schema).tmi_diagram_operations"

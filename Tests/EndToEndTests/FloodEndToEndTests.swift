@@ -36,24 +36,29 @@ import WireProtocol
         let add = try f.operate(base: 0, [["id": .string(n), "operation": "add", "data": node]])
         _ = try await b.next("diagram_operation") { $0["operation_id"] == .string(add) }
 
-        // Far past the burst (200) and the tolerance (200) of the default limit, as fast as the
-        // socket takes them: moves of the node and cursor positions, interleaved.
-        var sendFailed = false
-        for i in 0..<1_500 where !sendFailed {
-            do {
-                if i % 2 == 0 {
-                    var moved = node
-                    moved["x"] = .number(Double(i))
-                    try f.operate(base: nil, [["id": .string(n), "operation": "update", "data": moved]])
-                } else {
-                    try f.send([
-                        "message_type": "presenter_cursor",
-                        "cursor_position": ["x": .number(Double(i)), "y": 1],
-                    ])
-                }
-            } catch {
-                sendFailed = true  // the server closed us mid-flood: what we are testing
+        // Far past the burst (200) and the tolerance (200) of the default limit (100/s), built
+        // first and then written back to back: moves of the node and cursor positions. (The limit
+        // is a rate, so the flood must outpace it; 4,000 messages do even on a loaded machine.)
+        var flood: [JSONValue] = []
+        for i in 0..<4_000 {
+            if i % 4 == 0 {
+                var moved = node
+                moved["x"] = .number(Double(i))
+                flood.append([
+                    "message_type": "diagram_operation", "operation_id": .string(UUIDText.random()),
+                    "operation": [
+                        "type": "patch", "cells": [["id": .string(n), "operation": "update", "data": moved]],
+                    ],
+                ])
+            } else {
+                flood.append([
+                    "message_type": "presenter_cursor", "cursor_position": ["x": .number(Double(i)), "y": 1],
+                ])
             }
+        }
+        for message in flood {
+            // The server closing us mid-flood is what is being tested: stop sending then.
+            do { try f.send(message) } catch { break }
         }
 
         // The flooder is warned first, then cut off with the flood code, then closed with 1008.

@@ -22,6 +22,7 @@ import Testing
         s.apply(
             .patchCells(
                 model: m, diagram: d, upserts: [["id": "c1"], ["id": "c2"]], removes: [], updateVector: 1))
+        s.apply(.fence(model: m, diagram: d, token: 3))
         for k in ["a", "b", "c"] {
             s.apply(.putMetadata(.model(m), key: k, value: k))
             s.apply(.putMetadata(.child(.threats, model: m, id: "t2"), key: k, value: k))
@@ -51,6 +52,12 @@ import Testing
             .putChild(.threats, model: "absent", id: "x", fields: [:]),
             .putMetadata(.model("absent"), key: "k", value: "v"),
         ],
+        // Several nodes: a raised fence, a recorded operation, a deleted fenced diagram.
+        [
+            .fence(model: m, diagram: d, token: 7),
+            .recordOperation(model: m, diagram: d, operationID: "o", revision: 2, entry: [:]),
+        ],
+        [.deleteChild(.diagrams, model: m, id: d)],
         // Several changes to one thing in one batch: undone newest first.
         [
             .deleteChild(.threats, model: m, id: "t1"),
@@ -72,6 +79,7 @@ import Testing
             state.models[Self.m]?.collection(.threats).ids == before.models[Self.m]?.collection(.threats).ids)
         #expect(state.models[Self.m]?.metadata.keys == before.models[Self.m]?.metadata.keys)
         #expect(state.models[Self.m]?.access.owner == "alice")
+        #expect(state.fences == before.fences)
     }
 
     /// Batches taken back newest first restore the state before the oldest.

@@ -59,8 +59,12 @@ struct StoreSessionPersistence: SessionPersistence {
                         let diagram = state.models[record.threatModelID]?.children[.diagrams]?[
                             record.diagramID]
                     else { throw .gone("diagram \(record.diagramID) no longer exists") }
+                    // Only where the store takes failed writes back (the embedded journal): a
+                    // backend without rollback keeps its old rule (the session ends).
                     let stored = Self.revision(diagram)
-                    guard stored == record.revision - 1 else { throw .behind(stored: stored) }
+                    if store.takesBackFailedWrites, stored != record.revision - 1 {
+                        throw .behind(stored: stored)
+                    }
                     return ((), batch)
                 }, unavailable: Refusal.unavailable)
         } catch {
@@ -80,15 +84,11 @@ struct StoreSessionPersistence: SessionPersistence {
         }
     }
 
-    /// A fenced refusal ends the session as "moved" (clients reconnect to the new owner); any
-    /// other failure is an operation not stored, which the session takes back.
+    /// A fenced refusal ends the session as "moved" (clients reconnect). Otherwise the store has
+    /// taken the record back by now (the failed waiter settles under the store's lock before
+    /// throwing), so the diagram's stored revision is where the session rolls back to.
     private func refusal(_ record: OperationRecord, _ failure: StoreUnavailable) -> any Error {
-        failure.isFenced ? SessionOwnershipLost(failure.reason) : notStored(record, failure)
-    }
-
-    /// The store has taken the record back by now (the failed waiter settles under the store's
-    /// lock before throwing), so the diagram's stored revision is where the session rolls back to.
-    private func notStored(_ record: OperationRecord, _ failure: StoreUnavailable) -> OperationNotStored {
+        if failure.isFenced { return SessionOwnershipLost(failure.reason) }
         let stored = store.state.models[record.threatModelID]?.children[.diagrams]?[record.diagramID].map(
             Self.revision)
         return OperationNotStored(

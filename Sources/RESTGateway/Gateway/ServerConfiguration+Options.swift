@@ -72,6 +72,14 @@ extension ServerConfiguration {
                 c.jwtSecret = v
             },
             Option(
+                flag: "--signing-key", environment: "TMI_SIGNING_KEY", valueName: "FILE",
+                defaultText: "generated once, kept in the store",
+                help: "PEM RSA private key every node signs tokens with (RS256)"
+            ) { c, v throws(ConfigurationError) in
+                guard !v.isEmpty else { throw ConfigurationError("--signing-key needs a file name") }
+                c.signingKeyFile = v
+            },
+            Option(
                 flag: "--token-lifetime", environment: "TMI_TOKEN_LIFETIME", valueName: "SECONDS",
                 defaultText: "3600",
                 help: "access-token lifetime"

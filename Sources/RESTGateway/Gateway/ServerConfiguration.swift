@@ -24,6 +24,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var jwtAlgorithm = JWTAlgorithm.rs256
     /// HS256 secret; nil lets the identity service create one in the data directory.
     public var jwtSecret: String?
+    /// PEM RSA key every node signs with (`--signing-key`); nil: generated once and kept in the
+    /// store (the database, or the data directory).
+    public var signingKeyFile: String?
     /// Access-token lifetime in seconds.
     public var tokenLifetime = 3600
     public var logLevel = Logger.Level.info

@@ -52,6 +52,8 @@ extension IdentityConfiguration {
         testProviderEnabled = server.testProvider
         algorithm = server.jwtAlgorithm == .hs256 ? .hs256 : .rs256
         hmacSecret = server.jwtSecret
+        signingKeyFile = server.signingKeyFile
+        keyStore = server.identityKeyStore
         accessTokenLifetime = Int64(server.tokenLifetime)
     }
 }

@@ -11,14 +11,14 @@ enum StoreUndo: Sendable {
     case removeModel(id: String)
     /// The model existed with these fields (a put replaced them).
     case modelFields(id: String, fields: [String: JSONValue])
-    /// The model was deleted: the whole record (shared, not copied).
-    case restoreModel(id: String, record: ThreatModelRecord)
+    /// The model was deleted: the whole record (shared, not copied) and its diagrams' fences.
+    case restoreModel(id: String, record: ThreatModelRecord, fences: [DiagramKey: UInt64])
     /// The child did not exist; `collectionExisted` is false when the put created its collection.
     case removeChild(ChildKind, model: String, id: String, collectionExisted: Bool)
     /// The child existed with these fields.
     case childFields(ChildKind, model: String, id: String, fields: [String: JSONValue])
-    /// The child was deleted from position `at` of its collection.
-    case restoreChild(ChildKind, model: String, id: String, record: ChildRecord, at: Int)
+    /// The child was deleted from position `at` of its collection (a diagram with its fence).
+    case restoreChild(ChildKind, model: String, id: String, record: ChildRecord, at: Int, fence: UInt64?)
     /// The key was absent.
     case removeMetadata(MetadataTarget, key: String)
     /// The key held `value` at position `at`.
@@ -48,7 +48,8 @@ extension StoreState {
             return .modelFields(id: id, fields: old.fields)
         case .deleteModel(let id):
             guard let old = models[id] else { return .nothing }
-            return .restoreModel(id: id, record: old)
+            let fences = self.fences.isEmpty ? [:] : self.fences.filter { $0.key.model == id }
+            return .restoreModel(id: id, record: old, fences: fences)
         case .putChild(let kind, let m, let id, _):
             guard let model = models[m] else { return .nothing }
             guard let old = model.children[kind]?[id] else {
@@ -59,7 +60,8 @@ extension StoreState {
             guard let collection = models[m]?.children[kind], let old = collection[id],
                 let at = collection.ids.firstIndex(of: id)
             else { return .nothing }
-            return .restoreChild(kind, model: m, id: id, record: old, at: at)
+            let fence = kind == .diagrams ? fences[DiagramKey(model: m, diagram: id)] : nil
+            return .restoreChild(kind, model: m, id: id, record: old, at: at, fence: fence)
         case .putMetadata(let target, let key, _), .deleteMetadata(let target, let key):
             guard let list = metadata(of: target) else { return .nothing }
             guard let value = list[key], let at = list.keys.firstIndex(of: key) else {
@@ -83,15 +85,18 @@ extension StoreState {
         case .fenceMark(let key, let token): fences[key] = token
         case .removeModel(let id): models[id] = nil
         case .modelFields(let id, let fields): models[id]?.fields = fields
-        case .restoreModel(let id, let record): models[id] = record
+        case .restoreModel(let id, let record, let fences):
+            models[id] = record
+            for (key, token) in fences { self.fences[key] = token }
         case .removeChild(let kind, let m, let id, let collectionExisted):
             models[m]?.children[kind]?[id] = nil
             if !collectionExisted { models[m]?.children[kind] = nil }
         case .childFields(let kind, let m, let id, let fields):
             models[m]?.children[kind]?.put(id, fields: fields)
-        case .restoreChild(let kind, let m, let id, let record, let at):
+        case .restoreChild(let kind, let m, let id, let record, let at, let fence):
             guard models[m] != nil else { return }
             models[m]!.children[kind, default: ChildCollection()].insert(id, record, at: at)
+            if let fence { fences[DiagramKey(model: m, diagram: id)] = fence }
         case .removeMetadata(let target, let key):
             changeMetadata(target) { $0.remove(key) }
         case .restoreMetadata(let target, let key, let value, let at):

@@ -43,12 +43,16 @@ public final class ThreatModelStore: Sendable {
     public let backend: (any Store)?
     /// Batches between snapshots (the backend's wish, or the caller's override).
     public let compactEvery: Int?
+    /// Whether a failed write is taken back from memory (the backend reports a durable point):
+    /// the memory then always equals what is stored, once the failure is settled.
+    public let takesBackFailedWrites: Bool
 
     public init(state: StoreState = StoreState(), backend: (any Store)? = nil, compactEvery: Int? = nil) {
         self.core = Mutex(
             Core(state: state, tracking: backend?.durableTicket != nil ? DurabilityTracking() : nil))
         self.backend = backend
         self.compactEvery = compactEvery ?? backend?.snapshotEvery
+        takesBackFailedWrites = backend?.durableTicket != nil
     }
 
     /// Whether a change now would be made durable (an in-memory store always is): `/readyz`.
