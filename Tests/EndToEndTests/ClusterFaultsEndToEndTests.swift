@@ -179,11 +179,15 @@ import WireProtocol
     @Test(.enabled(if: canRun, "needs tmi-server, PostgreSQL and redis-server"))
     func aDuplicateNodeIDRefusesToStart() async throws {
         try await Self.withCluster(nodes: 1) { harness in
+            let directory = LiveServer.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
             await #expect(throws: ChildServer.StartFailed.self) {
                 _ = try await ChildServer.start(
-                    binary: harness.binary, dataDirectory: LiveServer.temporaryDirectory(),
-                    arguments: harness.arguments(0))
+                    binary: harness.binary, dataDirectory: directory, arguments: harness.arguments(0),
+                    stderrPath: directory + "/err.log")
             }
+            let log = (try? String(contentsOfFile: directory + "/err.log", encoding: .utf8)) ?? ""
+            #expect(log.contains("node id 'n0' is already in use"), "\(log)")
         }
     }
 }
