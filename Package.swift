@@ -94,6 +94,9 @@ let package = Package(
         .testTarget(
             name: "WireProtocolTests", dependencies: ["TestSupport", "WireProtocol"], swiftSettings: strict),
         .testTarget(
+            name: "ClusterTests", dependencies: ["TestSupport", "Cluster", "WireProtocol"],
+            swiftSettings: strict),
+        .testTarget(
             name: "CollabCoreTests", dependencies: ["TestSupport", "CollabCore"], swiftSettings: strict),
         .testTarget(
             name: "StorageTests", dependencies: ["TestSupport", "Storage", "StoragePostgres", "CollabCore"],

@@ -62,6 +62,9 @@ public final class ClusterDirectory: Sendable {
         let nodeKey = key("node", node.id)
         let deadline =
             ContinuousClock.now + (configuration.duplicateWait ?? configuration.nodeTTL + .seconds(1))
+        // The holder's remaining TTL when last looked at, and when: a live holder renews (the
+        // TTL goes back up), a dead one's only runs down.
+        var lastSeen: (remaining: Int64, at: ContinuousClock.Instant)?
         while true {
             let sentAt = ContinuousClock.now
             let reply: RedisValue
@@ -94,8 +97,15 @@ public final class ClusterDirectory: Sendable {
                 throw ClusterDirectoryError(error)
             }
             let url = holder.split(separator: " ", maxSplits: 1).last.map(String.init) ?? "?"
-            let wait = Duration.milliseconds(max(remaining, 0) + 20)
-            guard ContinuousClock.now + wait <= deadline else {
+            let now = ContinuousClock.now
+            if let lastSeen, remaining > lastSeen.remaining - (now - lastSeen.at).milliseconds + 50 {
+                throw .duplicateNode(id: node.id, advertiseURL: url)
+            }
+            lastSeen = (remaining, now)
+            // Long enough to see a renewal (every third of the TTL), or the key expire.
+            let wait = Duration.milliseconds(
+                min(max(remaining, 0) + 20, configuration.nodeTTL.milliseconds / 3 + 100))
+            guard now + wait <= deadline else {
                 throw .duplicateNode(id: node.id, advertiseURL: url)
             }
             try? await Task.sleep(for: wait)

@@ -45,6 +45,8 @@ public actor DiagramSession {
     public nonisolated var isEnded: Bool { ended.load(ordering: .acquiring) }
 
     var delivery: DeliveryQueue
+    /// Bumped by each rollback of operations that could not be stored (`DiagramSession+Storage`).
+    var storageEpoch = 0
     var operationsSinceSnapshot = 0
 
     public init(

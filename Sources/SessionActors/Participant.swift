@@ -47,7 +47,8 @@ public enum SessionEndReason: String, Sendable, Equatable {
         case .threatModelDeleted: "the threat model was deleted"
         case .expired: "the collaboration session expired after inactivity"
         case .persistenceFailed: "the server could not store an operation; reload the diagram"
-        case .ownershipLost: "this diagram's session moved to another server; reconnect to continue"
+        case .ownershipLost:
+            "this server can no longer run the diagram's session (another node took it over, or the cluster directory is unreachable); reconnect to continue"
         }
     }
 }

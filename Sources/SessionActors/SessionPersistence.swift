@@ -27,8 +27,10 @@ public struct DiagramSnapshot: Sendable, Equatable {
 ///
 /// `append` must not return before the record is durable (journaled and fsynced, group commit
 /// welcome): the session holds the operation's broadcast, which is also the sender's
-/// acknowledgement, until it returns, so nothing acknowledged can be lost. If it throws, the
-/// session ends (it can no longer promise durability) and clients resync from storage.
+/// acknowledgement, until it returns, so nothing acknowledged can be lost. If it throws
+/// `OperationNotStored` (the store took the operation back), the session takes back the
+/// operations after the stored revision and rejects them to their senders; any other error ends
+/// the session (it can no longer promise durability) and clients resync from storage.
 ///
 /// `append` is `nonisolated(nonsending)`: it starts on the session actor, so whatever it does
 /// before its first suspension (enqueueing the record) happens in revision order.

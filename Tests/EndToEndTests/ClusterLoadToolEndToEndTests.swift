@@ -29,14 +29,17 @@ import Testing
                     "--diagrams", "2", "--editors", "6", "--rate", "2", "--duration", "3", "--warmup", "1",
                     "--json", report, "--quiet",
                 ]
-            process.standardOutput = FileHandle.nullDevice
+            let output = LiveServer.temporaryDirectory() + "/stdout.txt"
+            _ = FileManager.default.createFile(atPath: output, contents: nil)
+            process.standardOutput = FileHandle(forWritingAtPath: output)
             process.standardError = FileHandle.nullDevice
             try process.run()
             let status = await ChildServer.onThread {
                 process.waitUntilExit()
                 return process.terminationStatus
             }
-            #expect(status == 0)
+            #expect(
+                status == 0, "tmi-loadtest: \((try? String(contentsOfFile: output, encoding: .utf8)) ?? "")")
             let json = try JSONValue.parse(Array(try Data(contentsOf: URL(fileURLWithPath: report))))
             #expect(json["converged"] == true)
             let byNode = json["delivery_latency_by_node_ms"]?.arrayValue ?? []
@@ -44,6 +47,8 @@ import Testing
             for node in byNode {
                 #expect((node["latency"]?["count"]?.doubleValue ?? 0) > 0, "no delivery measured on \(node)")
             }
+            #expect((json["delivery_latency_relayed_ms"]?["count"]?.doubleValue ?? 0) > 0)
+            #expect((json["delivery_latency_direct_ms"]?["count"]?.doubleValue ?? 0) > 0)
         } catch {
             await harness.shutdown()
             throw error

@@ -1,5 +1,6 @@
 import CollabCore
 import Foundation
+import RESTGateway
 import Testing
 import WireProtocol
 
@@ -80,6 +81,21 @@ import WireProtocol
             let reply = try await create(first, "before-\(n)")
             #expect(reply.status == 201, "\(String(decoding: reply.body, as: UTF8.self))")
         }
+        // A live diagram with two connections: an editor and a watcher.
+        let model = try #require(acknowledged["before-0"])
+        let diagram = try #require(
+            try await KillNineEndToEndTests.call(
+                first, "POST", "/threat_models/\(model)/diagrams", token,
+                ["name": "DFD", "type": "DFD-1.0.0"]
+            ).json["id"]?.stringValue)
+        let editor = try await DiagramClient.connect(
+            port: first.port, model: model, diagram: diagram, email: "alice", token: token)
+        _ = try await editor.next("diagram_state_sync")
+        let watcher = try await DiagramClient.connect(
+            port: first.port, model: model, diagram: diagram, email: "alice", token: token)
+        _ = try await watcher.next("diagram_state_sync")
+        let kept = try Self.addNode(editor)
+        _ = try await watcher.next("diagram_operation") { $0["operation_id"] == .string(kept) }
 
         // Fill the tmpfs from outside the namespace, through the holder's view of it.
         let filler = inside + "/filler"
@@ -112,6 +128,18 @@ import WireProtocol
             if reply.status != 201 { refused.append("still-full-\(n)") }
         }
 
+        // A diagram operation that cannot be stored is rejected to its sender and taken back;
+        // the session goes on (a few operations may still fit into the journal's last page).
+        var rejection: JSONValue?
+        for _ in 0..<50 where rejection == nil {
+            let outcome = try await Self.outcome(of: try Self.addNode(editor), at: editor)
+            if outcome["message_type"] == "operation_rejected" { rejection = outcome }
+        }
+        let rejected = try #require(rejection, "no diagram operation was refused on a full disk")
+        #expect(rejected["requires_resync"] == true)
+        #expect(rejected["message"]?.stringValue?.contains("disk is full") == true)
+        #expect(rejected["operation_id"]?.stringValue?.isEmpty == false)
+
         // Reads go on, and see exactly the acknowledged models.
         let listed = try await Self.names(first, token)
         #expect(Set(acknowledged.keys).isSubset(of: listed))
@@ -126,6 +154,20 @@ import WireProtocol
         // Space returns: writes succeed again.
         #expect(unlink(filler) == 0)
         for n in 0..<3 { #expect(try await create(first, "after-\(n)").status == 201) }
+        // The session is still there: the next operation is stored and reaches the watcher, who
+        // never saw the refused one.
+        let later = try Self.addNode(editor)
+        #expect(try await Self.outcome(of: later, at: editor)["message_type"] == "diagram_operation")
+        let seen = try await watcher.next("diagram_operation") { $0["operation_id"] == .string(later) }
+        #expect(seen["operation_id"] == .string(later))
+        #expect(
+            watcher.skipped.withLock { $0 }.allSatisfy { $0 != "operation_rejected" },
+            "only the sender is told of a refused operation")
+        let stored = try await KillNineEndToEndTests.call(
+            first, "GET", "/threat_models/\(model)/diagrams/\(diagram)", token)
+        #expect(stored.json["update_vector"] == seen["update_vector"])
+        editor.close()
+        watcher.close()
 
         // A crash and a restart on the same tmpfs: everything acknowledged, nothing refused.
         await first.kill9()
@@ -140,6 +182,34 @@ import WireProtocol
             "a refused model came back: \(recovered.intersection(refused))")
         #expect(acknowledged.count >= 6)
         await second.kill9()
+    }
+
+    /// Sends a `diagram_operation` adding one new node, without `initiating_user` (the server
+    /// fills it in); returns its operation id.
+    static func addNode(_ client: DiagramClient) throws -> String {
+        let id = UUIDText.random()
+        let cell = UUIDText.random()
+        let node: JSONValue = [
+            "id": .string(cell), "shape": "process", "x": 10, "y": 10, "width": 80, "height": 40,
+        ]
+        try client.send([
+            "message_type": "diagram_operation", "operation_id": .string(id),
+            "operation": [
+                "type": "patch", "cells": [["id": .string(cell), "operation": "add", "data": node]],
+            ],
+        ])
+        return id
+    }
+
+    /// The acknowledgement (`diagram_operation`) or `operation_rejected` of operation `id`.
+    static func outcome(of id: String, at client: DiagramClient) async throws -> JSONValue {
+        while true {
+            let m = try await client.nextMessage()
+            let type = m["message_type"]?.stringValue
+            if m["operation_id"] == .string(id), type == "diagram_operation" || type == "operation_rejected" {
+                return m
+            }
+        }
     }
 
     /// The names of every model the user sees.

@@ -252,6 +252,10 @@ extension CollaborationRoutes {
                 switch await session.applyServerOperation(ops, by: Self.collabUser(user)) {
                 case .accepted, .duplicate: return true
                 case .rejected(let r):
+                    if let notStored = r.notStored {
+                        throw APIError.storeUnavailable(
+                            StoreUnavailable(r.message, isDiskFull: notStored == .diskFull))
+                    }
                     throw APIError(status: 422, code: r.reason.rawValue, description: r.message)
                 case .needsStateSync:
                     throw APIError(

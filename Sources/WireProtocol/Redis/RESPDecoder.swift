@@ -224,15 +224,21 @@ public struct RESPDecoder: Sendable {
             digits = digits.dropFirst()
         }
         guard !digits.isEmpty, digits.count <= 19 else { throw .badNumber }
-        var value: Int64 = 0
+        var magnitude: UInt64 = 0
         for byte in digits {
             guard byte >= 0x30, byte <= 0x39 else { throw .badNumber }
-            let (times, o1) = value.multipliedReportingOverflow(by: 10)
-            let (sum, o2) = times.addingReportingOverflow(Int64(byte - 0x30))
+            let (times, o1) = magnitude.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times.addingReportingOverflow(UInt64(byte - 0x30))
             guard !o1, !o2 else { throw .badNumber }
-            value = sum
+            magnitude = sum
         }
-        return negative ? -value : value
+        // Accumulated unsigned so that Int64.min (whose magnitude has no positive Int64) parses.
+        if negative {
+            guard magnitude <= UInt64(Int64.max) + 1 else { throw .badNumber }
+            return magnitude == UInt64(Int64.max) + 1 ? .min : -Int64(magnitude)
+        }
+        guard magnitude <= UInt64(Int64.max) else { throw .badNumber }
+        return Int64(magnitude)
     }
 
     private mutating func compact() {

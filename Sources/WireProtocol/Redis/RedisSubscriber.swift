@@ -25,10 +25,17 @@ public final class RedisSubscriber: Sendable {
     private let continuation: AsyncStream<RedisMessage>.Continuation
     private let state = Mutex(SubscriberState())
 
+    private struct Confirmation {
+        let id: UInt64
+        var remaining: Set<String>
+        let continuation: CheckedContinuation<RedisError?, Never>
+    }
+
     private struct SubscriberState {
         var connection: RedisConnection?
         var channels: Set<String> = []
-        var confirmations: [(channel: String, continuation: CheckedContinuation<Void, Never>)] = []
+        var confirmations: [Confirmation] = []
+        var nextWaiter: UInt64 = 0
         var closed = false
         var reconnecting = false
         var reconnections = 0
@@ -46,43 +53,41 @@ public final class RedisSubscriber: Sendable {
     public func subscribe(_ channels: [String], timeout: Duration? = nil) async throws(RedisError) {
         guard !channels.isEmpty else { return }
         let connection = try await connected()
-        state.withLock { $0.channels.formUnion(channels) }
-        let waiting = Task {
-            for channel in channels {
-                await withCheckedContinuation { continuation in
-                    state.withLock { $0.confirmations.append((channel, continuation)) }
-                }
-            }
-        }
-        do {
-            try connection.send([RedisCommand("SUBSCRIBE", arguments: channels)])
-        } catch {
-            waiting.cancel()
-            throw error
+        let id = state.withLock { s -> UInt64 in
+            s.channels.formUnion(channels)
+            s.nextWaiter += 1
+            return s.nextWaiter
         }
         let limit = timeout ?? configuration.commandTimeout ?? .seconds(5)
-        let done = await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                await waiting.value
-                return true
-            }
-            group.addTask {
-                try? await Task.sleep(for: limit)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
+        let timer = Task {
+            try? await Task.sleep(for: limit)
+            guard !Task.isCancelled else { return }
+            self.finishWaiter(id, .timedOut)
         }
-        guard done else {
-            // Wake the confirmation task's remaining waits so it ends.
-            let stale = state.withLock { s in
-                defer { s.confirmations.removeAll { channels.contains($0.channel) } }
-                return s.confirmations.filter { channels.contains($0.channel) }
+        defer { timer.cancel() }
+        // Registered before SUBSCRIBE is written, so no confirmation can arrive unseen.
+        let outcome = await withCheckedContinuation {
+            (continuation: CheckedContinuation<RedisError?, Never>) in
+            state.withLock { s in
+                s.confirmations.append(
+                    Confirmation(id: id, remaining: Set(channels), continuation: continuation))
             }
-            for entry in stale { entry.continuation.resume() }
-            throw .timedOut
+            do throws(RedisError) {
+                try connection.send([RedisCommand("SUBSCRIBE", arguments: channels)])
+            } catch {
+                finishWaiter(id, error)
+            }
         }
+        if let outcome { throw outcome }
+    }
+
+    /// Resumes a subscribe call (nil: every channel confirmed).
+    private func finishWaiter(_ id: UInt64, _ outcome: RedisError?) {
+        let waiter = state.withLock { s -> CheckedContinuation<RedisError?, Never>? in
+            guard let i = s.confirmations.firstIndex(where: { $0.id == id }) else { return nil }
+            return s.confirmations.remove(at: i).continuation
+        }
+        waiter?.resume(returning: outcome)
     }
 
     /// Stops listening on the channels (no confirmation awaited).
@@ -106,7 +111,7 @@ public final class RedisSubscriber: Sendable {
             return (s.connection, s.confirmations)
         }
         connection?.close()
-        for entry in pending { entry.continuation.resume() }
+        for entry in pending { entry.continuation.resume(returning: .closed) }
         continuation.finish()
     }
 
@@ -142,11 +147,18 @@ public final class RedisSubscriber: Sendable {
             continuation.yield(RedisMessage(channel: channel, payload: payload))
         case "subscribe" where parts.count >= 2:
             guard let channel = parts[1].string else { return }
-            let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
-                guard let i = s.confirmations.firstIndex(where: { $0.channel == channel }) else { return nil }
-                return s.confirmations.remove(at: i).continuation
+            let done = state.withLock { s -> [CheckedContinuation<RedisError?, Never>] in
+                var done: [CheckedContinuation<RedisError?, Never>] = []
+                for i in s.confirmations.indices.reversed()
+                where s.confirmations[i].remaining.contains(channel) {
+                    s.confirmations[i].remaining.remove(channel)
+                    if s.confirmations[i].remaining.isEmpty {
+                        done.append(s.confirmations.remove(at: i).continuation)
+                    }
+                }
+                return done
             }
-            waiter?.resume()
+            for waiter in done { waiter.resume(returning: nil) }
         default: break
         }
     }

@@ -20,6 +20,9 @@ final class ClusterEditor: @unchecked Sendable {
     var addedCells: [String: String] = [:]  // operation id → cell id
     var counter = 0
     var reconnects = 0
+    /// When the first acknowledgement arrived over a reconnected connection (for the failover
+    /// time the benchmark quotes; never asserted on).
+    var firstAckAfterReconnect: ContinuousClock.Instant?
     var closeCodes: [UInt16] = []
 
     init(index: Int, user: String, target: (String, String), node: Int, connection: DiagramClient) {
@@ -67,6 +70,7 @@ final class ClusterEditor: @unchecked Sendable {
             guard let m = try? DiagramOperationMessage(json: json) else { return }
             confirmed.applyBroadcast(m)
             if pending.contains(where: { $0.id == m.operationID }) {
+                if reconnects > 0 && firstAckAfterReconnect == nil { firstAckAfterReconnect = .now }
                 acknowledged.insert(m.operationID)
                 pending.removeAll { $0.id == m.operationID }
             }

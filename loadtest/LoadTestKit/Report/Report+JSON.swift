@@ -30,6 +30,8 @@ extension Report {
                         "latency": Self.json((deliveryByNode[i] ?? LatencyHistogram()).summary),
                     ]
                 }),
+            "delivery_latency_direct_ms": Self.json(deliveryDirect.summary),
+            "delivery_latency_relayed_ms": Self.json(deliveryRelayed.summary),
             "ack_latency_ms": Self.json(ack.summary),
             "delivery_latency_over_time": .array(deliverySeries.map(Self.json)),
             "ack_latency_over_time": .array(ackSeries.map(Self.json)),

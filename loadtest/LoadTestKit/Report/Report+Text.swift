@@ -49,6 +49,11 @@ extension Report {
             lines.append(latencyRow("node \(i + 1)", (deliveryByNode[i] ?? LatencyHistogram()).summary))
             lines.append("  (node \(i + 1): \(url); each receipt by an editor on it)")
         }
+        if nodeURLs.count > 1 {
+            lines.append(latencyRow("direct", deliveryDirect.summary))
+            lines.append(latencyRow("relayed", deliveryRelayed.summary))
+            lines.append("  (receipts by editors on their diagram's owner node, and by relayed editors)")
+        }
         lines.append(
             "(delivery: send until the last other editor received it; ack: send until the sender got it back)"
         )

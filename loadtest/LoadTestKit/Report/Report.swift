@@ -29,6 +29,8 @@ public struct Report: Sendable {
     /// Several nodes: receipt latency by the receiver's node, and the nodes' URLs.
     public var deliveryByNode: [Int: LatencyHistogram] = [:]
     public var nodeURLs: [String] = []
+    public var deliveryDirect = LatencyHistogram()
+    public var deliveryRelayed = LatencyHistogram()
     public var ack = LatencyHistogram()
     public var deliverySeries: [LatencySeries.Point] = []
     public var ackSeries: [LatencySeries.Point] = []
@@ -71,6 +73,8 @@ public struct Report: Sendable {
         messagesOut = metrics.messagesOut
         delivery = metrics.delivery
         deliveryByNode = metrics.deliveryByNode
+        deliveryDirect = metrics.deliveryDirect
+        deliveryRelayed = metrics.deliveryRelayed
         ack = metrics.ack
         deliverySeries = metrics.deliverySeries.finished()
         ackSeries = metrics.ackSeries.finished()

@@ -38,9 +38,9 @@ extension Editor {
         switch outcome {
         case .applied(let id):
             if let id {
-                let node = context.node
+                let (node, relayed) = (context.node, context.relayed)
                 context.metrics.update {
-                    $0.operationReceived(id: id, isOriginator: false, at: now, node: node)
+                    $0.operationReceived(id: id, isOriginator: false, at: now, node: node, relayed: relayed)
                 }
             }
         case .acknowledged(let id):

@@ -153,4 +153,7 @@ struct RunContext: Sendable {
     let pendingTimeout: Duration
     /// Which `--url` this editor's WebSocket goes to (0 with one node).
     var node = 0
+    /// Several nodes: whether this editor's node is not its diagram's owner (the node of the
+    /// diagram's first editor, which joins first), so the server relays its frames.
+    var relayed = false
 }

@@ -106,7 +106,9 @@ extension LoadTestRunner {
                         transport: nodeTransports[index % nodeTransports.count], api: context.api,
                         clock: context.clock, metrics: context.metrics,
                         pendingTimeout: context.pendingTimeout,
-                        node: index % nodeTransports.count)
+                        node: index % nodeTransports.count,
+                        relayed: index % nodeTransports.count != (d * editorsPerDiagram)
+                            % nodeTransports.count)
                 }
                 editors.append(
                     Editor(
