@@ -1,80 +1,58 @@
-import Foundation
 import Testing
 
 @testable import RESTGateway
 
-/// `--redis-url`, `--node-id`, `--advertise-url`, `--cluster-secret`: parsed, validated together,
-/// and never echoing a password or the secret (docs/cluster.md).
+/// The cluster flags (docs/cluster.md): read from flags and `TMI_*` variables, checked one by one
+/// when parsed and together at start (`validate`), never echoing the Redis URL's password.
 @Suite struct ClusterConfigurationTests {
-    static let database = "postgres://tmi:pw@127.0.0.1:5432/tmi"
-    static let secret = "0123456789abcdef-secret"
-
-    static func parse(_ arguments: [String], _ environment: [String: String] = [:]) throws(ConfigurationError)
+    func parse(_ arguments: [String], _ environment: [String: String] = [:]) throws(ConfigurationError)
         -> ServerConfiguration
     {
-        guard case .run(let c) = try ServerConfiguration.parse(arguments: arguments, environment: environment)
-        else {
-            throw ConfigurationError("unexpected help")
-        }
-        return c
-    }
-
-    static func message(_ arguments: [String], _ environment: [String: String] = [:]) -> String? {
-        do {
-            _ = try parse(arguments, environment)
-            return nil
-        } catch {
-            return error.message
+        switch try ServerConfiguration.parse(arguments: arguments, environment: environment) {
+        case .run(let configuration): return configuration
+        case .help: throw ConfigurationError("unexpected help")
         }
     }
 
-    @Test func withoutRedisTheServerIsASingleNode() throws {
-        let c = try Self.parse([])
-        #expect(c.redisURL == nil && !c.isClustered)
-    }
-
-    @Test func aCompleteClusterNodeParsesFromFlagsAndEnvironment() throws {
-        let flags = try Self.parse([
-            "--redis-url", "redis://:pw@127.0.0.1:6379/2", "--node-id", "node-1", "--advertise-url",
-            "http://10.0.0.5:8080/", "--cluster-secret", Self.secret, "--database-url", Self.database,
-        ])
-        #expect(flags.isClustered)
-        #expect(flags.nodeID == "node-1")
-        #expect(flags.advertiseURL == "http://10.0.0.5:8080")
-        #expect(flags.clusterSecret == Self.secret)
-        let env = try Self.parse(
-            [],
+    @Test func theFlagsAndVariablesAreRead() throws {
+        let c = try parse(
             [
-                "TMI_REDIS_URL": "redis://127.0.0.1", "TMI_NODE_ID": "n2", "TMI_ADVERTISE_URL": "http://h:1",
-                "TMI_CLUSTER_SECRET": Self.secret, "TMI_DATABASE_URL": Self.database,
-            ])
-        #expect(env.redisURL == "redis://127.0.0.1" && env.nodeID == "n2")
-        #expect(try env.resolvedNodeID() == "n2")
-        #expect(ServerConfiguration.helpText.contains("--redis-url URL"))
-        #expect(ServerConfiguration.helpText.contains("TMI_CLUSTER_SECRET"))
+                "--redis-url", "redis://:pw@127.0.0.1:6379/0", "--node-id", "node-a.1", "--advertise-url",
+                "http://10.0.0.5:8080/", "--lease-ttl", "1500",
+            ], ["TMI_CLUSTER_SECRET": "0123456789abcdef"])
+        #expect(c.cluster.redisURL == "redis://:pw@127.0.0.1:6379/0")
+        #expect(c.cluster.nodeID == "node-a.1")
+        #expect(c.cluster.advertiseURL == "http://10.0.0.5:8080")
+        #expect(c.cluster.secret == "0123456789abcdef")
+        #expect(c.cluster.leaseTTLMilliseconds == 1500)
+        #expect(c.cluster.isEnabled)
+        #expect(!(try parse([])).cluster.isEnabled)
     }
 
-    @Test func aBadRedisURLIsRefusedWithoutItsPassword() {
-        let message = Self.message(["--redis-url", "redis://:Hunter2Hunter2@host:notaport/0"])
-        #expect(message?.hasPrefix("invalid --redis-url: ") == true)
-        #expect(message?.contains("Hunter2Hunter2") == false)
-        #expect(Self.message(["--redis-url", "rediss://:Hunter2Hunter2@host"])?.contains("TLS") == true)
+    @Test func badValuesAreRefusedWithoutEchoingTheRedisPassword() {
+        for bad in [
+            ["--redis-url", "http://:secretpw@h:1"], ["--node-id", "a b"],
+            ["--node-id", String(repeating: "x", count: 65)],
+            ["--cluster-secret", "short"], ["--lease-ttl", "10"], ["--advertise-url", "ftp://x"],
+        ] {
+            do {
+                _ = try parse(bad)
+                Issue.record("accepted \(bad)")
+            } catch {
+                #expect(!error.message.contains("secretpw"))
+            }
+        }
     }
 
-    @Test func theClusterSettingsGoTogether() {
-        let redis = ["--redis-url", "redis://127.0.0.1:6379"]
-        let advertise = ["--advertise-url", "http://127.0.0.1:8080"]
-        let secret = ["--cluster-secret", Self.secret]
-        let database = ["--database-url", Self.database]
-        #expect(Self.message(redis + secret + database)?.contains("--advertise-url") == true)
-        #expect(Self.message(redis + advertise + database)?.contains("--cluster-secret") == true)
-        #expect(Self.message(redis + advertise + secret)?.contains("--database-url") == true)
-        #expect(Self.message(advertise)?.contains("need --redis-url") == true)
-        #expect(Self.message(["--node-id", "a"])?.contains("need --redis-url") == true)
-        #expect(Self.message(redis + advertise + database + ["--cluster-secret", "short"]) != nil)
-        #expect(Self.message(redis + advertise + secret + database + ["--node-id", "bad id"]) != nil)
-        #expect(Self.message(redis + secret + database + ["--advertise-url", "ftp://x"]) != nil)
-        let short = Self.message(redis + advertise + database + ["--cluster-secret", "tiny-secret"])
-        #expect(short?.contains("tiny-secret") == false)
+    @Test func theSettingsAreCheckedTogether() throws {
+        var s = ClusterSettings()
+        try s.validate(databaseURL: nil)  // one node
+        s.nodeID = "a"
+        #expect(throws: ConfigurationError.self) { try s.validate(databaseURL: nil) }
+        s.redisURL = "redis://127.0.0.1:6379"
+        #expect(throws: ConfigurationError.self) { try s.validate(databaseURL: "postgres://x") }  // no secret
+        s.secret = "0123456789abcdef"
+        #expect(throws: ConfigurationError.self) { try s.validate(databaseURL: nil) }  // no PostgreSQL
+        try s.validate(databaseURL: "postgres://u@h/db")
     }
 }

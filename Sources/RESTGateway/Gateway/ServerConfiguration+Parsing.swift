@@ -57,7 +57,6 @@ extension ServerConfiguration {
             throw ConfigurationError(
                 "--tls-cert and --tls-key (TMI_TLS_CERT, TMI_TLS_KEY) go together: give both or neither")
         }
-        try configuration.validateCluster()
         return .run(configuration)
     }
 

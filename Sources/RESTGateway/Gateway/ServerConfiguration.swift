@@ -60,16 +60,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxConnections = 10_000
     /// Most connections open at once from one client IP address (503 past it).
     public var maxConnectionsPerIP = 2_000
-    /// Several nodes (docs/cluster.md): `redis://[[user]:pass@]host:port/db` of the session
-    /// directory; nil runs a single node exactly as without a cluster. Never logged: it may carry
-    /// a password.
-    public var redisURL: String?
-    /// This node's id in the directory; nil: the host name.
-    public var nodeID: String?
-    /// How other nodes reach this one (`http://10.0.0.5:8080`); required with `redisURL`.
-    public var advertiseURL: String?
-    /// Shared secret authenticating node-to-node links; required with `redisURL`. Never logged.
-    public var clusterSecret: String?
+
+    /// Several nodes (`ServerConfiguration+Cluster.swift`); disabled by default.
+    public var cluster = ClusterSettings()
 
     public init() {}
 

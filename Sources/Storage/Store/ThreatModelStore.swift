@@ -10,24 +10,43 @@ import Synchronization
 /// on one model can never lose an update. Waiting for durability happens outside the lock. Reads
 /// take a copy-on-write snapshot of the state (O(1)) and never wait for writers' I/O.
 ///
+/// A failed write is taken back (a full disk, `EIO`): the state is applied before it is durable,
+/// so for a backend that reports `durableTicket` the store keeps an undo log of the batches not
+/// yet known durable (each mutation's prior value of exactly what it touched, `StoreUndo`), never
+/// a second copy of the state. When the backend reports a failure, the next holder of the lock
+/// (the failed waiter, or the next writer) takes the batches that did not reach the disk back,
+/// newest first, marks their tickets lost, and only then resumes the backend
+/// (`Store.resumeAfterFailure`), all under the lock. The backend refuses every enqueue from the
+/// failure to the resume, so no change can be built on a lost one, and the memory then equals the
+/// disk again. So a refused change is never seen by a later read (apart from the instant between
+/// applying it and learning it failed, as for any change not yet durable), and the next write
+/// simply tries the disk again. Tickets handed out by the store are its own, never reused, so a
+/// waiter that arrives after a rollback cannot mistake a reused backend ticket for its own.
+///
 /// Errors are the caller's: `commit` rethrows what its body throws, and turns a backend refusal
 /// into the caller's error through `unavailable` (the gateway maps it to a 503 `APIError`).
 public final class ThreatModelStore: Sendable {
     struct Core {
         var state: StoreState
         var batchesSinceSnapshot = 0
-        var lastTicket: UInt64 = 0
         var compaction: Task<Void, Never>?
+        /// From the commit that decides a compaction until its task ends (see `settle`).
+        var compacting = false
+        /// The undo log (only when the backend reports `durableTicket`).
+        var tracking: DurabilityTracking?
+        /// The backend ticket of the newest batch enqueued (`refresh` waits for it).
+        var lastTicket: UInt64 = 0
     }
 
-    private let core: Mutex<Core>
+    let core: Mutex<Core>
     /// The durable backend; nil keeps everything in memory only (unit tests).
     public let backend: (any Store)?
     /// Batches between snapshots (the backend's wish, or the caller's override).
     public let compactEvery: Int?
 
     public init(state: StoreState = StoreState(), backend: (any Store)? = nil, compactEvery: Int? = nil) {
-        self.core = Mutex(Core(state: state))
+        self.core = Mutex(
+            Core(state: state, tracking: backend?.durableTicket != nil ? DurabilityTracking() : nil))
         self.backend = backend
         self.compactEvery = compactEvery ?? backend?.snapshotEvery
     }
@@ -50,9 +69,13 @@ public final class ThreatModelStore: Sendable {
         _ body: (StoreState) throws(E) -> (T, [StoreMutation]),
         unavailable: (StoreUnavailable) -> E
     ) throws(E) -> (result: T, ticket: UInt64?) {
-        let (outcome, compactFrom) = try core.withLock { c throws(E) -> ((T, UInt64?), StoreState?) in
+        let (outcome, compactFrom) = try core.withLock {
+            c throws(E) -> ((T, UInt64?), (StoreState, UInt64)?) in
+            if let backend { c.settle(backend) }
             let (result, batch) = try body(c.state)
             guard !batch.isEmpty else { return ((result, nil), nil) }
+            // A stale owner's batch is refused before the backend or the memory sees it.
+            if let refusal = c.state.fenceRefusal(batch) { throw unavailable(refusal) }
             var ticket: UInt64?
             if let backend {
                 do throws(StoreUnavailable) {
@@ -61,17 +84,30 @@ public final class ThreatModelStore: Sendable {
                     throw unavailable(error)
                 }
             }
-            for m in batch { c.state.apply(m) }
-            guard let ticket else { return ((result, nil), nil) }
+            guard let ticket else {
+                for m in batch { c.state.apply(m) }
+                return ((result, nil), nil)
+            }
             c.lastTicket = ticket
+            let handed: UInt64
+            if c.tracking != nil {
+                var undo: [StoreUndo] = []
+                undo.reserveCapacity(batch.count)
+                for m in batch { c.state.apply(m, undo: &undo) }
+                handed = c.tracking!.record(undo: undo, backendTicket: ticket)
+            } else {
+                for m in batch { c.state.apply(m) }
+                handed = ticket
+            }
             c.batchesSinceSnapshot += 1
-            guard let every = compactEvery, c.batchesSinceSnapshot >= every, c.compaction == nil else {
-                return ((result, ticket), nil)
+            guard let every = compactEvery, c.batchesSinceSnapshot >= every, !c.compacting else {
+                return ((result, handed), nil)
             }
             c.batchesSinceSnapshot = 0
-            return ((result, ticket), c.state)
+            c.compacting = true
+            return ((result, handed), (c.state, ticket))
         }
-        if let copy = compactFrom, let backend, let through = outcome.1 {
+        if let (copy, through) = compactFrom, let backend {
             startCompaction(copy, through: through, backend)
         }
         return outcome
@@ -82,10 +118,21 @@ public final class ThreatModelStore: Sendable {
         async throws(E)
     {
         guard let ticket, let backend else { return }
+        let backendTicket: UInt64
+        switch core.withLock({ $0.tracking?.lookup(ticket) ?? .wait(ticket) }) {
+        case .durable: return
+        case .lost: throw unavailable(DurabilityTracking.lostFailure)
+        case .wait(let t): backendTicket = t
+        }
         do {
-            try await backend.waitDurable(ticket)
+            try await backend.waitDurable(backendTicket)
         } catch {
+            core.withLock { $0.settle(backend) }
             throw unavailable(error)
+        }
+        // A rollback between enqueue and now may have handed this backend ticket out again.
+        if core.withLock({ $0.tracking?.isLost(ticket) ?? false }) {
+            throw unavailable(DurabilityTracking.lostFailure)
         }
     }
 
@@ -103,7 +150,10 @@ public final class ThreatModelStore: Sendable {
     private func startCompaction(_ copy: StoreState, through: UInt64, _ backend: any Store) {
         let task = Task.detached { [weak self] in
             await backend.snapshot(copy, through: through)
-            self?.core.withLock { $0.compaction = nil }
+            self?.core.withLock { c in
+                c.compaction = nil
+                c.compacting = false
+            }
         }
         core.withLock { c in
             if c.compaction == nil { c.compaction = task }
