@@ -132,6 +132,18 @@ struct RESPDecoderTests {
                 == .lineTooLong(limit: 16))
     }
 
+    /// Fuzz finding (docs/fuzzing.md): a CR at the edge of the line window was judged "CR inside a
+    /// line" when the next byte had arrived and "line too long" when it had not.
+    @Test func aLineIsJudgedTheSameWhateverTheSplit() {
+        var limits = RESPDecoder.Limits()
+        limits.maxLineLength = 32
+        let wire =
+            Array(repeating: UInt8(0x2B), count: 1) + Array(repeating: 0x86, count: 30)
+            + [0x03, 0x2A, 0x33, 0x0D, 0, 0, 0, 0, 0x0A, 0x24, 0x31, 0x0D]
+        #expect(decodeEveryWay(wire, limits: limits).error == .lineTooLong(limit: 32))
+        #expect(decodeEveryWay(bytes("+a\rb\r\n"), limits: limits).error == .malformed("a CR inside a line"))
+    }
+
     @Test(arguments: [
         ("?what\r\n", RESPProtocolError.unknownType(UInt8(ascii: "?"))),
         (":12a\r\n", .badNumber),

@@ -189,31 +189,34 @@ public struct RESPDecoder: Sendable {
     }
 
     /// The next line after its type byte (CRLF excluded) and consumes it; nil if incomplete.
+    /// Every decision depends only on bytes inside the line's window (type byte, at most
+    /// `maxLineLength` bytes, CRLF), never on how much arrived past it, so the outcome does not
+    /// depend on how the stream was split (the fuzz target checks this).
     private mutating func takeLine() throws(RESPProtocolError) -> Range<Int>? {
-        let available = buffer.count - offset
-        guard available > 0 else { return nil }
-        let scanEnd = min(buffer.count, offset + 1 + limits.maxLineLength + 2)
+        guard offset < buffer.count else { return nil }
+        let type = buffer[offset]
+        guard Self.typeMarkers.contains(type) else { throw .unknownType(type) }
+        let windowEnd = offset + 1 + limits.maxLineLength + 2
+        let scanEnd = min(buffer.count, windowEnd)
         var i = offset + 1
         while i < scanEnd {
-            let byte = buffer[i]
-            if byte == 0x0A {
+            if buffer[i] == 0x0A {
                 guard i > offset + 1, buffer[i - 1] == 0x0D else {
                     throw .malformed("a line ending in LF alone")
                 }
                 let line = (offset + 1)..<(i - 1)
+                if buffer[line].contains(0x0D) { throw .malformed("a CR inside a line") }
                 offset = i + 1
                 return line
             }
-            if byte == 0x0D && i + 1 < buffer.count && buffer[i + 1] != 0x0A {
-                throw .malformed("a CR inside a line")
-            }
             i += 1
         }
-        if scanEnd - offset >= 1 + limits.maxLineLength + 2 {
-            throw .lineTooLong(limit: limits.maxLineLength)
-        }
+        if scanEnd == windowEnd { throw .lineTooLong(limit: limits.maxLineLength) }
         return nil
     }
+
+    /// The first bytes of RESP2 and RESP3 values this decoder reads.
+    private static let typeMarkers: Set<UInt8> = Set("+-:$*_#,(%~>=!".utf8)
 
     /// A decimal integer ("-" allowed), refusing empty text, other bytes and overflow.
     private static func number(_ text: ArraySlice<UInt8>) throws(RESPProtocolError) -> Int64 {
