@@ -16,6 +16,18 @@ public enum StoreMutation: Sendable, Equatable {
         model: String, diagram: String, upserts: [JSONValue], removes: [String], updateVector: Int)
 }
 
+extension StoreMutation {
+    /// The threat model this mutation changes (itself or something inside it).
+    public var modelID: String {
+        switch self {
+        case .putModel(let id, _), .deleteModel(let id): id
+        case .putChild(_, let model, _, _), .deleteChild(_, let model, _): model
+        case .putMetadata(let target, _, _), .deleteMetadata(let target, _): target.modelID
+        case .patchCells(let model, _, _, _, _): model
+        }
+    }
+}
+
 extension StoreState {
     /// Applies one mutation. Mutations of missing parents are ignored: they can only come from a
     /// journal written by a newer or buggy build, and ignoring them keeps start-up total.

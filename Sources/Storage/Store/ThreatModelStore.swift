@@ -18,6 +18,12 @@ public final class ThreatModelStore: Sendable {
         var batchesSinceSnapshot = 0
         var lastTicket: UInt64 = 0
         var compaction: Task<Void, Never>?
+        /// Per model, the commit that last changed it or anything inside it (children, metadata,
+        /// cells); a model untouched since start-up has none (revision 0). Commits are numbered
+        /// by `commits`, which only grows, so a revision is never reused, even across a delete
+        /// and a re-create. Entries of deleted models stay: a few bytes each.
+        var revisions: [String: UInt64] = [:]
+        var commits: UInt64 = 0
     }
 
     private let core: Mutex<Core>
@@ -43,6 +49,16 @@ public final class ThreatModelStore: Sendable {
         try body(state)
     }
 
+    /// Runs `body` against the current state and the revision of model `id` in that state: equal
+    /// revisions mean equal contents of the model and everything in it, so a rendering of the
+    /// model can be reused as long as the revision has not moved (the gateway's JSON cache).
+    public func read<T, E: Error>(model id: String, _ body: (StoreState, UInt64) throws(E) -> T) throws(E)
+        -> T
+    {
+        let (state, revision) = core.withLock { ($0.state, $0.revisions[id] ?? 0) }
+        return try body(state, revision)
+    }
+
     /// Decides a change from the current state, enqueues and applies it, without waiting for
     /// durability. `body` returns the result and the mutations; it throws to refuse the change
     /// (nothing is applied). Returns the ticket to pass to `waitDurable`.
@@ -61,7 +77,11 @@ public final class ThreatModelStore: Sendable {
                     throw unavailable(error)
                 }
             }
-            for m in batch { c.state.apply(m) }
+            c.commits += 1
+            for m in batch {
+                c.state.apply(m)
+                c.revisions[m.modelID] = c.commits
+            }
             guard let ticket else { return ((result, nil), nil) }
             c.lastTicket = ticket
             c.batchesSinceSnapshot += 1
