@@ -43,6 +43,9 @@ let package = Package(
         .target(
             name: "StoragePostgres", dependencies: ["Storage", "WireProtocol", "CollabCore"],
             swiftSettings: strict),
+        // Several nodes: the Redis directory of live nodes and of each diagram session's owner
+        // (leases with fencing tokens; docs/cluster.md).
+        .target(name: "Cluster", dependencies: ["WireProtocol", "CollabCore"], swiftSettings: strict),
         // One actor per live diagram session and the session directory.
         .target(name: "SessionActors", dependencies: ["CollabCore"], swiftSettings: strict),
         // Routing, handlers, error mapping, persistence wiring, sockets to sessions.
@@ -50,7 +53,7 @@ let package = Package(
             name: "RESTGateway",
             dependencies: [
                 "WireProtocol", "CollabCore", "SessionActors", "Storage", "StoragePostgres", "Identity",
-                "COpenSSL",
+                "COpenSSL", "Cluster",
             ],
             // The operator console's page, compiled into the binary (docs/console.md).
             resources: [

@@ -80,13 +80,22 @@ public enum TMIFeatures {
         let configuration = environment.configuration
         let store = try await configuration.openStore(logger: environment.logger)
         let directory = SessionDirectory()
+        // Several nodes (--redis-url): sessions placed cluster-wide, REST over the shared store.
+        let cluster = try await startCluster(
+            configuration, boundPort: environment.boundPort, store: store, sessions: directory,
+            logger: environment.logger)
         let collaboration = CollaborationRoutes(
-            store: store, directory: directory, baseURL: environment.baseURL)
+            store: store, directory: directory, baseURL: environment.baseURL, cluster: cluster?.coordinator)
         let (identityRoutes, authenticator) = try await identity(environment)
         var providers: [any RouteProvider] = identityRoutes
-        providers += ThreatModelAPI.providers(
+        let rest = ThreatModelAPI.providers(
             store: store, onModelDeleted: { await directory.endAll(threatModelID: $0) },
             live: collaboration.liveDiagramHooks)
+        if let cluster {
+            providers.append(SharedStoreRoutes(inner: rest, store: store, cluster: cluster.coordinator))
+        } else {
+            providers += rest
+        }
         providers.append(collaboration)
         providers.append(ConsoleRoutes(collaboration: collaboration))
         if configuration.conformanceEcho { providers.append(ConformanceEcho()) }
@@ -110,6 +119,7 @@ public enum TMIFeatures {
                 for s in await directory.list() {
                     await directory.end(diagramID: s.diagramID, reason: .expired)
                 }
+                await cluster?.stop()
                 await store.close()
                 environment.logger.info("store closed")
             })
@@ -121,7 +131,12 @@ public enum TMIFeatures {
             configuration.databaseURL == nil
             ? "the store is closed or its journal failed; writes are refused"
             : "the store is closed or PostgreSQL is unreachable; writes are refused until it reconnects"
-        components.readiness = { store.acceptsWrites ? nil : unready }
+        components.readiness = {
+            if let cluster, !cluster.coordinator.directory.isReady {
+                return "the cluster directory (Redis) is unreachable; new sessions are refused"
+            }
+            return store.acceptsWrites ? nil : unready
+        }
         return components
     }
 }

@@ -16,9 +16,9 @@ struct DeliveryQueue: Sendable {
     }
 
     private(set) var durableRevision: Int64
-    private var completed: Set<Int64> = []
-    private var pending: [Pending] = []
-    private var head = 0
+    var completed: Set<Int64> = []
+    var pending: [Pending] = []
+    var head = 0
 
     init(durableRevision: Int64) { self.durableRevision = durableRevision }
 
@@ -74,12 +74,14 @@ extension DiagramSession {
     }
 
     /// Broadcasts an accepted operation to everyone (the sender's copy is its acknowledgement),
-    /// after it is durable. Extra messages for the sender follow it.
+    /// after it is durable. Extra messages for the sender follow it. Returns nil once stored, or
+    /// why it was not (it was then taken back and its sender told: `DiagramSession+Storage`).
+    @discardableResult
     func publish(
         _ accepted: AcceptedOperation, thenToSender extra: [ServerMessage] = [],
         sender: (any ParticipantOutbox)?
     )
-        async
+        async -> OperationNotStored?
     {
         operationRate.record(at: clock.now())
         deliver(.diagramOperation(accepted.message), to: everyone)
@@ -93,12 +95,23 @@ extension DiagramSession {
         let record = OperationRecord(
             threatModelID: threatModelID, diagramID: diagramID, revision: accepted.revision,
             message: accepted.message)
+        let epoch = storageEpoch
         do {
             try await persistence.append(record)
+        } catch let lost as SessionOwnershipLost {
+            end(.ownershipLost)
+            return OperationNotStored(
+                durableRevision: delivery.durableRevision, diskFull: false, reason: lost.description)
+        } catch let failure as OperationNotStored {
+            // A later epoch means a rollback already took this operation back.
+            if epoch == storageEpoch { takeBack(after: failure) }
+            return failure
         } catch {
             end(.persistenceFailed)
-            return
+            return OperationNotStored(
+                durableRevision: delivery.durableRevision, diskFull: false, reason: "\(error)")
         }
         if !isEnded { markDurable(accepted.revision) }
+        return nil
     }
 }

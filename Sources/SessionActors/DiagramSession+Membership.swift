@@ -144,7 +144,7 @@ extension DiagramSession {
         observers.removeAll()
         emptySince = clock.now()
         changes?.notify()
-        if reason != .persistenceFailed {
+        if reason != .persistenceFailed && reason != .ownershipLost {
             persistence.snapshotAvailable(
                 DiagramSnapshot(threatModelID: threatModelID, diagramID: diagramID, state: engine.state))
         }

@@ -63,7 +63,12 @@ extension DiagramSession {
         }
         let message = DiagramOperationMessage(operationID: makeOperationID(), cells: cells)
         let outcome = engine.submit(message, user: user, origin: "server")
-        if case .accepted(let accepted) = outcome { await publish(accepted, sender: nil) }
+        if case .accepted(let accepted) = outcome, let failure = await publish(accepted, sender: nil) {
+            return .rejected(
+                OperationRejection(
+                    .conflictDetected, "the change could not be stored: \(failure.reason)",
+                    notStored: failure.diskFull ? .diskFull : .unavailable))
+        }
         return outcome
     }
 }

@@ -45,6 +45,8 @@ public actor DiagramSession {
     public nonisolated var isEnded: Bool { ended.load(ordering: .acquiring) }
 
     var delivery: DeliveryQueue
+    /// Bumped by each rollback of operations that could not be stored (`DiagramSession+Storage`).
+    var storageEpoch = 0
     var operationsSinceSnapshot = 0
 
     public init(
@@ -54,7 +56,8 @@ public actor DiagramSession {
         clock: SessionClock = .system,
         makeOperationID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() },
         changes: SessionChangeSignal? = nil,
-        metrics: SessionMetrics = SessionMetrics()
+        metrics: SessionMetrics = SessionMetrics(),
+        applied: [AppliedOperation] = []
     ) {
         self.changes = changes
         self.metrics = metrics
@@ -69,6 +72,8 @@ public actor DiagramSession {
         self.presenter = host
         engine = DiagramEngine(
             state: state, configuration: configuration.engine, validator: configuration.cellValidator)
+        // Operations another node's session applied (a failover): de-duplication survives it.
+        engine.remember(applied)
         delivery = DeliveryQueue(durableRevision: state.revision)
         let now = clock.now()
         lastActivity = now

@@ -36,6 +36,9 @@ public enum SessionEndReason: String, Sendable, Equatable {
     case threatModelDeleted = "threat_model_deleted"
     case expired = "session_expired"
     case persistenceFailed = "persistence_failed"
+    /// Another node owns the diagram now (this node's lease lapsed, or its fencing token was
+    /// refused by the store): clients reconnect and reach the new owner (DESIGN §11).
+    case ownershipLost = "ownership_lost"
 
     var message: String {
         switch self {
@@ -44,6 +47,8 @@ public enum SessionEndReason: String, Sendable, Equatable {
         case .threatModelDeleted: "the threat model was deleted"
         case .expired: "the collaboration session expired after inactivity"
         case .persistenceFailed: "the server could not store an operation; reload the diagram"
+        case .ownershipLost:
+            "this server can no longer run the diagram's session (another node took it over, or the cluster directory is unreachable); reconnect to continue"
         }
     }
 }
@@ -57,6 +62,21 @@ public struct SessionSummary: Sendable, Equatable {
     public var presenter: CollabUser?
     public var participants: [ParticipantSummary]
     public var revision: Int64
+
+    /// For a session of another node, rebuilt from the cluster's listing (DESIGN §11).
+    public init(
+        sessionID: String, threatModelID: String, diagramID: String, host: CollabUser?,
+        presenter: CollabUser?,
+        participants: [ParticipantSummary], revision: Int64
+    ) {
+        self.sessionID = sessionID
+        self.threatModelID = threatModelID
+        self.diagramID = diagramID
+        self.host = host
+        self.presenter = presenter
+        self.participants = participants
+        self.revision = revision
+    }
 }
 
 /// One connected participant inside the session actor.

@@ -1,12 +1,28 @@
 import CollabCore
+import Synchronization
 
 /// One encoded server message, shared by reference among all its recipients: a broadcast is
-/// encoded once and the same bytes go to every participant (DESIGN §6). Immutable, hence Sendable.
+/// encoded once and the same bytes go to every participant (DESIGN §6). Immutable but for the
+/// transport's encoding, which sits behind a lock, hence Sendable.
 public final class SharedMessage: Sendable {
     /// The UTF-8 JSON text of the message (one WebSocket text frame).
     public let bytes: [UInt8]
     /// The catalogue `message_type`, for logs and metrics without re-parsing.
     public let messageType: String
+    /// The transport's form of `bytes` (for the gateway, the WebSocket frames), made once.
+    private let wire = Mutex<(any Sendable & AnyObject)?>(nil)
+
+    /// The transport's encoding of `bytes` (the gateway's WebSocket frame, plain and compressed),
+    /// made by the first recipient's outbox and reused for every other one, so a broadcast is
+    /// framed and compressed once, not once per participant, whichever sessions run at once.
+    public func encoded<T: Sendable & AnyObject>(_ make: ([UInt8]) -> T) -> T {
+        wire.withLock { slot in
+            if let made = slot as? T { return made }
+            let made = make(bytes)
+            slot = made
+            return made
+        }
+    }
 
     public init(bytes: [UInt8], messageType: String) {
         self.bytes = bytes

@@ -49,14 +49,14 @@ public actor SessionDirectory {
     /// Creates the session for `diagramID` from its stored state, unless one is live.
     public func create(
         threatModelID: String, diagramID: String, host: CollabUser?, state: DiagramState,
-        persistence: any SessionPersistence = NoSessionPersistence()
+        persistence: any SessionPersistence = NoSessionPersistence(), applied: [AppliedOperation] = []
     ) -> CreateResult {
         // A session that ended on its own (its persistence failed) is replaced, not reported.
         if let live = sessions[diagramID], !live.isEnded { return .exists(live) }
         let session = DiagramSession(
             sessionID: makeID(), threatModelID: threatModelID, diagramID: diagramID, state: state, host: host,
             configuration: configuration.session, persistence: persistence, clock: clock,
-            makeOperationID: makeID, changes: changes, metrics: metrics)
+            makeOperationID: makeID, changes: changes, metrics: metrics, applied: applied)
         sessions[diagramID] = session
         changes.notify()
         return .created(session)

@@ -27,8 +27,10 @@ public struct DiagramSnapshot: Sendable, Equatable {
 ///
 /// `append` must not return before the record is durable (journaled and fsynced, group commit
 /// welcome): the session holds the operation's broadcast, which is also the sender's
-/// acknowledgement, until it returns, so nothing acknowledged can be lost. If it throws, the
-/// session ends (it can no longer promise durability) and clients resync from storage.
+/// acknowledgement, until it returns, so nothing acknowledged can be lost. If it throws
+/// `OperationNotStored` (the store took the operation back), the session takes back the
+/// operations after the stored revision and rejects them to their senders; any other error ends
+/// the session (it can no longer promise durability) and clients resync from storage.
 ///
 /// `append` is `nonisolated(nonsending)`: it starts on the session actor, so whatever it does
 /// before its first suspension (enqueueing the record) happens in revision order.
@@ -38,6 +40,14 @@ public struct DiagramSnapshot: Sendable, Equatable {
 public protocol SessionPersistence: Sendable {
     nonisolated(nonsending) func append(_ record: OperationRecord) async throws
     func snapshotAvailable(_ snapshot: DiagramSnapshot)
+}
+
+/// What `SessionPersistence.append` throws when the store refused the record because another
+/// node took the diagram over (its fencing token is newer): the session ends with
+/// `.ownershipLost`, and its clients are told to reconnect, instead of `.persistenceFailed`.
+public struct SessionOwnershipLost: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// Keeps nothing: for tests and for sessions whose durability is handled elsewhere.

@@ -16,7 +16,8 @@ import Synchronization
 /// Use from an actor: apply a change and `enqueue` its record in the same synchronous step (the
 /// journal then holds changes in apply order), then `await waitDurable(ticket)` before answering.
 /// If that fails, the log refuses further appends (`.unusable`); the owner's memory holds a change
-/// the disk may not, so it should answer 503 and reload by closing and opening the log again.
+/// the disk does not, so it answers 503 and either takes the change back and calls
+/// `resumeAfterFailure()` (as `ThreatModelStore` does) or reloads by closing and opening the log.
 /// Each log starts a journal thread of its own unless `StorageOptions.journalThread` names one to
 /// share (sensible for many small logs, e.g. one per live diagram).
 public final class DurableLog: Sendable {
@@ -86,6 +87,13 @@ public final class DurableLog: Sendable {
     public func appendSync(_ record: [UInt8]) throws(StorageError) -> UInt64 {
         try journal.appendSync(record)
     }
+
+    /// After a failed write, accept appends again; returns the last durable sequence number, or
+    /// nil when nothing failed (see `Journal.resumeAfterFailure`). The caller must already have
+    /// forgotten every change whose record came after that number.
+    public func resumeAfterFailure() -> UInt64? { journal.resumeAfterFailure() }
+    /// While a failed write is not resumed: the last durable sequence number.
+    public var failedThrough: UInt64? { journal.failedThrough }
 
     /// The last sequence number handed out (0 before the first record ever).
     public var lastSequence: UInt64 { journal.lastSequence }

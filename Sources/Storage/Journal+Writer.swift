@@ -82,6 +82,10 @@ extension Journal {
         let outcome = file.withLock { f -> Result<Void, StorageError> in
             guard f.isOpen else { return .failure(.closed(path: f.path)) }
             do throws(StorageError) {
+                if f.needsReset { try reset(&f) }
+                if let code = options.writeFault?(f.path) {
+                    throw StorageError.io(operation: "write", path: f.path, errno: code)
+                }
                 try FileIO.writeAll(f.fd, buffer, path: f.path)
                 let syncStart = ContinuousClock.now
                 try FileIO.syncData(f.fd, path: f.path)
@@ -94,6 +98,7 @@ extension Journal {
                 // fails too, recovery drops the torn batch anyway (see `JournalScan`).
                 try? FileIO.truncate(f.fd, to: f.durableLength, path: f.path)
                 try? FileIO.syncData(f.fd, path: f.path)
+                f.needsReset = true
                 return .failure(error)
             }
         }
@@ -113,19 +118,52 @@ extension Journal {
         }
     }
 
-    /// Makes the journal unusable: waiters of the failed batch get `error`, later ones
-    /// `.unusable`. Queued records are dropped by the next `flushOnce`.
+    /// Makes the journal refuse appends until `resumeAfterFailure`: waiters of the failed batch
+    /// get `error`, later ones `.unusable`. Records and rotations queued behind the failed batch
+    /// are dropped here, at once, so a resume can never write them (their changes are being
+    /// rolled back by the owner) and a snapshot can never be taken over a lost record.
     func fail(with error: StorageError, batchLast: UInt64 = 0) {
-        let (waiters, path) = state.withLock { s -> ([Waiter], String) in
+        let (waiters, rotations, path) = state.withLock {
+            s -> ([Waiter], [@Sendable (Result<UInt64, StorageError>) -> Void], String) in
             if s.failure == nil { s.failure = error }
             s.metrics.failures += 1
+            var rotations: [@Sendable (Result<UInt64, StorageError>) -> Void] = []
+            s.pending.removeAll { item in
+                switch item {
+                case .record: return true
+                case .rotate(_, let completion):
+                    rotations.append(completion)
+                    return true
+                case .close: return false
+                }
+            }
             defer { s.waiters.removeAll() }
-            return (s.waiters, s.path)
+            return (s.waiters, rotations, s.path)
         }
         for waiter in waiters {
             waiter.completion(
                 .failure(waiter.sequence <= batchLast ? error : .unusable(path: path, cause: error)))
         }
+        for rotation in rotations { rotation(.failure(.unusable(path: path, cause: error))) }
+    }
+
+    /// Before the first write after a failure: reopen the file and cut it back to its last durable
+    /// length, durably. After a failed `fdatasync` the kernel may have dropped (or kept, marked
+    /// clean) the failed batch's pages, so the old descriptor's view cannot be trusted; a fresh
+    /// descriptor, an explicit truncate and an fsync put the file back to exactly the
+    /// acknowledged records, so a later batch never lands behind garbage.
+    private func reset(_ f: inout OpenFile) throws(StorageError) {
+        let fd = try FileIO.openForAppend(f.path)
+        do throws(StorageError) {
+            try FileIO.truncate(fd, to: f.durableLength, path: f.path)
+            try FileIO.syncData(fd, path: f.path)
+        } catch {
+            FileIO.close(fd)
+            throw error
+        }
+        FileIO.close(f.fd)
+        f.fd = fd
+        f.needsReset = false
     }
 
     /// Switches appends to a new, empty file. The directory is fsynced before any record goes to

@@ -11,9 +11,14 @@ import Synchronization
 ///
 /// Failure policy: if a write or fsync fails, the records of that batch and every record queued
 /// behind it fail with the error, the file is cut back to its last durable length where possible,
-/// and the journal refuses further appends (`.unusable`). After a failed fsync the kernel may have
-/// dropped the dirty pages, so carrying on could acknowledge data that is not on disk; the owner
-/// closes the journal and opens it again, which re-reads what is truly there.
+/// and the journal refuses further appends (`.unusable`) until its owner calls
+/// `resumeAfterFailure()`. The owner holds the failed records' changes in memory, so it must first
+/// take them back (see `ThreatModelStore`); an owner that cannot simply never resumes, and closes
+/// and reopens instead. On resume, sequence numbers continue right after the last durable record
+/// (the file stays contiguous), and the next batch first reopens the file and cuts it back to the
+/// last durable length with an fsync: after a failed fsync the kernel may have dropped the dirty
+/// pages, so nothing written through the old descriptor is trusted. A full disk is thus
+/// retryable: each later append tries again, and succeeds once space returns.
 public final class Journal: Sendable {
     let options: StorageOptions
     let thread: IOThread
@@ -28,6 +33,8 @@ public final class Journal: Sendable {
         /// File length after the last successful fsync: where a failed batch is cut back to.
         var durableLength: Int
         var isOpen = true
+        /// A write or fsync failed: reopen and cut back to `durableLength` before writing again.
+        var needsReset = false
     }
 
     enum Pending {
@@ -90,6 +97,25 @@ public final class Journal: Sendable {
     public var metrics: JournalMetrics { state.withLock { $0.metrics } }
     /// Open and not failed: an append now would be written (the server's `/readyz`).
     public var acceptsWrites: Bool { state.withLock { !$0.closed && $0.failure == nil } }
+
+    /// After a failed write: accept appends again and return the last durable sequence number
+    /// (every later one was failed and is forgotten; the numbers after it are handed out again).
+    /// Nil when the journal has not failed, or is closed. Does no I/O: the next batch reopens and
+    /// trims the file on the journal's thread.
+    public func resumeAfterFailure() -> UInt64? {
+        state.withLock { s -> UInt64? in
+            guard s.failure != nil, !s.closed else { return nil }
+            s.failure = nil
+            s.nextSequence = s.durableSequence + 1
+            return s.durableSequence
+        }
+    }
+
+    /// While failed (and not closed): the last durable sequence number. Every record after it is
+    /// lost, and nothing is appended until `resumeAfterFailure`.
+    public var failedThrough: UInt64? {
+        state.withLock { s in s.failure != nil && !s.closed ? s.durableSequence : nil }
+    }
 
     /// Queues a record and returns its sequence number (the ticket for `waitDurable`). Does not
     /// block. Records reach the file in the order of `enqueue` calls, so an actor that enqueues

@@ -15,8 +15,9 @@ public enum StorageError: Error, Equatable, Sendable, CustomStringConvertible {
     case recordTooLarge(size: Int, limit: Int)
     /// Records are lines: a record may not contain a newline byte (serialize JSON compactly).
     case recordContainsNewline
-    /// An earlier write or fsync failed, so nothing after it can be made durable. The state on
-    /// disk is intact up to the last acknowledged record; close and open again to continue.
+    /// An earlier write or fsync failed, so nothing after it can be made durable until the owner
+    /// resumes the journal (`Journal.resumeAfterFailure`) or closes and opens it again. The state
+    /// on disk is intact up to the last acknowledged record.
     indirect case unusable(path: String, cause: StorageError)
     /// The journal or log was closed.
     case closed(path: String)

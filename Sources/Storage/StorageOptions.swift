@@ -11,6 +11,9 @@ public struct StorageOptions: Sendable {
     public var journalThread: IOThread?
     /// Thread for snapshot writes. `nil`: each snapshot runs on a short-lived thread of its own.
     public var snapshotThread: IOThread?
+    /// Test seam: called before each journal batch is written, with the file's path; an errno it
+    /// returns fails that write as if the system had (`ENOSPC`, `EIO`). Nil in production.
+    public var writeFault: (@Sendable (String) -> Int32?)?
 
     public init(
         maxRecordBytes: Int = 16 << 20, maxBatchRecords: Int = 1024, maxBatchBytes: Int = 8 << 20,

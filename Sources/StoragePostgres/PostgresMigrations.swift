@@ -61,7 +61,51 @@ public enum PostgresMigrations {
                         data json NOT NULL,
                         PRIMARY KEY (model_id, diagram_id, cell_id))
                     """,
-                ])
+                ]),
+            Migration(
+                version: 2, name: "diagram fencing tokens and applied operation ids",
+                statements: [
+                    // The operations applied to each diagram (id, revision, user, cells touched),
+                    // so the next owner of its session de-duplicates a resent operation id.
+                    """
+                    CREATE TABLE \(t.operations) (
+                        model_id text NOT NULL,
+                        diagram_id text NOT NULL,
+                        operation_id text NOT NULL,
+                        revision bigint NOT NULL,
+                        entry json NOT NULL,
+                        PRIMARY KEY (model_id, diagram_id, operation_id))
+                    """,
+                    "CREATE INDEX ON \(t.operations) (model_id, diagram_id, revision)",
+                    // The newest ownership token each diagram has seen (several nodes, DESIGN §11).
+                    """
+                    CREATE TABLE \(t.fences) (
+                        model_id text NOT NULL,
+                        diagram_id text NOT NULL,
+                        token bigint NOT NULL,
+                        PRIMARY KEY (model_id, diagram_id))
+                    """,
+                    // Raises the mark, or aborts the transaction (so the whole batch) with SQLSTATE
+                    // TMI01 when `tok` is older: the row lock orders it against the new owner's
+                    // claim, so a stale owner's batch either committed before the claim or fails.
+                    // Re-sending the same token (a retried group) passes.
+                    """
+                    CREATE FUNCTION \(t.fenceFunction)(m text, d text, tok bigint) RETURNS void
+                    LANGUAGE plpgsql AS $fn$
+                    DECLARE newest bigint;
+                    BEGIN
+                        INSERT INTO \(t.fences) AS f (model_id, diagram_id, token) VALUES (m, d, tok)
+                        ON CONFLICT (model_id, diagram_id)
+                        DO UPDATE SET token = greatest(f.token, EXCLUDED.token)
+                        RETURNING f.token INTO newest;
+                        IF newest > tok THEN
+                            RAISE EXCEPTION 'fenced: ownership token % is older than %', tok, newest
+                                USING ERRCODE = 'TMI01';
+                        END IF;
+                    END
+                    $fn$
+                    """,
+                ]),
         ]
     }
 
@@ -119,6 +163,7 @@ extension PostgresStore {
 public struct PostgresTables: Sendable, Equatable {
     public let schema: String
     let models, children, metadata, cells, migrations: String
+    let fences, fenceFunction, operations: String
 
     public struct InvalidSchema: Error, CustomStringConvertible {
         public var description: String
@@ -141,5 +186,8 @@ public struct PostgresTables: Sendable, Equatable {
         self.metadata = "\(schema).tmi_metadata"
         self.cells = "\(schema).tmi_diagram_cells"
         self.migrations = "\(schema).tmi_schema_migrations"
+        self.fences = "\(schema).tmi_diagram_fences"
+        self.fenceFunction = "\(schema).tmi_fence"
+        self.operations = "\(schema).tmi_diagram_operations"
     }
 }

@@ -10,15 +10,25 @@ extension PostgresStore {
         var description: String
     }
 
-    static func load(_ client: PostgresClient, _ t: PostgresTables) async throws -> StoreState {
+    /// Every model, or only `model` (a node reading back what other nodes wrote).
+    static func load(_ client: PostgresClient, _ t: PostgresTables, model only: String? = nil) async throws
+        -> StoreState
+    {
         var state = StoreState()
-        for row in try await client.query("SELECT id, fields::text AS f FROM \(t.models) ORDER BY seq").rows {
+        // One fixed text per case; the id is always a parameter.
+        let filter = only == nil ? "" : " WHERE model_id = $1"
+        let params: [PostgresValue] = only.map { [.text($0)] } ?? []
+        for row in try await client.query(
+            "SELECT id, fields::text AS f FROM \(t.models)\(only == nil ? "" : " WHERE id = $1") ORDER BY seq",
+            params
+        ).rows {
             state.apply(.putModel(id: try row.string("id"), fields: try object(row, "f")))
         }
         /// Keyed by "model/diagram": a diagram id is unique only within its model.
         var revisions: [String: Int] = [:]
         let children = try await client.query(
-            "SELECT model_id, kind, id, fields::text AS f, update_vector FROM \(t.children) ORDER BY seq")
+            "SELECT model_id, kind, id, fields::text AS f, update_vector FROM \(t.children)\(filter) ORDER BY seq",
+            params)
         for row in children.rows {
             let kindName = try row.string("kind")
             guard let kind = ChildKind(rawValue: kindName) else {
@@ -32,7 +42,8 @@ extension PostgresStore {
             }
         }
         for row in try await client.query(
-            "SELECT model_id, kind, child_id, key, value::text AS v FROM \(t.metadata) ORDER BY seq"
+            "SELECT model_id, kind, child_id, key, value::text AS v FROM \(t.metadata)\(filter) ORDER BY seq",
+            params
         ).rows {
             let model = try row.string("model_id")
             let kindName = try row.string("kind")
@@ -51,7 +62,7 @@ extension PostgresStore {
         }
         var cells: [String: [JSONValue]] = [:]
         for row in try await client.query(
-            "SELECT model_id, diagram_id, data::text AS d FROM \(t.cells) ORDER BY seq"
+            "SELECT model_id, diagram_id, data::text AS d FROM \(t.cells)\(filter) ORDER BY seq", params
         ).rows {
             let key = try row.string("model_id") + "/" + row.string("diagram_id")
             cells[key, default: []].append(try parse(row, "d"))
@@ -70,6 +81,15 @@ extension PostgresStore {
                 if let revision { diagram.fields["update_vector"] = .number(Double(revision)) }
                 state.models[modelID]!.children[.diagrams]![id] = diagram
             }
+        }
+        for row in try await client.query(
+            "SELECT model_id, diagram_id, token FROM \(t.fences)\(filter)", params
+        ).rows {
+            guard let token = row["token"]?.int, token >= 0 else { continue }
+            state.apply(
+                .fence(
+                    model: try row.string("model_id"), diagram: try row.string("diagram_id"),
+                    token: UInt64(token)))
         }
         return state
     }

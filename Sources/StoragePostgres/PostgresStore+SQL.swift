@@ -8,6 +8,9 @@ import WireProtocol
 /// end the same as if it had committed once (`PostgresStore` relies on this to retry).
 struct StoreSQL: Sendable {
     let t: PostgresTables
+    /// Operation ids kept per diagram (a resend older than that gets a state sync, not a dedup).
+    static let operationsKept = 4096
+    static let operationPruneEvery = 512
 
     func queries(for batch: [StoreMutation]) -> [PostgresQuery] {
         var out: [PostgresQuery] = []
@@ -29,7 +32,7 @@ struct StoreSQL: Sendable {
                     ON CONFLICT (id) DO UPDATE SET fields = EXCLUDED.fields
                     """, [.text(id), json(.object(fields))]))
         case .deleteModel(let id):
-            for table in [t.cells, t.metadata, t.children] {
+            for table in [t.cells, t.metadata, t.fences, t.operations, t.children] {
                 out.append(PostgresQuery("DELETE FROM \(table) WHERE model_id = $1", [.text(id)]))
             }
             out.append(PostgresQuery("DELETE FROM \(t.models) WHERE id = $1", [.text(id)]))
@@ -56,10 +59,12 @@ struct StoreSQL: Sendable {
             }
         case .deleteChild(let kind, let model, let id):
             if kind == .diagrams {
-                out.append(
-                    PostgresQuery(
-                        "DELETE FROM \(t.cells) WHERE model_id = $1 AND diagram_id = $2",
-                        [.text(model), .text(id)]))
+                for table in [t.cells, t.fences, t.operations] {
+                    out.append(
+                        PostgresQuery(
+                            "DELETE FROM \(table) WHERE model_id = $1 AND diagram_id = $2",
+                            [.text(model), .text(id)]))
+                }
             }
             out.append(
                 PostgresQuery(
@@ -96,6 +101,30 @@ struct StoreSQL: Sendable {
                 PostgresQuery(
                     "UPDATE \(t.children) SET update_vector = $3 WHERE model_id = $1 AND kind = 'diagrams' AND id = $2",
                     [.text(model), .text(diagram), .int(vector)]))
+        case .recordOperation(let model, let diagram, let operationID, let revision, let entry):
+            out.append(
+                PostgresQuery(
+                    """
+                    INSERT INTO \(t.operations) (model_id, diagram_id, operation_id, revision, entry)
+                    SELECT $1, $2, $3, $4, $5 WHERE EXISTS
+                    (SELECT 1 FROM \(t.children) WHERE model_id = $1 AND kind = 'diagrams' AND id = $2)
+                    ON CONFLICT (model_id, diagram_id, operation_id) DO NOTHING
+                    """, [.text(model), .text(diagram), .text(operationID), .int(revision), json(entry)]))
+            // Now and then, forget what no session will be asked about again.
+            if revision % Self.operationPruneEvery == 0 {
+                out.append(
+                    PostgresQuery(
+                        "DELETE FROM \(t.operations) WHERE model_id = $1 AND diagram_id = $2 AND revision <= $3",
+                        [.text(model), .text(diagram), .int(revision - Self.operationsKept)]))
+            }
+        case .fence(let model, let diagram, let token):
+            // Only for a diagram that exists, like `StoreState.apply`; raises TMI01 when stale.
+            out.append(
+                PostgresQuery(
+                    """
+                    SELECT \(t.fenceFunction)($1, $2, $3) WHERE EXISTS
+                    (SELECT 1 FROM \(t.children) WHERE model_id = $1 AND kind = 'diagrams' AND id = $2)
+                    """, [.text(model), .text(diagram), .int64(Int64(clamping: token))]))
         }
     }
 

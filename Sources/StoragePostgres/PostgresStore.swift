@@ -1,3 +1,4 @@
+import CollabCore
 import Storage
 import Synchronization
 import WireProtocol
@@ -50,6 +51,9 @@ public final class PostgresStore: Store {
         var waiters: [(ticket: UInt64, continuation: CheckedContinuation<StoreUnavailable?, Never>)] = []
         var drained: [CheckedContinuation<Void, Never>] = []
     }
+
+    /// The SQLSTATE `tmi_fence` raises for a stale ownership token (migration 2).
+    static let fencedState = "TMI01"
 
     /// Most statements sent in one group (a large import is split into several).
     static let maxGroupStatements = 2_000
@@ -118,6 +122,34 @@ public final class PostgresStore: Store {
 
     public func snapshot(_ state: StoreState, through ticket: UInt64) async {}
 
+    /// Other nodes may write the same database (DESIGN §11).
+    public var isShared: Bool { true }
+
+    public func recentOperations(model: String, diagram: String, limit: Int) async throws(StoreUnavailable)
+        -> [JSONValue]
+    {
+        do {
+            let rows = try await client.query(
+                """
+                SELECT entry::text AS e FROM \(sql.t.operations)
+                WHERE model_id = $1 AND diagram_id = $2 ORDER BY revision DESC LIMIT $3
+                """, [.text(model), .text(diagram), .int(max(0, limit))])
+            return try rows.rows.map { try Self.parse($0, "e") }
+        } catch {
+            throw StoreUnavailable(
+                "PostgreSQL could not read diagram \(diagram)'s operations: \(error)", retryAfterSeconds: 2)
+        }
+    }
+
+    public func loadModel(_ id: String) async throws(StoreUnavailable) -> StoreState {
+        do {
+            return try await Self.load(client, sql.t, model: id)
+        } catch {
+            throw StoreUnavailable(
+                "PostgreSQL could not read threat model \(id): \(error)", retryAfterSeconds: 2)
+        }
+    }
+
     public func close() async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             let idle = queue.withLock { q -> Bool in
@@ -182,6 +214,11 @@ public final class PostgresStore: Store {
             } catch {
                 if group.count > 1 {
                     for single in group { await write([single]) }
+                    return
+                }
+                if error.sqlState == Self.fencedState {
+                    // A newer owner claimed the diagram: expected after a failover, not a bug.
+                    finish(group, droppedWith: .fenced("\(error)"))
                     return
                 }
                 report("PostgreSQL refused a store batch; it is dropped: \(error)")

@@ -57,6 +57,17 @@ do {
     fail(error.message)
 }
 
+// Every connection is a descriptor: lift the open-file limit to cover --max-connections plus
+// the listener, data files and outgoing connections, or say plainly that it cannot (issue 15).
+let descriptorsNeeded = configuration.maxConnections + 256
+if let limit = FileDescriptorLimit.raise(toAtLeast: descriptorsNeeded), !limit.reached {
+    emit(
+        "tmi-server: warning: the open-file limit is \(limit.current) (hard limit \(limit.hard)), below the "
+            + "\(descriptorsNeeded) that --max-connections \(configuration.maxConnections) needs; connections past "
+            + "about \(max(0, limit.current - 256)) will be refused (raise `ulimit -Hn` or lower --max-connections)\n",
+        to: 2)
+}
+
 do {
     try configuration.prepareDataDirectory()
 } catch {

@@ -151,6 +151,20 @@ public final class DiagramClient: Sendable {
 
     public func close() { connection.close() }
 
+    /// The close code the server sent, once the connection has closed (nil while open, or when
+    /// it ended without a close frame).
+    public var closeCode: UInt16? {
+        guard let info = connection.closeInfo, info.initiatedByPeer else { return nil }
+        return info.code.rawValue
+    }
+
+    /// How the connection closed (the server's code and reason), waiting until it has.
+    public func closeInfo() async throws -> WebSocketCloseInfo {
+        try await within("the close of \(user.email)'s connection") { [connection] in
+            await connection.waitUntilClosed()
+        }
+    }
+
     /// Closes and waits until the connection is gone (the server has seen the close), discarding
     /// what arrives meanwhile: what a client does before reconnecting, so its old connection does
     /// not count against the server's connections-per-user limit.

@@ -14,7 +14,7 @@ struct AppliedOperationIDs: Sendable {
     }
 
     let capacity: Int
-    private var applied: [String: Applied] = [:]
+    var applied: [String: Applied] = [:]
     private var order: [String] = []
     private var head = 0
 

@@ -79,6 +79,20 @@ public struct DiagramState: Sendable {
         return old
     }
 
+    /// Puts back a cell removed since the last compaction into its old place (its tombstone), so
+    /// a rollback (`DiagramEngine.rollBack`) restores the order too; otherwise an `upsert`. O(n),
+    /// only on that failure path.
+    mutating func restore(_ cell: JSONValue, id: String) {
+        guard index[id] == nil, let i = slots.lastIndex(where: { $0.id == id && $0.cell == nil }) else {
+            upsert(cell, id: id)
+            return
+        }
+        slots[i].cell = cell
+        tombstones -= 1
+        index[id] = i
+        indexEdge(cell, id: id)
+    }
+
     private mutating func compact() {
         slots.removeAll { $0.cell == nil }
         tombstones = 0

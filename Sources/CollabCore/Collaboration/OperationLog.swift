@@ -33,8 +33,8 @@ public struct LogEntry: Sendable, Equatable {
 /// Entries are kept in a ring of fixed capacity so memory stays bounded however long a session runs.
 public struct OperationLog: Sendable {
     public let capacity: Int
-    private var ring: [LogEntry]
-    private var head: Int  // index of the oldest entry once the ring is full
+    var ring: [LogEntry]
+    var head: Int  // index of the oldest entry once the ring is full
     /// The oldest base revision the log can rebuild from.
     public private(set) var floor: Int64
 

@@ -24,11 +24,19 @@ public struct OperationRejection: Sendable, Equatable, Error {
     public var requiresResync: Bool
     /// The sender should also get a `state_correction` (an edge to a node that no longer exists).
     public var stateCorrection: Bool
+    /// Set when the operation was accepted but could not be stored and was taken back: a REST
+    /// caller answers 507 (`.diskFull`) or 503 instead of 422. Not part of the wire message.
+    public var notStored: NotStored?
+
+    public enum NotStored: Sendable, Equatable {
+        case diskFull, unavailable
+    }
 
     public init(
         _ reason: Reason, _ message: String, affectedCells: [String] = [], requiresResync: Bool = false,
-        stateCorrection: Bool = false
+        stateCorrection: Bool = false, notStored: NotStored? = nil
     ) {
+        self.notStored = notStored
         self.reason = reason
         self.message = message
         self.affectedCells = affectedCells

@@ -12,16 +12,24 @@ public struct CollaborationRoutes: RouteProvider {
     /// Base for `websocket_url` and `join_url` (`http://host:port` → `ws://host:port`).
     let baseURL: String
     let webSocket: WebSocketConfiguration
-    let frames = FrameCache()
+    /// Set when this node is one of several (`--redis-url`): sessions are placed cluster-wide.
+    let cluster: ClusterCoordinator?
 
     public init(
         store: ThreatModelStore, directory: SessionDirectory, baseURL: String,
-        webSocket: WebSocketConfiguration = WebSocketConfiguration()
+        webSocket: WebSocketConfiguration = WebSocketConfiguration(), cluster: ClusterCoordinator? = nil
     ) {
         self.store = store
         self.directory = directory
         self.baseURL = baseURL
+        var webSocket = webSocket
+        // Ask clients not to carry compression context across messages (RFC 7692 §7.1.1.2: a
+        // server may always ask). Then a participant's inflater is freed after each message it
+        // sends instead of holding a window for as long as it is connected (issue 15: memory of
+        // idle sockets). Its messages are small operations; the ratio lost is small.
+        webSocket.compression?.clientNoContextTakeover = true
         self.webSocket = webSocket
+        self.cluster = cluster
     }
 
     static let diagram = "/threat_models/{threat_model_id}/diagrams/{diagram_id}"
@@ -34,6 +42,7 @@ public struct CollaborationRoutes: RouteProvider {
             Route("PUT", "\(Self.diagram)/collaborate", handler: join),
             Route("DELETE", "\(Self.diagram)/collaborate", handler: end),
             Route("GET", "\(Self.diagram)/ws", handler: connect),
+            Route("GET", "/cluster/relay\(Self.diagram)/ws", access: .open, handler: relayed),
         ]
     }
 
@@ -112,6 +121,7 @@ public struct CollaborationRoutes: RouteProvider {
 
     @Sendable func list(_ ctx: RequestContext) async throws -> HTTPResponse {
         let user = try ctx.requireUser()
+        if let cluster { return try await listInCluster(user, cluster) }
         var out: [JSONValue] = []
         for s in await directory.list() {
             let readable = store.read { state -> Target? in
@@ -131,6 +141,7 @@ public struct CollaborationRoutes: RouteProvider {
 
     @Sendable func get(_ ctx: RequestContext) async throws -> HTTPResponse {
         let user = try ctx.requireUser()
+        if let answer = try await answeredByOwner(ctx) { return answer }
         let t = try target(ctx, user: user)
         guard let session = await directory.find(diagramID: t.diagram) else {
             throw APIError.notFound("no collaboration session is live for diagram \(t.diagram)")
@@ -140,6 +151,7 @@ public struct CollaborationRoutes: RouteProvider {
 
     @Sendable func create(_ ctx: RequestContext) async throws -> HTTPResponse {
         let user = try ctx.requireUser()
+        if let cluster { return try await createInCluster(ctx, user: user, cluster) }
         let t = try target(ctx, user: user)
         switch await openSession(t, host: user) {
         case .created(let session):
@@ -154,6 +166,7 @@ public struct CollaborationRoutes: RouteProvider {
 
     @Sendable func join(_ ctx: RequestContext) async throws -> HTTPResponse {
         let user = try ctx.requireUser()
+        if let answer = try await answeredByOwner(ctx) { return answer }
         let t = try target(ctx, user: user)
         guard let session = await directory.find(diagramID: t.diagram) else {
             throw APIError.notFound(
@@ -165,6 +178,7 @@ public struct CollaborationRoutes: RouteProvider {
     /// The host ends the session for everyone; anyone else leaves it (DESIGN §10).
     @Sendable func end(_ ctx: RequestContext) async throws -> HTTPResponse {
         let user = try ctx.requireUser()
+        if let answer = try await answeredByOwner(ctx) { return answer }
         let t = try target(ctx, user: user)
         guard let session = await directory.find(diagramID: t.diagram) else {
             throw APIError.notFound("no collaboration session is live for diagram \(t.diagram)")
@@ -183,13 +197,13 @@ public struct CollaborationRoutes: RouteProvider {
     /// the session until the connection closes.
     @Sendable func connect(_ ctx: RequestContext) async throws -> HTTPResponse {
         let user = try ctx.requireUser()
+        if let cluster { return try await connectInCluster(ctx, user: user, cluster) }
         let t = try target(ctx, user: user)
         guard WebSocketUpgrade.isUpgradeRequest(ctx.request) else {
             throw APIError(
                 status: 426, code: "upgrade_required", description: "this endpoint speaks WebSocket only")
         }
         let directory = self.directory
-        let frames = self.frames
         let role: CollabRole = t.role >= .writer ? .writer : .reader
         let me = Self.collabUser(user)
         // A reconnecting client names the revision it last applied: it gets only what it missed
@@ -202,18 +216,26 @@ public struct CollaborationRoutes: RouteProvider {
         }
         return WebSocketUpgrade.respond(to: ctx.request, configuration: webSocket) { connection in
             let session = await openSession()
-            let connectionID = UUIDText.random()
-            let outbox = WebSocketOutbox(connection: connection, frames: frames)
-            let identity = ParticipantIdentity(connectionID: connectionID, user: me, role: role)
-            guard await session.join(identity, outbox: outbox, resumeFrom: resumeFrom) == .joined else {
-                return
-            }
-            for await message in connection.messages {
-                await session.receive(message.bytes, from: connectionID)
-            }
-            await session.leave(connectionID: connectionID)
+            await Self.serve(session, user: me, role: role, resumeFrom: resumeFrom, connection)
             _ = directory
         }
+    }
+
+    /// Joins `connection` to `session` and feeds it every message until the connection closes.
+    static func serve(
+        _ session: DiagramSession, user: CollabUser, role: CollabRole, resumeFrom: Int64?,
+        _ connection: WebSocketConnection
+    ) async {
+        let connectionID = UUIDText.random()
+        let outbox = WebSocketOutbox(connection: connection)
+        let identity = ParticipantIdentity(connectionID: connectionID, user: user, role: role)
+        guard await session.join(identity, outbox: outbox, resumeFrom: resumeFrom) == .joined else {
+            return
+        }
+        for await message in connection.messages {
+            await session.receive(message.bytes, from: connectionID)
+        }
+        await session.leave(connectionID: connectionID)
     }
 }
 
@@ -230,6 +252,10 @@ extension CollaborationRoutes {
                 switch await session.applyServerOperation(ops, by: Self.collabUser(user)) {
                 case .accepted, .duplicate: return true
                 case .rejected(let r):
+                    if let notStored = r.notStored {
+                        throw APIError.storeUnavailable(
+                            StoreUnavailable(r.message, isDiskFull: notStored == .diskFull))
+                    }
                     throw APIError(status: 422, code: r.reason.rawValue, description: r.message)
                 case .needsStateSync:
                     throw APIError(

@@ -1,5 +1,4 @@
 import SessionActors
-import Synchronization
 import WireProtocol
 
 /// A session participant reached over a WebSocket connection. `send` only enqueues onto the
@@ -7,10 +6,12 @@ import WireProtocol
 /// it never suspends, so a slow client cannot delay a broadcast.
 struct WebSocketOutbox: ParticipantOutbox {
     let connection: WebSocketConnection
-    let frames: FrameCache
 
+    /// The message's frames are made by the first participant's send and shared by all (plain,
+    /// and compressed once per compressor setting, `WebSocketSharedFrame`).
     func send(_ message: SharedMessage) {
-        try? connection.send(frames.frame(for: message))
+        try? connection.send(
+            message.encoded { WebSocketSharedFrame(WebSocketMessage(kind: .text, bytes: $0)) })
     }
 
     func close(_ reason: OutboxCloseReason) {
@@ -19,6 +20,9 @@ struct WebSocketOutbox: ParticipantOutbox {
             connection.close(code: .normalClosure, reason: "left the session")
         case .removedByHost:
             connection.close(code: .policyViolation, reason: "removed by the host")
+        case .sessionEnded(.ownershipLost):
+            // 1012: reconnect; the next connection reaches the diagram's new owner (docs/cluster.md).
+            connection.close(code: .serviceRestart, reason: "session moved: reconnect")
         case .sessionEnded(let why):
             connection.close(code: .goingAway, reason: "session ended: \(why.rawValue)")
         case .joinRefused(.sessionFull):
@@ -28,19 +32,5 @@ struct WebSocketOutbox: ParticipantOutbox {
         case .messageFlood:
             connection.close(code: .policyViolation, reason: "message rate exceeded")
         }
-    }
-}
-
-/// Encodes each broadcast message into a WebSocket frame once: a session hands the same
-/// `SharedMessage` to every participant in turn, so remembering the last one is enough for the
-/// frame bytes to be shared by all connections (no per-connection copy or re-encode).
-final class FrameCache: Sendable {
-    private let last = Mutex<(message: SharedMessage, frame: EncodedFrame)?>(nil)
-
-    func frame(for message: SharedMessage) -> EncodedFrame {
-        if let hit = last.withLock({ $0?.message === message ? $0?.frame : nil }) { return hit }
-        let frame = EncodedFrame(.init(kind: .text, bytes: message.bytes))
-        last.withLock { $0 = (message, frame) }
-        return frame
     }
 }

@@ -66,11 +66,10 @@ public struct ConsoleRoutes: RouteProvider {
             throw APIError.notFound("no collaboration session is live for diagram \(t.diagram)")
         }
         try Self.requireUpgrade(ctx)
-        let frames = collaboration.frames
         return WebSocketUpgrade.respond(to: ctx.request, configuration: collaboration.webSocket) {
             connection in
             let id = UUIDText.random()
-            let outbox = WebSocketOutbox(connection: connection, frames: frames)
+            let outbox = WebSocketOutbox(connection: connection)
             guard await session.observe(id: id, outbox: outbox) else { return }
             for await _ in connection.messages {}
             await session.stopObserving(id: id)

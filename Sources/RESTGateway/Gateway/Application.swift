@@ -4,6 +4,8 @@ public struct ServerEnvironment: Sendable {
     public var configuration: ServerConfiguration
     public var baseURL: String
     public var logger: Logger
+    /// The port actually bound (the default `--advertise-url` of a cluster node is built on it).
+    public var boundPort = 0
 
     public init(configuration: ServerConfiguration, baseURL: String, logger: Logger) {
         self.configuration = configuration
@@ -66,9 +68,11 @@ public struct Application: Sendable {
 
     /// The environment for a server bound to `boundPort`.
     public func environment(boundPort: Int) -> ServerEnvironment {
-        ServerEnvironment(
+        var environment = ServerEnvironment(
             configuration: configuration, baseURL: configuration.baseURL(boundPort: boundPort), logger: logger
         )
+        environment.boundPort = boundPort
+        return environment
     }
 
     /// Builds the gateway: public endpoints first, then each feature's routes. A route table that

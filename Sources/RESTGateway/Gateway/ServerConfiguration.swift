@@ -63,6 +63,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// I/O loops (epoll threads) connections are spread over; nil: one per core.
     public var ioThreads: Int?
 
+    /// Several nodes (`ServerConfiguration+Cluster.swift`); disabled by default.
+    public var cluster = ClusterSettings()
+
     public init() {}
 
     /// The base URL clients should use: `publicURL` if set, else built from the bound address.

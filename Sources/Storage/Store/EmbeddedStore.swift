@@ -13,15 +13,18 @@ public final class EmbeddedStore: Store {
     /// Opens the store kept in `directory` (snapshot `store.snapshot` plus journal) and returns
     /// it with every acknowledged change recovered. Throws with the file at fault when the data
     /// cannot be read.
-    public static func open(directory: String, compactEvery: Int = 5_000) async throws
-        -> (store: EmbeddedStore, state: StoreState)
-    {
-        let (log, recovery) = try await DurableLog.open(directory: directory, name: "store")
+    public static func open(
+        directory: String, compactEvery: Int = 5_000, options: StorageOptions = StorageOptions()
+    ) async throws -> (store: EmbeddedStore, state: StoreState) {
+        let (log, recovery) = try await DurableLog.open(directory: directory, name: "store", options: options)
         let state = try ThreatModelStore.recover(snapshot: recovery.snapshot, records: recovery.payloads)
         return (EmbeddedStore(log: log, snapshotEvery: compactEvery), state)
     }
 
     public var acceptsWrites: Bool { log.acceptsWrites }
+    public var durableTicket: UInt64? { log.durableSequence }
+    public var failedThrough: UInt64? { log.failedThrough }
+    public func resumeAfterFailure() -> UInt64? { log.resumeAfterFailure() }
 
     public func enqueue(_ batch: [StoreMutation]) throws(StoreUnavailable) -> UInt64 {
         do {

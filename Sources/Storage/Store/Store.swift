@@ -1,3 +1,5 @@
+import CollabCore
+
 /// The store boundary (DESIGN §2, §7, §11): where the server's threat models, their children,
 /// metadata and live diagram cells become durable, and where they are loaded from at start.
 ///
@@ -27,10 +29,39 @@ public protocol Store: Sendable {
     /// Whether an enqueue now would be made durable (open, no failed write, database reachable):
     /// the server's `/readyz` reports it.
     var acceptsWrites: Bool { get }
+    /// Every batch up to this ticket is durable. Nil: the backend cannot take back a failed
+    /// batch, so `ThreatModelStore` does not track durability for it (and never resumes it).
+    var durableTicket: UInt64? { get }
+    /// While a failed write is not resumed: the ticket up to which everything is durable; every
+    /// batch after it is lost and enqueues are refused. Nil otherwise.
+    var failedThrough: UInt64? { get }
+    /// After a failed write: forget every batch that is not durable and accept writes again;
+    /// returns `failedThrough`, or nil when nothing failed (or the backend cannot resume).
+    /// Called inside `ThreatModelStore`'s lock once the lost batches are taken back: must not
+    /// block.
+    func resumeAfterFailure() -> UInt64?
+    /// True when other processes write the same data (PostgreSQL): `loadModel` is then meaningful.
+    var isShared: Bool { get }
+    /// The threat model `id` (absent when it does not exist) and its diagrams' fencing marks as
+    /// they are durable now, in a `StoreState` holding nothing else (see `ThreatModelStore.refresh`).
+    func loadModel(_ id: String) async throws(StoreUnavailable) -> StoreState
+    /// The newest `limit` operations recorded for a diagram (`StoreMutation.recordOperation`
+    /// entries), for the next owner's de-duplication; empty from a backend that keeps none.
+    func recentOperations(model: String, diagram: String, limit: Int) async throws(StoreUnavailable)
+        -> [JSONValue]
 }
 
 extension Store {
     public var acceptsWrites: Bool { true }
+    public var durableTicket: UInt64? { nil }
+    public var failedThrough: UInt64? { nil }
+    public func resumeAfterFailure() -> UInt64? { nil }
+    /// A backend private to one process (embedded) is never shared and never asked to reload.
+    public var isShared: Bool { false }
+    public func loadModel(_ id: String) async throws(StoreUnavailable) -> StoreState { StoreState() }
+    public func recentOperations(model: String, diagram: String, limit: Int) async throws(StoreUnavailable)
+        -> [JSONValue]
+    { [] }
 }
 
 /// A change could not be made durable now. Nothing was acknowledged; the caller answers 503
@@ -42,11 +73,21 @@ public struct StoreUnavailable: Error, Sendable, Equatable, CustomStringConverti
     public var isDiskFull: Bool
     /// A hint for `Retry-After`.
     public var retryAfterSeconds: Int
+    /// The batch carried a fencing token older than the newest its diagram has seen: another
+    /// node owns the diagram now. Retrying cannot help; the session must stop (DESIGN §11).
+    public var isFenced = false
 
     public init(_ reason: String, isDiskFull: Bool = false, retryAfterSeconds: Int = 1) {
         self.reason = reason
         self.isDiskFull = isDiskFull
         self.retryAfterSeconds = retryAfterSeconds
+    }
+
+    /// The refusal of a batch whose fencing token is older than its diagram's newest.
+    public static func fenced(_ reason: String) -> StoreUnavailable {
+        var e = StoreUnavailable(reason)
+        e.isFenced = true
+        return e
     }
 
     public var description: String { reason }

@@ -45,6 +45,13 @@ public enum StoreCodec {
                 "upserts": .array(upserts),
                 "removes": .array(removes.map { .string($0) }), "vector": .number(Double(vector)),
             ]
+        case .recordOperation(let model, let diagram, let operationID, let revision, let entry):
+            [
+                "op": "record_operation", "model": .string(model), "id": .string(diagram),
+                "operation_id": .string(operationID), "revision": .number(Double(revision)), "entry": entry,
+            ]
+        case .fence(let model, let diagram, let token):
+            ["op": "fence", "model": .string(model), "id": .string(diagram), "token": .string(String(token))]
         }
     }
 
@@ -87,6 +94,16 @@ public enum StoreCodec {
             return .patchCells(
                 model: try str("model"), diagram: try str("id"), upserts: upserts,
                 removes: removes.compactMap(\.stringValue), updateVector: Int(vector))
+        case "record_operation":
+            guard let revision = v["revision"]?.doubleValue, let entry = v["entry"] else {
+                throw DecodeError(description: "bad record_operation")
+            }
+            return .recordOperation(
+                model: try str("model"), diagram: try str("id"), operationID: try str("operation_id"),
+                revision: Int(revision), entry: entry)
+        case "fence":
+            guard let token = UInt64(try str("token")) else { throw DecodeError(description: "bad fence") }
+            return .fence(model: try str("model"), diagram: try str("id"), token: token)
         case let op: throw DecodeError(description: "unknown op \(op)")
         }
     }
@@ -119,7 +136,17 @@ public enum StoreCodec {
             models.append(
                 ["fields": .object(m.fields), "metadata": m.metadata.json, "children": .object(children)])
         }
-        return JSONValue.object(["version": 1, "models": .array(models)]).serialized()
+        var snapshot: [String: JSONValue] = ["version": 1, "models": .array(models)]
+        if !state.fences.isEmpty {
+            snapshot["fences"] = .array(
+                state.fences.map {
+                    [
+                        "model": .string($0.key.model), "id": .string($0.key.diagram),
+                        "token": .string(String($0.value)),
+                    ]
+                })
+        }
+        return JSONValue.object(snapshot).serialized()
     }
 
     public static func decode(snapshot bytes: [UInt8]) throws -> StoreState {
@@ -141,6 +168,12 @@ public enum StoreCodec {
                 record.children[kind] = c
             }
             state.models[id] = record
+        }
+        for f in v["fences"]?.arrayValue ?? [] {
+            guard let m = f["model"]?.stringValue, let d = f["id"]?.stringValue,
+                let token = f["token"]?.stringValue.flatMap({ UInt64($0) })
+            else { throw DecodeError(description: "bad fence in snapshot") }
+            state.fences[DiagramKey(model: m, diagram: d)] = token
         }
         return state
     }

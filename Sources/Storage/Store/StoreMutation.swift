@@ -14,6 +14,15 @@ public enum StoreMutation: Sendable, Equatable {
     /// per operation, so every accepted operation can be journaled before it is broadcast.
     case patchCells(
         model: String, diagram: String, upserts: [JSONValue], removes: [String], updateVector: Int)
+    /// Raises the diagram's fencing high-water mark to `token` (several nodes, DESIGN §11). A
+    /// batch carrying a token older than the mark is refused whole (`StoreUnavailable.isFenced`),
+    /// so an owner that lost its lease can never write after the node that took over. A batch
+    /// without one (single node, REST) is never fenced.
+    case fence(model: String, diagram: String, token: UInt64)
+    /// Remembers an applied operation (`entry`: CollabCore's `AppliedOperation` JSON) so the next
+    /// owner of the diagram's session de-duplicates a resent `operation_id` (several nodes only).
+    /// Kept by a shared backend (PostgreSQL), read back with `recentOperations`; not held in memory.
+    case recordOperation(model: String, diagram: String, operationID: String, revision: Int, entry: JSONValue)
 }
 
 extension StoreMutation {
@@ -41,6 +50,7 @@ extension StoreState {
             }
         case .deleteModel(let id):
             models[id] = nil
+            if !fences.isEmpty { fences = fences.filter { $0.key.model != id } }
         case .putChild(let kind, let m, let id, let fields):
             guard models[m] != nil else { return }
             // In place: copying the collection out and back made every write O(threats in the
@@ -48,6 +58,7 @@ extension StoreState {
             models[m]!.children[kind, default: ChildCollection()].put(id, fields: fields)
         case .deleteChild(let kind, let m, let id):
             models[m]?.children[kind]?[id] = nil
+            if kind == .diagrams { fences[DiagramKey(model: m, diagram: id)] = nil }
             // An emptied collection is dropped, so equal contents are equal states whichever
             // way they were reached (a store reloaded from rows has no empty collections).
             if models[m]?.children[kind]?.count == 0 { models[m]!.children[kind] = nil }
@@ -61,6 +72,12 @@ extension StoreState {
                 Self.patched(diagram.fields["cells"]?.arrayValue ?? [], upserts: upserts, removes: removes))
             diagram.fields["update_vector"] = .number(Double(vector))
             models[m]!.children[.diagrams]![d] = diagram
+        case .recordOperation:
+            return
+        case .fence(let m, let d, let token):
+            guard models[m]?.children[.diagrams]?[d] != nil else { return }
+            let key = DiagramKey(model: m, diagram: d)
+            fences[key] = max(fences[key] ?? 0, token)
         }
     }
 

@@ -40,6 +40,12 @@ public struct MetadataList: Sendable, Equatable {
         return true
     }
 
+    /// Inserts an absent key at `position` (0...count): only `StoreState.undo` needs it.
+    mutating func restore(_ key: String, _ value: String, at position: Int) {
+        values[key] = value
+        keys.insert(key, at: position)
+    }
+
     /// The spec's `Metadata` array: `[{key, value}]`.
     public var json: JSONValue {
         .array(keys.map { .object(["key": .string($0), "value": .string(values[$0]!)]) })
@@ -86,6 +92,13 @@ public struct ChildCollection: Sendable, Equatable {
     }
 
     public var count: Int { ids.count }
+
+    /// Inserts an absent child at `position` (0...count): only `StoreState.undo` needs it.
+    mutating func restore(_ id: String, _ record: ChildRecord, at position: Int) {
+        items[id] = record
+        ids.insert(id, at: position)
+    }
+
     public var ordered: [ChildRecord] { ids.compactMap { items[$0] } }
 }
 
@@ -133,6 +146,9 @@ public struct ThreatModelRecord: Sendable, Equatable {
 /// until the next write (copy-on-write of its dictionaries).
 public struct StoreState: Sendable, Equatable {
     public var models: [String: ThreatModelRecord] = [:]
+    /// Each diagram's fencing high-water mark: the newest ownership token any node wrote with
+    /// (`StoreMutation.fence`). Empty on a single node.
+    public var fences: [DiagramKey: UInt64] = [:]
 
     public init() {}
 
@@ -142,5 +158,29 @@ public struct StoreState: Sendable, Equatable {
         case .model(let m): models[m]?.metadata
         case .child(let kind, let m, let id): models[m]?.children[kind]?[id]?.metadata
         }
+    }
+}
+
+/// A diagram named by its threat model (a diagram id is unique only within its model).
+public struct DiagramKey: Sendable, Hashable {
+    public var model: String
+    public var diagram: String
+
+    public init(model: String, diagram: String) {
+        self.model = model
+        self.diagram = diagram
+    }
+}
+
+extension StoreState {
+    /// Why `batch` must be refused because it carries a fencing token older than the newest
+    /// its diagram has seen; nil when it may be written.
+    public func fenceRefusal(_ batch: [StoreMutation]) -> StoreUnavailable? {
+        for case .fence(let m, let d, let token) in batch {
+            if let newest = fences[DiagramKey(model: m, diagram: d)], newest > token {
+                return .fenced("fenced: ownership token \(token) is older than \(newest) for diagram \(d)")
+            }
+        }
+        return nil
     }
 }

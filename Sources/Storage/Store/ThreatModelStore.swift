@@ -10,30 +10,70 @@ import Synchronization
 /// on one model can never lose an update. Waiting for durability happens outside the lock. Reads
 /// take a copy-on-write snapshot of the state (O(1)) and never wait for writers' I/O.
 ///
+/// A failed write is taken back (a full disk, `EIO`): the state is applied before it is durable,
+/// so for a backend that reports `durableTicket` the store keeps an undo log of the batches not
+/// yet known durable (each mutation's prior value of exactly what it touched, `StoreUndo`), never
+/// a second copy of the state. When the backend reports a failure, the next holder of the lock
+/// (the failed waiter, or the next writer) takes the batches that did not reach the disk back,
+/// newest first, marks their tickets lost, and only then resumes the backend
+/// (`Store.resumeAfterFailure`), all under the lock. The backend refuses every enqueue from the
+/// failure to the resume, so no change can be built on a lost one, and the memory then equals the
+/// disk again. So a refused change is never seen by a later read (apart from the instant between
+/// applying it and learning it failed, as for any change not yet durable), and the next write
+/// simply tries the disk again. Tickets handed out by the store are its own, never reused, so a
+/// waiter that arrives after a rollback cannot mistake a reused backend ticket for its own.
+///
 /// Errors are the caller's: `commit` rethrows what its body throws, and turns a backend refusal
 /// into the caller's error through `unavailable` (the gateway maps it to a 503 `APIError`).
 public final class ThreatModelStore: Sendable {
     struct Core {
         var state: StoreState
         var batchesSinceSnapshot = 0
-        var lastTicket: UInt64 = 0
         var compaction: Task<Void, Never>?
-        /// Per model, the commit that last changed it or anything inside it (children, metadata,
-        /// cells); a model untouched since start-up has none (revision 0). Commits are numbered
-        /// by `commits`, which only grows, so a revision is never reused, even across a delete
-        /// and a re-create. Entries of deleted models stay: a few bytes each.
+        /// From the commit that decides a compaction until its task ends (see `settle`).
+        var compacting = false
+        /// The undo log (only when the backend reports `durableTicket`).
+        var tracking: DurabilityTracking?
+        /// The backend ticket of the newest batch enqueued (`refresh` waits for it).
+        var lastTicket: UInt64 = 0
+        /// Per model, the change that last touched it or anything inside it (children, metadata,
+        /// cells); a model untouched since start-up has none (revision 0). Changes are numbered
+        /// by `changes`, which only grows, so a revision is never reused, even across a delete
+        /// and a re-create. Entries of deleted models stay: a few bytes each. Every place that
+        /// changes `state` must call `changed(_:)` or `changedEverything()` (read(model:)).
         var revisions: [String: UInt64] = [:]
-        var commits: UInt64 = 0
+        var changes: UInt64 = 0
+        /// A change that may touch any model (a rollback of lost batches): every revision is at
+        /// least this.
+        var everythingChangedAt: UInt64 = 0
+
+        mutating func changed(_ batch: [StoreMutation]) {
+            changes += 1
+            for m in batch { revisions[m.modelID] = changes }
+        }
+
+        mutating func changed(model id: String) {
+            changes += 1
+            revisions[id] = changes
+        }
+
+        mutating func changedEverything() {
+            changes += 1
+            everythingChangedAt = changes
+        }
+
+        func revision(of id: String) -> UInt64 { max(revisions[id] ?? 0, everythingChangedAt) }
     }
 
-    private let core: Mutex<Core>
+    let core: Mutex<Core>
     /// The durable backend; nil keeps everything in memory only (unit tests).
     public let backend: (any Store)?
     /// Batches between snapshots (the backend's wish, or the caller's override).
     public let compactEvery: Int?
 
     public init(state: StoreState = StoreState(), backend: (any Store)? = nil, compactEvery: Int? = nil) {
-        self.core = Mutex(Core(state: state))
+        self.core = Mutex(
+            Core(state: state, tracking: backend?.durableTicket != nil ? DurabilityTracking() : nil))
         self.backend = backend
         self.compactEvery = compactEvery ?? backend?.snapshotEvery
     }
@@ -55,7 +95,7 @@ public final class ThreatModelStore: Sendable {
     public func read<T, E: Error>(model id: String, _ body: (StoreState, UInt64) throws(E) -> T) throws(E)
         -> T
     {
-        let (state, revision) = core.withLock { ($0.state, $0.revisions[id] ?? 0) }
+        let (state, revision) = core.withLock { ($0.state, $0.revision(of: id)) }
         return try body(state, revision)
     }
 
@@ -66,9 +106,13 @@ public final class ThreatModelStore: Sendable {
         _ body: (StoreState) throws(E) -> (T, [StoreMutation]),
         unavailable: (StoreUnavailable) -> E
     ) throws(E) -> (result: T, ticket: UInt64?) {
-        let (outcome, compactFrom) = try core.withLock { c throws(E) -> ((T, UInt64?), StoreState?) in
+        let (outcome, compactFrom) = try core.withLock {
+            c throws(E) -> ((T, UInt64?), (StoreState, UInt64)?) in
+            if let backend { c.settle(backend) }
             let (result, batch) = try body(c.state)
             guard !batch.isEmpty else { return ((result, nil), nil) }
+            // A stale owner's batch is refused before the backend or the memory sees it.
+            if let refusal = c.state.fenceRefusal(batch) { throw unavailable(refusal) }
             var ticket: UInt64?
             if let backend {
                 do throws(StoreUnavailable) {
@@ -77,21 +121,31 @@ public final class ThreatModelStore: Sendable {
                     throw unavailable(error)
                 }
             }
-            c.commits += 1
-            for m in batch {
-                c.state.apply(m)
-                c.revisions[m.modelID] = c.commits
+            c.changed(batch)
+            guard let ticket else {
+                for m in batch { c.state.apply(m) }
+                return ((result, nil), nil)
             }
-            guard let ticket else { return ((result, nil), nil) }
             c.lastTicket = ticket
+            let handed: UInt64
+            if c.tracking != nil {
+                var undo: [StoreUndo] = []
+                undo.reserveCapacity(batch.count)
+                for m in batch { c.state.apply(m, undo: &undo) }
+                handed = c.tracking!.record(undo: undo, backendTicket: ticket)
+            } else {
+                for m in batch { c.state.apply(m) }
+                handed = ticket
+            }
             c.batchesSinceSnapshot += 1
-            guard let every = compactEvery, c.batchesSinceSnapshot >= every, c.compaction == nil else {
-                return ((result, ticket), nil)
+            guard let every = compactEvery, c.batchesSinceSnapshot >= every, !c.compacting else {
+                return ((result, handed), nil)
             }
             c.batchesSinceSnapshot = 0
-            return ((result, ticket), c.state)
+            c.compacting = true
+            return ((result, handed), (c.state, ticket))
         }
-        if let copy = compactFrom, let backend, let through = outcome.1 {
+        if let (copy, through) = compactFrom, let backend {
             startCompaction(copy, through: through, backend)
         }
         return outcome
@@ -102,10 +156,21 @@ public final class ThreatModelStore: Sendable {
         async throws(E)
     {
         guard let ticket, let backend else { return }
+        let backendTicket: UInt64
+        switch core.withLock({ $0.tracking?.lookup(ticket) ?? .wait(ticket) }) {
+        case .durable: return
+        case .lost: throw unavailable(DurabilityTracking.lostFailure)
+        case .wait(let t): backendTicket = t
+        }
         do {
-            try await backend.waitDurable(ticket)
+            try await backend.waitDurable(backendTicket)
         } catch {
+            core.withLock { $0.settle(backend) }
             throw unavailable(error)
+        }
+        // A rollback between enqueue and now may have handed this backend ticket out again.
+        if core.withLock({ $0.tracking?.isLost(ticket) ?? false }) {
+            throw unavailable(DurabilityTracking.lostFailure)
         }
     }
 
@@ -123,7 +188,10 @@ public final class ThreatModelStore: Sendable {
     private func startCompaction(_ copy: StoreState, through: UInt64, _ backend: any Store) {
         let task = Task.detached { [weak self] in
             await backend.snapshot(copy, through: through)
-            self?.core.withLock { $0.compaction = nil }
+            self?.core.withLock { c in
+                c.compaction = nil
+                c.compacting = false
+            }
         }
         core.withLock { c in
             if c.compaction == nil { c.compaction = task }

@@ -13,6 +13,10 @@ struct HTTPConnectionHandler {
     let writer: HTTPResponseWriter
     var parser: HTTPParser
     var readBuffer: [UInt8]
+    /// Set by `serveOne` when a 101 went out: `run` starts the upgraded protocol once `serveOne`
+    /// has returned, so the request, its head and headers (the target alone carries a ~1 KB
+    /// token for a WebSocket) are not kept alive in `serveOne`'s frame for the socket's life.
+    var pendingUpgrade: (run: @Sendable (any ByteStream) async -> Void, prefix: [UInt8])?
 
     init(
         server: HTTPServer, connection: any DeadlineByteStream, info: HTTPConnectionInfo,
@@ -32,6 +36,12 @@ struct HTTPConnectionHandler {
 
     mutating func run() async {
         while await serveOne() {}
+        if let (upgrade, prefix) = pendingUpgrade {
+            pendingUpgrade = nil
+            metrics.upgradeStarted()
+            await upgrade(PrefixedByteStream(connection, prefix: prefix, metrics: metrics))
+            metrics.upgradeEnded()
+        }
         connection.close()
     }
 
@@ -54,7 +64,7 @@ struct HTTPConnectionHandler {
         var full = request
         full.body = body
         full.trailers = trailers
-        let response = await responder.respond(to: full, connection: info)
+        let response = await respond(to: full)
 
         if response.status == 101, let upgrade = response.upgrade {
             let (bytes, _) = writer.serialize(response, to: head, keepAlive: true)
@@ -66,9 +76,7 @@ struct HTTPConnectionHandler {
             // (about 5 KB per idle WebSocket connection).
             readBuffer = []
             parser = HTTPParser(mode: .request, limits: configuration.limits)
-            metrics.upgradeStarted()
-            await upgrade(PrefixedByteStream(connection, prefix: prefix, metrics: metrics))
-            metrics.upgradeEnded()
+            pendingUpgrade = (upgrade, prefix)
             return false
         }
         let closeAsked = response.headers["connection"].map {
@@ -79,6 +87,23 @@ struct HTTPConnectionHandler {
         guard await write(bytes, largeBody) else { return false }
         if !keepAlive { await drainBeforeClose() }
         return keepAlive
+    }
+
+    /// Answers a request; one that asks for a protocol upgrade is answered in a child task. An
+    /// async call chain allocates its frames from its task's allocator, which keeps the slabs it
+    /// grew until the task ends; an upgraded connection keeps this task for its whole life, so
+    /// running the gateway (middleware, router, handler: about 17 KB of frames) here would pin
+    /// that much dead memory per idle WebSocket (issue 15). The child takes its frames with it.
+    private func respond(to request: HTTPRequest) async -> HTTPResponse {
+        guard request.headers["upgrade"] != nil else {
+            return await responder.respond(to: request, connection: info)
+        }
+        let responder = self.responder
+        let info = self.info
+        return await withTaskGroup(of: HTTPResponse.self) { group in
+            group.addTask { await responder.respond(to: request, connection: info) }
+            return await group.next() ?? HTTPResponse(status: 500)
+        }
     }
 
     /// Reads until a head is parsed. The idle deadline runs while nothing is buffered; the head

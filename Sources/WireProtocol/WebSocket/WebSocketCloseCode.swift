@@ -26,6 +26,9 @@ public struct WebSocketCloseCode: RawRepresentable, Hashable, Sendable, CustomSt
     public static let mandatoryExtension = WebSocketCloseCode(1010)
     /// 1011: the server hit an unexpected condition.
     public static let internalError = WebSocketCloseCode(1011)
+    /// 1012: the service is restarting; the client should reconnect (IANA registry). TMI sends it
+    /// when a diagram's session moved to another node or a node-to-node link broke (DESIGN §11).
+    public static let serviceRestart = WebSocketCloseCode(1012)
 
     /// Whether a peer may send this code in a close frame (§7.4.1, §7.4.2, IANA registry).
     ///

@@ -46,7 +46,8 @@ extension WebSocketConnection {
                 acceptsBinary: configuration.acceptsBinary, inflate: deflate?.inflate))
         var buffer = initialBytes
         var count = buffer.count
-        let minimumBuffer = 1024
+        // Small while idle (every idle socket holds one, issue 15); it doubles while reads fill it.
+        let minimumBuffer = 256
         let maximumBuffer = 256 * 1024
         while true {
             if count > 0 {
@@ -61,11 +62,13 @@ extension WebSocketConnection {
                     return
                 }
             }
-            // Grow the buffer while reads fill it (bulk transfer), shrink it back when idle.
+            // Grow the buffer while reads fill it (bulk transfer). A read that left it less than
+            // half full drained the socket: the peer paused, so go back to the small buffer now
+            // rather than hold a large one through a long idle wait (issue 15).
             if count == buffer.count && count < maximumBuffer {
                 buffer = [UInt8](repeating: 0, count: max(minimumBuffer, count * 2))
-            } else if buffer.count > minimumBuffer && count < buffer.count / 8 {
-                buffer = [UInt8](repeating: 0, count: max(minimumBuffer, buffer.count / 2))
+            } else if buffer.count > minimumBuffer && count < buffer.count / 2 {
+                buffer = [UInt8](repeating: 0, count: minimumBuffer)
             }
             do {
                 count = try await stream.read(into: &buffer)
@@ -95,7 +98,7 @@ extension WebSocketConnection {
                         WebSocketFrameEncoder.encode(opcode: .pong, payload: pong, maskingKey: key), &s,
                         isData: false)
                 }
-                if case .failure = result { startCloseTimerIfClosing() }
+                if case .failure = result { sendFailed() }
             case .pong(let payload):
                 state.withLock { $0.machine.receivedPong(payload) }
             case .close(let code, let reason):
@@ -176,7 +179,7 @@ extension WebSocketConnection {
             if case .failure = enqueueLocked(ping, &s, isData: false) { return false }
             return true
         }
-        startCloseTimerIfClosing()
+        sendFailed()
         guard sent else { return }
         let id = timers.schedule(after: configuration.pongTimeout) { [weak self] in self?.pongDeadlinePassed()
         }

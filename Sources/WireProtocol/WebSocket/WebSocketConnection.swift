@@ -65,6 +65,8 @@ public final class WebSocketConnection: Sendable {
         var ioEnded = false
         /// Created on the first compressed message, so an idle connection holds no zlib state.
         var compressor: PerMessageDeflateCompressor?
+        /// The outbox overflowed: the peer is being closed for not reading (see `sendFailed`).
+        var peerNotReading = false
     }
 
     init(
@@ -167,11 +169,20 @@ public final class WebSocketConnection: Sendable {
     }
 
     /// A failed send may have started closing (outbox overflow): start the close timer then.
-    private func checked(_ result: Result<Void, WebSocketError>) throws(WebSocketError) {
+    func checked(_ result: Result<Void, WebSocketError>) throws(WebSocketError) {
         if case .failure(let error) = result {
-            startCloseTimerIfClosing()
+            sendFailed()
             throw error
         }
+    }
+
+    /// After a send failed: arm the close timer and, when the peer was cut off for not reading,
+    /// end `messages` now. The application then lets go of the connection at once (a session
+    /// removes the participant and tells the others) rather than after the close timeout, which
+    /// a peer that does not read will run out: it cannot read our close frame either.
+    func sendFailed() {
+        startCloseTimerIfClosing()
+        if state.withLock({ $0.peerNotReading }) { inbox.finish() }
     }
 
     /// Queues a data or control (ping/pong) frame, applying the outbox bound. Control frames obey
@@ -187,6 +198,7 @@ public final class WebSocketConnection: Sendable {
             // partially written batch) and close with 1008 rather than grow without bound.
             s.outbox.removeAll()
             s.outboxBytes = 0
+            s.peerNotReading = true
             let error = WebSocketError.policyViolation("peer is not reading")
             apply(s.machine.failed(error), &s)
             return .failure(error)

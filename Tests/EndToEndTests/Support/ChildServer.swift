@@ -31,15 +31,35 @@ struct ChildServer: Sendable {
 
     struct StartFailed: Error, CustomStringConvertible { var description: String }
 
-    static func start(binary: String, dataDirectory: String, arguments: [String] = []) async throws
+    /// `stderrPath`: where the child's log lines go (nil: discarded, or `TMI_CHILD_STDERR`).
+    static func start(
+        binary: String, dataDirectory: String, arguments: [String] = [], stderrPath: String? = nil
+    ) async throws -> ChildServer {
+        try await launch(
+            binary, ["--port", "0", "--host", "127.0.0.1", "--data-dir", dataDirectory] + arguments,
+            stderrPath: stderrPath)
+    }
+
+    /// Runs `executable` with `arguments`, which must end up exec-ing `tmi-server` (a wrapper
+    /// such as `nsenter` that execs without forking keeps `pid` the server's).
+    static func launch(_ executable: String, _ arguments: [String], stderrPath: String? = nil) async throws
         -> ChildServer
     {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["--port", "0", "--host", "127.0.0.1", "--data-dir", dataDirectory] + arguments
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
         let stdout = Pipe()
         process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
+        // TMI_CHILD_STDERR=DIR keeps each child's log there (debugging a failing end-to-end test).
+        if let stderrPath, FileManager.default.createFile(atPath: stderrPath, contents: nil) {
+            process.standardError = FileHandle(forWritingAtPath: stderrPath) ?? FileHandle.nullDevice
+        } else if let dir = ProcessInfo.processInfo.environment["TMI_CHILD_STDERR"] {
+            let path = "\(dir)/tmi-child-\(UUID().uuidString).log"
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
+            process.standardError = FileHandle(forWritingAtPath: path) ?? FileHandle.nullDevice
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
         try process.run()
         let pid = process.processIdentifier
         let exited = Task.detached { () -> Int32 in
@@ -70,7 +90,7 @@ struct ChildServer: Sendable {
 
     /// The first line written to `fd`, read on a thread of its own (the reads block); nil on end
     /// of file or after 60 s without a line (a safety net against a hung child, not a timing).
-    private static func firstLine(of fd: Int32) -> String? {
+    static func firstLine(of fd: Int32) -> String? {
         var bytes: [UInt8] = []
         var byte: UInt8 = 0
         while true {

@@ -5,7 +5,9 @@ extension LoadTestOptions {
 
         usage: tmi-loadtest [options]
 
-          --url URL                 server base URL, http:// only (default http://127.0.0.1:8080)
+          --url URL                 server base URL, http:// only (default http://127.0.0.1:8080);
+                                    repeat it for several nodes: editors are spread over them, the
+                                    report adds delivery latency per node (docs/cluster.md)
           --diagrams N              diagrams edited at once, one session each (default 1)
           --editors N               editors per diagram (default 4)
           --rate R                  operations per second per editor (default 2); the mix is
@@ -25,6 +27,11 @@ extension LoadTestOptions {
           --server-pid PID          sample this process for CPU and RSS (default: the local
                                     process listening on the URL's port, if any)
           --user-prefix P           test-provider login hint prefix (default loadtest)
+          --idle N                  idle mode: open N authenticated WebSockets joined to sessions,
+                                    keep them quiet, and report the server's RSS per connection
+          --idle-per-diagram K      idle mode: connections per diagram/session (default 100)
+          --idle-hold S             idle mode: seconds held before sampling memory (default 3)
+          --deflate on|off          offer permessage-deflate on WebSockets (default on)
           --quiet                   no live progress line
           --help                    this text
 

@@ -29,7 +29,7 @@ extension LoadTestOptions {
             switch name {
             case "--help", "-h": options.help = true
             case "--quiet": options.quiet = true
-            case "--url": try options.setURL(value())
+            case "--url": try options.addNodeURL(value())
             case "--diagrams": options.diagrams = try positiveInt(name, value())
             case "--editors": options.editors = try positiveInt(name, value())
             case "--rate": options.rate = try positiveDouble(name, value())
@@ -61,9 +61,29 @@ extension LoadTestOptions {
                     throw UsageError("--user-prefix must be letters, digits, '-' or '_'")
                 }
                 options.userPrefix = prefix
+            // Idle mode (issue 15).
+            case "--idle": options.idleConnections = try positiveInt(name, value())
+            case "--idle-per-diagram":
+                let n = try positiveInt(name, value())
+                guard n <= 500 else {
+                    throw UsageError("--idle-per-diagram must be at most 500 (the session cap)")
+                }
+                options.idlePerDiagram = n
+            case "--idle-hold": options.idleHold = try nonNegativeDouble(name, value())
+            case "--deflate":
+                switch try value() {
+                case "on": options.deflate = true
+                case "off": options.deflate = false
+                case let other: throw UsageError("--deflate must be on or off, got '\(other)'")
+                }
             default:
                 throw UsageError("unknown option '\(name)' (see --help)")
             }
+        }
+        if options.idleConnections != nil && (options.stepUntilP99Ms != nil || options.threatModelID != nil) {
+            throw UsageError(
+                "--idle creates its own diagrams and cannot step; drop --step-until-p99-ms and --threat-model"
+            )
         }
         if options.diagramID != nil && options.threatModelID == nil {
             throw UsageError("--diagram needs --threat-model")

@@ -37,6 +37,22 @@ public struct LoadTestOptions: Sendable, Equatable {
     public var quiet: Bool = false
     public var help: Bool = false
 
+    // Idle mode (issue 15): many joined-but-quiet WebSockets and the server's memory per socket.
+    /// Open this many authenticated WebSockets, join them to sessions, hold them quiet and report
+    /// the server's RSS per connection, instead of the editing run.
+    public var idleConnections: Int? = nil
+    /// Idle connections per diagram (each diagram is one session; the session cap is 500).
+    public var idlePerDiagram: Int = 100
+    /// Seconds the idle connections are held, after all have joined, before the memory sample.
+    public var idleHold: Double = 3
+    /// Offer permessage-deflate on the WebSockets (as a browser does); `--deflate off` does not.
+    public var deflate: Bool = true
+
+    // Several nodes (issue 14): `--url` repeated; editors are spread over the nodes in turn.
+    /// Every `--url` given, in order (empty: just `url`). The first is also `url`/`host`/`port`,
+    /// where logins, setup and the verdict's REST reads go.
+    public var nodeURLs: [String] = []
+
     public init() {}
 
     /// Whether `host` names this machine, so /proc sampling of the server makes sense.

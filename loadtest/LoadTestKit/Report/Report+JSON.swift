@@ -23,6 +23,15 @@ extension Report {
             "messages_in_per_s": .number(rounded(messagesInPerSecond)),
             "messages_out_per_s": .number(rounded(messagesOutPerSecond)),
             "delivery_latency_ms": Self.json(delivery.summary),
+            "delivery_latency_by_node_ms": .array(
+                nodeURLs.indices.map { i in
+                    [
+                        "url": .string(nodeURLs[i]),
+                        "latency": Self.json((deliveryByNode[i] ?? LatencyHistogram()).summary),
+                    ]
+                }),
+            "delivery_latency_direct_ms": Self.json(deliveryDirect.summary),
+            "delivery_latency_relayed_ms": Self.json(deliveryRelayed.summary),
             "ack_latency_ms": Self.json(ack.summary),
             "delivery_latency_over_time": .array(deliverySeries.map(Self.json)),
             "ack_latency_over_time": .array(ackSeries.map(Self.json)),

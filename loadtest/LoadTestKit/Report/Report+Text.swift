@@ -45,6 +45,15 @@ extension Report {
             pad("latency (ms)", 16) + columns(["count", "mean", "p50", "p90", "p99", "p99.9", "max"]))
         lines.append(latencyRow("delivery", delivery.summary))
         lines.append(latencyRow("ack", ack.summary))
+        for (i, url) in nodeURLs.enumerated() where nodeURLs.count > 1 {
+            lines.append(latencyRow("node \(i + 1)", (deliveryByNode[i] ?? LatencyHistogram()).summary))
+            lines.append("  (node \(i + 1): \(url); each receipt by an editor on it)")
+        }
+        if nodeURLs.count > 1 {
+            lines.append(latencyRow("direct", deliveryDirect.summary))
+            lines.append(latencyRow("relayed", deliveryRelayed.summary))
+            lines.append("  (receipts by editors on their diagram's owner node, and by relayed editors)")
+        }
         lines.append(
             "(delivery: send until the last other editor received it; ack: send until the sender got it back)"
         )

@@ -26,6 +26,11 @@ public struct Report: Sendable {
     public var messagesOut: Int = 0
 
     public var delivery = LatencyHistogram()
+    /// Several nodes: receipt latency by the receiver's node, and the nodes' URLs.
+    public var deliveryByNode: [Int: LatencyHistogram] = [:]
+    public var nodeURLs: [String] = []
+    public var deliveryDirect = LatencyHistogram()
+    public var deliveryRelayed = LatencyHistogram()
     public var ack = LatencyHistogram()
     public var deliverySeries: [LatencySeries.Point] = []
     public var ackSeries: [LatencySeries.Point] = []
@@ -40,6 +45,7 @@ public struct Report: Sendable {
 
     public init(options: LoadTestOptions) {
         url = options.url
+        nodeURLs = options.nodeURLs.count > 1 ? options.nodeURLs : []
         diagrams = options.diagrams
         editorsPerDiagram = options.editors
         ratePerEditor = options.rate
@@ -66,6 +72,9 @@ public struct Report: Sendable {
         messagesIn = metrics.messagesIn
         messagesOut = metrics.messagesOut
         delivery = metrics.delivery
+        deliveryByNode = metrics.deliveryByNode
+        deliveryDirect = metrics.deliveryDirect
+        deliveryRelayed = metrics.deliveryRelayed
         ack = metrics.ack
         deliverySeries = metrics.deliverySeries.finished()
         ackSeries = metrics.ackSeries.finished()

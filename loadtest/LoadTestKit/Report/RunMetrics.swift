@@ -24,6 +24,11 @@ public struct RunMetrics: Sendable {
     public private(set) var cursorsSent = 0
     public private(set) var undosSent = 0
     public private(set) var delivery = LatencyHistogram()
+    /// Several nodes: each receipt's latency by the receiving editor's node (`--url` order).
+    public private(set) var deliveryByNode: [Int: LatencyHistogram] = [:]
+    /// Several nodes: receipts by editors on their diagram's owner, and by relayed editors.
+    public private(set) var deliveryDirect = LatencyHistogram()
+    public private(set) var deliveryRelayed = LatencyHistogram()
     public private(set) var ack = LatencyHistogram()
     public private(set) var deliverySeries = LatencySeries()
     public private(set) var ackSeries = LatencySeries()
@@ -59,10 +64,20 @@ public struct RunMetrics: Sendable {
     }
 
     /// The server's broadcast of operation `id` reached an editor; `isOriginator` marks the ack.
-    public mutating func operationReceived(id: String, isOriginator: Bool, at now: Duration) {
+    public mutating func operationReceived(
+        id: String, isOriginator: Bool, at now: Duration, node: Int = 0, relayed: Bool = false
+    ) {
         guard var op = inFlight[id] else { return }
         let latency = now - op.sentAt
         let micros = microseconds(latency)
+        if !isOriginator && op.measured {
+            deliveryByNode[node, default: LatencyHistogram()].record(microseconds: micros)
+            if relayed {
+                deliveryRelayed.record(microseconds: micros)
+            } else {
+                deliveryDirect.record(microseconds: micros)
+            }
+        }
         if isOriginator {
             guard !op.acked else { return }
             op.acked = true

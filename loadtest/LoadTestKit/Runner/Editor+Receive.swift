@@ -38,7 +38,10 @@ extension Editor {
         switch outcome {
         case .applied(let id):
             if let id {
-                context.metrics.update { $0.operationReceived(id: id, isOriginator: false, at: now) }
+                let (node, relayed) = (context.node, context.relayed)
+                context.metrics.update {
+                    $0.operationReceived(id: id, isOriginator: false, at: now, node: node, relayed: relayed)
+                }
             }
         case .acknowledged(let id):
             context.metrics.update { $0.operationReceived(id: id, isOriginator: true, at: now) }

@@ -151,4 +151,9 @@ struct RunContext: Sendable {
     let metrics: MetricsRecorder
     /// How long an operation may stay unanswered before it counts as an error.
     let pendingTimeout: Duration
+    /// Which `--url` this editor's WebSocket goes to (0 with one node).
+    var node = 0
+    /// Several nodes: whether this editor's node is not its diagram's owner (the node of the
+    /// diagram's first editor, which joins first), so the server relays its frames.
+    var relayed = false
 }

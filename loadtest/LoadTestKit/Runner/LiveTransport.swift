@@ -11,18 +11,19 @@ public struct LiveTransport: LoadTestTransport {
     let rest: HTTPClient
     let configuration: WebSocketConfiguration
 
-    public init(host: String, port: Int) {
+    public init(host: String, port: Int, deflate: Bool = true) {
         self.host = host
         self.port = port
         rest = HTTPClient(host: host, port: port, timeout: .seconds(30))
         var configuration = WebSocketConfiguration()
         // Broadcasts arrive in bursts; let the reader run ahead of the editor's handling a little.
         configuration.inboxCapacity = 256
+        if !deflate { configuration.compression = nil }
         self.configuration = configuration
     }
 
     public static func make(options: LoadTestOptions) throws(LoadTestError) -> any LoadTestTransport {
-        LiveTransport(host: options.host, port: options.port)
+        LiveTransport(host: options.host, port: options.port, deflate: options.deflate)
     }
 
     public func request(method: String, target: String, headers: [(String, String)], body: [UInt8])

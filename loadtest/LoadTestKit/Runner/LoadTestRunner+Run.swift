@@ -99,10 +99,21 @@ extension LoadTestRunner {
             try await api.startSession(threatModel: target.threatModel, diagram: target.diagram, login: owner)
             for (e, login) in team.enumerated() {
                 let index = d * editorsPerDiagram + e
+                // Several nodes: editor i's WebSocket goes to node i mod n.
+                var own = context
+                if nodeTransports.count > 1 {
+                    own = RunContext(
+                        transport: nodeTransports[index % nodeTransports.count], api: context.api,
+                        clock: context.clock, metrics: context.metrics,
+                        pendingTimeout: context.pendingTimeout,
+                        node: index % nodeTransports.count,
+                        relayed: index % nodeTransports.count != (d * editorsPerDiagram)
+                            % nodeTransports.count)
+                }
                 editors.append(
                     Editor(
                         name: "\(options.userPrefix)-\(index)", index: index, login: login, diagram: target,
-                        peers: editorsPerDiagram - 1, seed: options.seed, context: context))
+                        peers: editorsPerDiagram - 1, seed: options.seed, context: own))
             }
         }
         return editors

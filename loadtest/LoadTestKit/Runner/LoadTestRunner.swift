@@ -41,12 +41,17 @@ public final class LoadTestRunner: Sendable {
     /// Longest wait for in-flight operations and convergence after sending stops.
     let drainTimeout: Duration
     let pendingTimeout: Duration
+    /// One transport per `--url` when there are several (editors take them in turn).
+    let nodeTransports: [any LoadTestTransport]
 
     public init(
         options: LoadTestOptions, transport: any LoadTestTransport,
         clock: any LoadTestClock = SystemLoadTestClock(),
-        hooks: Hooks = Hooks(), drainTimeout: Duration = .seconds(15), pendingTimeout: Duration = .seconds(10)
+        hooks: Hooks = Hooks(), drainTimeout: Duration = .seconds(15),
+        pendingTimeout: Duration = .seconds(10),
+        nodeTransports: [any LoadTestTransport] = []
     ) {
+        self.nodeTransports = nodeTransports
         self.options = options
         self.transport = transport
         self.clock = clock
