@@ -33,6 +33,8 @@ extension StoreMutation {
         case .putChild(_, let model, _, _), .deleteChild(_, let model, _): model
         case .putMetadata(let target, _, _), .deleteMetadata(let target, _): target.modelID
         case .patchCells(let model, _, _, _, _): model
+        // Not part of the rendered model, but a revision moved too often costs only a render.
+        case .fence(let model, _, _), .recordOperation(let model, _, _, _, _): model
         }
     }
 }
