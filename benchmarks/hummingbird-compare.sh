@@ -61,10 +61,10 @@ let json1k =
 
 // The 1 KB JSON read: the exact bytes tmi-server answers for the seeded model (the script saves
 // them), served for any id under the same path, with the same content type.
-var modelBuffer = ByteBuffer(string: "{}")
-if let i = CommandLine.arguments.firstIndex(of: "--json-file"), i + 1 < CommandLine.arguments.count,
-    let file = fopen(CommandLine.arguments[i + 1], "rb")
-{
+let modelBuffer: ByteBuffer = {
+    guard let i = CommandLine.arguments.firstIndex(of: "--json-file"), i + 1 < CommandLine.arguments.count,
+        let file = fopen(CommandLine.arguments[i + 1], "rb")
+    else { return ByteBuffer(string: "{}") }
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 4096)
     while true {
@@ -73,8 +73,8 @@ if let i = CommandLine.arguments.firstIndex(of: "--json-file"), i + 1 < CommandL
         bytes += chunk[0..<n]
     }
     fclose(file)
-    modelBuffer = ByteBuffer(bytes: bytes)
-}
+    return ByteBuffer(bytes: bytes)
+}()
 let apiInfoBuffer = ByteBuffer(string: apiInfo)
 let json1kBuffer = ByteBuffer(string: json1k)
 let jsonHeaders: HTTPFields = [.contentType: "application/json"]
