@@ -6,7 +6,8 @@ import WireProtocol
 
 @testable import Cluster
 
-/// Directories for tests: short TTLs, a key prefix unique to the test (so tests share one Redis
+/// Directories for tests: short TTLs (4 s: at 2 s a starved test process on a loaded machine
+/// could miss a renewal, and readiness checks turned false), a key prefix unique to the test (so tests share one Redis
 /// without seeing each other), and the Redis clients closed at the end.
 final class DirectoryHarness: Sendable {
     let url: String
@@ -16,7 +17,7 @@ final class DirectoryHarness: Sendable {
 
     init(url: String) { self.url = url }
 
-    func configuration(ttl: Duration = .seconds(2)) -> ClusterDirectoryConfiguration {
+    func configuration(ttl: Duration = .seconds(4)) -> ClusterDirectoryConfiguration {
         var c = ClusterDirectoryConfiguration()
         c.leaseTTL = ttl
         c.nodeTTL = ttl
@@ -34,7 +35,7 @@ final class DirectoryHarness: Sendable {
     }
 
     func directory(
-        _ id: String, ttl: Duration = .seconds(2), start: Bool = true,
+        _ id: String, ttl: Duration = .seconds(4), start: Bool = true,
         adjust: (inout ClusterDirectoryConfiguration) -> Void = { _ in }
     ) async throws -> ClusterDirectory {
         var configuration = configuration(ttl: ttl)
