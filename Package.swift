@@ -4,6 +4,10 @@
 import PackageDescription
 
 let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+// The request path runs on the I/O loop that owns the connection (a task executor, DESIGN §3):
+// with this, a nonisolated async function runs on its caller's executor instead of switching to
+// the "generic" one, which with a task executor preference costs a runtime lock per call.
+let loopLocal: [SwiftSetting] = strict + [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
 
 let package = Package(
     name: "tmi-server",
@@ -25,7 +29,7 @@ let package = Package(
         // Bytes <-> messages: sockets, the epoll poller, HTTP/1.1, WebSocket, gzip.
         .target(
             name: "WireProtocol", dependencies: ["CTMISystem", "COpenSSL", "CZlib"],
-            swiftSettings: strict),
+            swiftSettings: loopLocal),
         // Pure domain: JSON values, models, validation, JSON Patch, diagram operations. No I/O.
         .target(name: "CollabCore", swiftSettings: strict),
         // The store boundary (`Store`) over the domain types, and its embedded backend: journals
@@ -56,7 +60,7 @@ let package = Package(
                 .embedInCode("Console/Assets/console.html"), .embedInCode("Console/Assets/console.js"),
                 .embedInCode("Console/Assets/console.css"),
             ],
-            swiftSettings: strict),
+            swiftSettings: loopLocal),
         .executableTarget(name: "tmi-server", dependencies: ["RESTGateway"], swiftSettings: strict),
         // Drives Storage from a child process: the SIGKILL crash test and the storage benchmark.
         .executableTarget(

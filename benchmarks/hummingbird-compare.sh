@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# Side-by-side HTTP benchmark: a Hummingbird 2.28.1 server doing the same work as
-# benchmarks/tmi-httpbench (GET / -> the same 325-byte ApiInfo-shaped JSON, GET /json1k -> the
-# same 1,179-byte JSON), against tmi-httpbench and the full tmi-server. Results: benchmarks/hummingbird.md.
+# Side-by-side HTTP benchmark (issue 15): the full tmi-server (router, request id, access log,
+# CORS, auth) against a Hummingbird 2.28.1 twin answering the same bytes and nginx (static
+# `return 200`, 1 worker and 2 workers), on two paths:
+#   GET /                      the 325-byte ApiInfo JSON (tmi-server: the real handler)
+#   GET /threat_models/{id}    the ~1 KB JSON of a seeded threat model, with a bearer token
+#                              (tmi-server: auth, access check, store; the others: the same bytes)
+# Release builds, wrk -t2 -c64 (WRK_THREADS), ROUNDS interleaved rounds, medians, p99, server CPU
+# per request from /proc/PID/stat. Results: BENCHMARKS.md, benchmarks/hummingbird.md.
 #
 # The Hummingbird package is generated OUTSIDE the repo (HB_DIR, default /tmp/tmi-hb-compare) so
 # our Package.swift gains no dependency; it resolves offline from the machine's package mirror.
-# Loopback only; every wrk run is bounded (-d). Knobs: ROUNDS (3), DURATION (10s), WARMUP (3s).
+# Loopback only; every wrk run is bounded (-d). Knobs: ROUNDS (3), DURATION (10s), WARMUP (3s),
+# WRK_THREADS (2), IO_THREADS (tmi-server --io-threads; default one per core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -13,6 +19,7 @@ hb_dir=${HB_DIR:-/tmp/tmi-hb-compare}
 rounds=${ROUNDS:-3}
 duration=${DURATION:-10s}
 warmup=${WARMUP:-3s}
+wrk_threads=${WRK_THREADS:-2}
 
 # --- (a) the Hummingbird twin of tmi-httpbench -------------------------------------------------
 mkdir -p "$hb_dir/Sources/hb-bench"
@@ -52,6 +59,22 @@ let json1k =
         #"{"id":"6f1c2a3b-0000-4000-8000-00000000000\#(i % 10)","name":"Threat \#(i)","severity":"high","status":"open"}"#
     }.joined(separator: ",") + "]"
 
+// The 1 KB JSON read: the exact bytes tmi-server answers for the seeded model (the script saves
+// them), served for any id under the same path, with the same content type.
+var modelBuffer = ByteBuffer(string: "{}")
+if let i = CommandLine.arguments.firstIndex(of: "--json-file"), i + 1 < CommandLine.arguments.count,
+    let file = fopen(CommandLine.arguments[i + 1], "rb")
+{
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let n = fread(&chunk, 1, chunk.count, file)
+        if n <= 0 { break }
+        bytes += chunk[0..<n]
+    }
+    fclose(file)
+    modelBuffer = ByteBuffer(bytes: bytes)
+}
 let apiInfoBuffer = ByteBuffer(string: apiInfo)
 let json1kBuffer = ByteBuffer(string: json1k)
 let jsonHeaders: HTTPFields = [.contentType: "application/json"]
@@ -68,6 +91,9 @@ router.get("/") { _, _ in
 router.get("/json1k") { _, _ in
     Response(status: .ok, headers: jsonHeaders, body: .init(byteBuffer: json1kBuffer))
 }
+router.get("/threat_models/:id") { _, _ in
+    Response(status: .ok, headers: jsonHeaders, body: .init(byteBuffer: modelBuffer))
+}
 let app = Application(
     router: router,
     configuration: .init(address: .hostname("127.0.0.1", port: port)),
@@ -82,19 +108,24 @@ EOF
 put "$hb_dir/Sources/hb-bench/main.swift"
 
 # --- (b) release builds (one at a time: the machine has two shared cores) -----------------------
-echo "== building Hummingbird twin in $hb_dir (release)"
-swift build -c release --package-path "$hb_dir" --product hb-bench 2>&1 | tail -n 3
-echo "== building tmi-httpbench and tmi-server (release, .build-release)"
-swift build -c release --scratch-path .build-release --product tmi-httpbench 2>&1 | tail -n 1
-swift build -c release --scratch-path .build-release --product tmi-server 2>&1 | tail -n 1
+# SKIP_HB=1 leaves the Hummingbird twin out (its first release build takes long on a busy machine);
+# SKIP_BUILD=1 uses the binaries as they are.
+if [ -z "${SKIP_BUILD:-}" ]; then
+    if [ -z "${SKIP_HB:-}" ]; then
+        echo "== building Hummingbird twin in $hb_dir (release)"
+        swift build -c release --package-path "$hb_dir" --product hb-bench 2>&1 | tail -n 3
+    fi
+    echo "== building tmi-server (release, .build-release)"
+    swift build -c release --scratch-path .build-release --product tmi-server 2>&1 | tail -n 1
+fi
 hb_bin="$hb_dir/.build/release/hb-bench"
-bench_bin="$repo/.build-release/release/tmi-httpbench"
 tmi_bin="$repo/.build-release/release/tmi-server"
 
-# --- (c) wrk ---------------------------------------------------------------------------------------
+# --- (c) wrk, nginx ------------------------------------------------------------------------------
 command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
+command -v nginx >/dev/null || { apt-get update -q && apt-get install -y -q nginx-light || apt-get install -y -q nginx; }
 
-# --- (d) start the three servers on free ports ----------------------------------------------------
+# --- (d) start the servers on free ports ---------------------------------------------------------
 tmp=$(mktemp -d /tmp/tmi-hb-run.XXXXXX)
 data_dir=$(mktemp -d /tmp/tmi-hb-data.XXXXXX)
 pids=()
@@ -115,21 +146,92 @@ start() { # name, command...
     sed -n 's/.*listening on http:\/\/[^:]*:\([0-9]*\).*/\1/p' "$tmp/$name.out" | head -n 1 >"$tmp/$name.port"
     [ -s "$tmp/$name.port" ] || { echo "$name did not start:"; cat "$tmp/$name.err"; exit 1; }
 }
-start hummingbird "$hb_bin" --port 0
-start tmi-httpbench "$bench_bin" --port 0
-# tmi-server as shipped (info level: one access-log line per request on stderr, to a file here),
-# and a second instance at warning level, which is closer to what the Hummingbird twin does (no log).
-start tmi-server "$tmi_bin" --port 0 --data-dir "$data_dir"
-mkdir -p "$data_dir/quiet"
-start tmi-server-quiet "$tmi_bin" --port 0 --data-dir "$data_dir/quiet" --log-level warning
-servers=(hummingbird tmi-httpbench tmi-server tmi-server-quiet)
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# tmi-server as shipped: info level, one access-log line per request (to a file here).
+io_flag=()
+[ -z "${IO_THREADS:-}" ] || io_flag=(--io-threads "$IO_THREADS")
+start tmi-server "$tmi_bin" --port 0 --data-dir "$data_dir" "${io_flag[@]}"
+tmi_port=$(cat "$tmp/tmi-server.port")
+# Seed one threat model (~1 KB of JSON) as the test user alice; keep the token and the bytes.
+python3 - "$tmi_port" "$tmp" <<'PY'
+import http.client, json, sys
+port, out = int(sys.argv[1]), sys.argv[2]
+c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+path = "/oauth2/authorize?idp=test&login_hint=alice&scope=openid&state=s1"
+for _ in range(5):
+    c.request("GET", path); r = c.getresponse(); body = r.read()
+    if r.status in (301, 302, 303, 307, 308):
+        loc = r.getheader("Location"); path = loc[loc.index("/", loc.index("//") + 2):] if "//" in loc else loc
+        continue
+    token = json.loads(body)["access_token"]; break
+H = {"Authorization": "Bearer " + token, "Content-Type": "application/json"}
+model = {"name": "Payments platform", "description": "Card payments: the API gateway, the ledger service, "
+         "the settlement batch and the fraud scorer, with their data stores and the partner bank link.",
+         "threat_model_framework": "STRIDE", "issue_url": "https://issues.example.com/SEC-1234"}
+c.request("POST", "/threat_models", body=json.dumps(model), headers=H); r = c.getresponse(); tm = json.loads(r.read())["id"]
+for i in range(2):
+    threat = {"name": f"Threat {i}", "severity": "High", "priority": "P1", "mitigated": False, "status": "open",
+              "threat_type": "Tampering", "description": "seeded for the benchmark"}
+    c.request("POST", f"/threat_models/{tm}/threats", body=json.dumps(threat), headers=H); r = c.getresponse(); r.read()
+c.request("GET", f"/threat_models/{tm}", headers=H); r = c.getresponse(); data = r.read()
+assert r.status == 200, r.status
+open(f"{out}/token", "w").write(token); open(f"{out}/model", "w").write(tm); open(f"{out}/model.json", "wb").write(data)
+PY
+model_path="/threat_models/$(cat "$tmp/model")"
+token=$(cat "$tmp/token")
+[ -n "${SKIP_HB:-}" ] || start hummingbird "$hb_bin" --port 0 --json-file "$tmp/model.json"
+# The same ApiInfo bytes tmi-server answers, for the static servers.
+curl -s "http://127.0.0.1:$tmi_port/" -o "$tmp/root.json"
+start_nginx() { # name, workers
+    local name=$1 port
+    port=$(free_port)
+    mkdir -p "$tmp/$name"
+    cat >"$tmp/$name/nginx.conf" <<NGINX
+worker_processes $2;
+daemon off;
+pid $tmp/$name/nginx.pid;
+error_log $tmp/$name/error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $tmp/$name; proxy_temp_path $tmp/$name; fastcgi_temp_path $tmp/$name;
+    uwsgi_temp_path $tmp/$name; scgi_temp_path $tmp/$name;
+    keepalive_requests 1000000;
+    server {
+        listen 127.0.0.1:$port;
+        default_type application/json;
+        location = / { return 200 '$(cat "$tmp/root.json")'; }
+        location /threat_models/ { return 200 '$(cat "$tmp/model.json")'; }
+    }
+}
+NGINX
+    nginx -c "$tmp/$name/nginx.conf" -p "$tmp/$name" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+    pids+=($!)
+    echo $! >"$tmp/$name.pid"
+    echo "$port" >"$tmp/$name.port"
+    for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+}
+start_nginx nginx-1w 1
+start_nginx nginx-2w 2
+servers=(hummingbird tmi-server nginx-1w nginx-2w)
+[ -z "${SKIP_HB:-}" ] || servers=(tmi-server nginx-1w nginx-2w)
+# BASELINE=/path/to/tmi-server adds an older build of ours (e.g. main before this work) as "tmi-base".
+if [ -n "${BASELINE:-}" ]; then
+    mkdir -p "$data_dir/base"
+    start tmi-base "$BASELINE" --port 0 --data-dir "$data_dir/base"
+    servers+=(tmi-base)
+fi
 port() { cat "$tmp/$1.port"; }
+# The server's CPU: nginx's master plus its workers.
+tree_pids() { echo "$1" $(pgrep -P "$1" || true); }
 rss() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$(cat "$tmp/$1.pid")/status"; }
 
 echo "== servers"
 for s in "${servers[@]}"; do
-    for path in / /json1k; do
-        code_size=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' "http://127.0.0.1:$(port "$s")$path" || true)
+    for path in / "$model_path"; do
+        code_size=$(curl -s -o /dev/null -H "Authorization: Bearer $token" -w '%{http_code} %{size_download}' \
+            "http://127.0.0.1:$(port "$s")$path" || true)
         echo "$s GET $path -> $code_size bytes (port $(port "$s"))"
     done
 done
@@ -143,12 +245,19 @@ results="$tmp/results.tsv"
 to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'; }
 # CPU time (user + system, clock ticks) the server has used so far: divided by the requests a run
 # served, it gives CPU per request, which a busy shared machine disturbs far less than req/s.
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$(cat "$tmp/$1.pid")/stat"; }
+cpu_ticks() {
+    local total=0 p
+    for p in $(tree_pids "$(cat "$tmp/$1.pid")"); do
+        total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+    done
+    echo "$total"
+}
 ticks_per_second=$(getconf CLK_TCK)
-run_wrk() { # server, path, round
+run_wrk() { # server, label, path, round
     local out before after
     before=$(cpu_ticks "$1")
-    out=$(wrk -t1 -c64 -d"$duration" --latency "http://127.0.0.1:$(port "$1")$2")
+    out=$(wrk -t"$wrk_threads" -c64 -d"$duration" --latency -H "Authorization: Bearer $token" \
+        "http://127.0.0.1:$(port "$1")$3")
     after=$(cpu_ticks "$1")
     local rps p50 p99 errors requests cpu_us
     rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
@@ -157,47 +266,51 @@ run_wrk() { # server, path, round
     p50=$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")
     p99=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
     errors=$(grep -E "Non-2xx|Socket errors" <<<"$out" | tr '\n' ' ' || true)
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$rps" "$p50" "$p99" "$cpu_us" >>"$results"
-    printf '%-16s GET %-7s round %s: %10s req/s  p50 %8s ms  p99 %8s ms  server CPU %6s us/req %s\n' \
-        "$1" "$2" "$3" "$rps" "$p50" "$p99" "$cpu_us" "$errors"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$4" "$rps" "$p50" "$p99" "$cpu_us" >>"$results"
+    printf '%-12s %-6s round %s: %10s req/s  p50 %8s ms  p99 %8s ms  server CPU %6s us/req %s\n' \
+        "$1" "$2" "$4" "$rps" "$p50" "$p99" "$cpu_us" "$errors"
 }
-for path in / /json1k; do
-    targets=("${servers[@]}")
-    [ "$path" = / ] || targets=(hummingbird tmi-httpbench) # tmi-server has no static 1 KB route
-    for s in "${targets[@]}"; do wrk -t1 -c64 -d"$warmup" "http://127.0.0.1:$(port "$s")$path" >/dev/null; done
+for label in root json; do
+    path=/
+    [ "$label" = root ] || path=$model_path
+    for s in "${servers[@]}"; do
+        wrk -t"$wrk_threads" -c64 -d"$warmup" -H "Authorization: Bearer $token" "http://127.0.0.1:$(port "$s")$path" >/dev/null
+    done
     for round in $(seq "$rounds"); do
-        for s in "${targets[@]}"; do run_wrk "$s" "$path" "$round"; done
+        for s in "${servers[@]}"; do
+            # The baseline has its own data and keys: no seeded model, `GET /` only.
+            [ "$label/$s" = json/tmi-base ] || run_wrk "$s" "$label" "$path" "$round"
+        done
     done
 done
 echo "== uptime after: $(uptime)"
 [ -z "${KEEP_RESULTS:-}" ] || cp "$results" "$KEEP_RESULTS"
 for s in "${servers[@]}"; do rss_after[$s]=$(rss "$s"); done
 
-# --- (e) table of medians, ratios vs Hummingbird; (f) RSS -----------------------------------------
+# --- (e) table of medians, ratios vs Hummingbird and nginx; (f) RSS -------------------------------
 echo
-echo "| Server | Path | req/s (runs) | median req/s | vs HB | median p50 | median p99 | p99 vs HB | CPU µs/req | vs HB |"
+echo "| Path | Server | req/s (runs) | median req/s | vs HB | vs nginx 1w | vs nginx 2w | p50 | p99 | CPU µs/req |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-python3 - "$results" <<'EOF'
+python3 - "$results" <<'EOF2'
 import statistics, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 by = {}
-for server, path, _round, rps, p50, p99, cpu in rows:
-    d = by.setdefault((path, server), {"rps": [], "p50": [], "p99": [], "cpu": []})
-    d["rps"].append(float(rps)); d["p50"].append(float(p50)); d["p99"].append(float(p99))
-    d["cpu"].append(float(cpu))
-for path in ("/", "/json1k"):
-    hb = by.get((path, "hummingbird"))
-    for server in ("hummingbird", "tmi-httpbench", "tmi-server", "tmi-server-quiet"):
-        d = by.get((path, server))
+for server, label, _round, rps, p50, p99, cpu in rows:
+    d = by.setdefault((label, server), {"rps": [], "p50": [], "p99": [], "cpu": []})
+    d["rps"].append(float(rps)); d["p50"].append(float(p50)); d["p99"].append(float(p99)); d["cpu"].append(float(cpu))
+names = {"root": "`GET /`", "json": "`GET /threat_models/{id}`"}
+for label in ("root", "json"):
+    med = lambda s, k: statistics.median(by[(label, s)][k]) if (label, s) in by else None
+    for server in ("tmi-server", "tmi-base", "hummingbird", "nginx-1w", "nginx-2w"):
+        d = by.get((label, server))
         if not d:
             continue
-        rps, p50, p99, cpu = (statistics.median(d[k]) for k in ("rps", "p50", "p99", "cpu"))
+        rps = med(server, "rps")
+        ratio = lambda other: f"{rps / med(other, 'rps'):.2f}×" if med(other, "rps") else "n/a"
         runs = " · ".join(f"{v:,.0f}" for v in d["rps"])
-        ratio = f"{rps / statistics.median(hb['rps']):.2f}×" if hb else "n/a"
-        p99r = f"{p99 / statistics.median(hb['p99']):.2f}×" if hb else "n/a"
-        cpur = f"{cpu / statistics.median(hb['cpu']):.2f}×" if hb else "n/a"
-        print(f"| {server} | `GET {path}` | {runs} | **{rps:,.0f}** | {ratio} | {p50:.2f} ms | {p99:.2f} ms | {p99r} | {cpu:.1f} | {cpur} |")
-EOF
+        print(f"| {names[label]} | {server} | {runs} | **{rps:,.0f}** | {ratio('hummingbird')} | {ratio('nginx-1w')} "
+              f"| {ratio('nginx-2w')} | {med(server, 'p50'):.2f} ms | {med(server, 'p99'):.2f} ms | {med(server, 'cpu'):.1f} |")
+EOF2
 echo
 echo "| Server | RSS idle (MiB) | RSS after the runs (MiB) |"
 echo "| --- | --- | --- |"

@@ -112,3 +112,71 @@ import Testing
         #expect(lines.last == "last")
     }
 }
+
+@Suite struct DeferredAccessLogTests {
+    static func entry(_ i: Int) -> AccessLogEntry {
+        AccessLogEntry(
+            time: Date(timeIntervalSince1970: 1_750_000_000.25), method: "GET",
+            target: "/x/\(i)?token=secret",
+            status: 200, nanoseconds: 1_500_000, bytes: 10, requestID: "r-\(i)", peer: "127.0.0.1:1",
+            userID: i % 2 == 0 ? "u-\(i)" : nil)
+    }
+
+    /// Entries are formatted by the writer, in order with the plain lines around them, and a
+    /// flush (clean shutdown) writes every one: nothing is lost.
+    @Test func entriesAreFormattedByTheWriterInOrderAndNoneIsLostOnFlush() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]) }
+        let sink = StandardErrorSink(descriptor: fds[1], coalescing: .seconds(60))
+        let logger = Logger(sink: sink)
+        // Under the pipe's 64 KiB, which nobody reads until the end.
+        for i in 0..<200 {
+            logger.access(Self.entry(i))
+            if i % 100 == 0 { sink.write(Array("marker \(i)\n".utf8)) }
+        }
+        sink.flush()
+        close(fds[1])
+        var text: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(fds[0], &chunk, chunk.count)
+            if n <= 0 { break }
+            text += chunk[0..<n]
+        }
+        let lines = String(decoding: text, as: UTF8.self).split(separator: "\n").map(String.init)
+        #expect(lines.count == 202)
+        #expect(lines[1] == "marker 0")
+        #expect(lines[102] == "marker 100")
+        let first = try JSONValue.parse(lines[0])
+        #expect(first["msg"] == "request")
+        #expect(first["ts"] == "2025-06-15T15:06:40.250Z")
+        #expect(first["path"] == "/x/0")
+        #expect(first["duration_ms"] == 1.5)
+        #expect(first["request_id"] == "r-0")
+        #expect(first["user_id"] == "u-0")
+        let last = try JSONValue.parse(lines[201])
+        #expect(last["request_id"] == "r-199")
+        #expect(last["user_id"] == nil)
+    }
+
+    /// The deferred line is the line `Logger.log` would have written at request time.
+    @Test func aDeferredEntryFormatsLikeALoggedLine() {
+        let sink = CapturingLogSink()
+        let logger = Logger(sink: sink, now: { Date(timeIntervalSince1970: 1_750_000_000.25) })
+        let e = Self.entry(2)
+        logger.access(e)
+        logger.info(
+            "request",
+            [
+                ("method", "GET"), ("path", "/x/2"), ("status", 200), ("duration_ms", 1.5), ("bytes", 10),
+                ("request_id", "r-2"), ("peer", "127.0.0.1:1"), ("user_id", "u-2"),
+            ])
+        #expect(sink.captured.count == 2)
+        #expect(sink.captured.first == sink.captured.last)
+        // Below info level nothing is queued.
+        let quiet = CapturingLogSink()
+        Logger(sink: quiet, minimumLevel: .warning).access(e)
+        #expect(quiet.captured.isEmpty)
+    }
+}

@@ -10,6 +10,8 @@ public struct ThreatModelRoutes: RouteProvider {
     let now: @Sendable () -> Double
     /// Called after a model is deleted (collaboration ends its sessions).
     let onDelete: @Sendable (String) async -> Void
+    /// Encoded models by store revision, for `GET /threat_models/{id}`.
+    let renderings = EntityJSONCache()
 
     public init(
         store: ThreatModelStore, schema: any EntitySchema = ThreatModelSchema(),
@@ -21,6 +23,8 @@ public struct ThreatModelRoutes: RouteProvider {
         self.now = now
         self.onDelete = onDelete
     }
+
+    static let jsonHeaders = HTTPHeaders([("Content-Type", "application/json")])
 
     public var routes: [Route] {
         [
@@ -84,10 +88,11 @@ public struct ThreatModelRoutes: RouteProvider {
     @Sendable func get(_ ctx: RequestContext) async throws -> HTTPResponse {
         let user = try ctx.requireUser()
         let id = try ctx.uuidParameter("threat_model_id")
-        return .json(
-            try store.read { s throws(APIError) in
-                Rendering.model(try s.model(id, for: user, needs: .reader))
-            })
+        let body = try store.read(model: id) { s, revision throws(APIError) in
+            let record = try s.model(id, for: user, needs: .reader)
+            return renderings.bytes(of: id, revision: revision) { Rendering.model(record) }
+        }
+        return HTTPResponse(status: 200, headers: Self.jsonHeaders, body: body)
     }
 
     @Sendable func replace(_ ctx: RequestContext) async throws -> HTTPResponse {

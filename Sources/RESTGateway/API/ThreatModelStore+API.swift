@@ -15,6 +15,7 @@ extension ThreatModelStore {
         try await waitDurable(ticket, unavailable: APIError.storeUnavailable)
     }
 
+    @concurrent
     public func write<T>(_ body: (StoreState) throws(APIError) -> (T, [StoreMutation])) async throws(APIError)
         -> T
     {

@@ -54,19 +54,11 @@ public struct AccessLogMiddleware: Middleware {
     private func write(
         _ context: RequestContext, status: Int, bytes: Int, start: UInt64, notes: AccessLogNotes
     ) {
-        let elapsed = nanoseconds() &- start
-        let milliseconds = (Double(elapsed) / 1_000).rounded() / 1_000
-        var fields: [(String, JSONValue)] = [
-            ("method", .string(context.request.method)),
-            ("path", .string(String(context.request.path))),
-            ("status", .number(Double(status))),
-            ("duration_ms", .number(milliseconds)),
-            ("bytes", .number(Double(bytes))),
-            ("request_id", .string(context.requestID)),
-            ("peer", .string(context.peer)),
-        ]
-        if let user = notes.user ?? context.user?.id { fields.append(("user_id", .string(user))) }
-        logger.info("request", fields)
+        logger.access(
+            AccessLogEntry(
+                time: logger.time, method: context.request.method, target: context.request.target,
+                status: status, nanoseconds: nanoseconds() &- start, bytes: bytes,
+                requestID: context.requestID, peer: context.peer, userID: notes.user ?? context.user?.id))
     }
 
     public static func monotonicNanoseconds() -> UInt64 {

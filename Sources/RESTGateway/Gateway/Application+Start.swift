@@ -71,6 +71,7 @@ extension Application {
         http.limits.defaultBodyLimit = configuration.maxBodySize
         http.maxConnections = configuration.maxConnections
         http.maxConnectionsPerIP = configuration.maxConnectionsPerIP
+        http.ioThreads = configuration.ioThreads
         return http
     }
 

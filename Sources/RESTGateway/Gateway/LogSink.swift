@@ -5,7 +5,19 @@ import Synchronization
 /// Where log lines go. Each call receives one complete line including the trailing newline.
 public protocol LogSink: Sendable {
     func write(_ line: [UInt8])
+    /// An access-log entry to format and write; sinks with a writer thread format it there.
+    func write(deferred entry: AccessLogEntry)
 }
+
+extension LogSink {
+    /// Formats at once (sinks without a writer thread: tests, discarding).
+    public func write(deferred entry: AccessLogEntry) {
+        write(entry.line(timestamps: deferredTimestamps))
+    }
+}
+
+/// Timestamp texts for entries formatted by sinks that keep no cache of their own.
+let deferredTimestamps = MillisecondTimestampCache()
 
 /// Writes lines to standard error from a private dispatch queue, never from the caller's thread:
 /// a `write(2)` can block when the reader of stderr is slow, and request tasks run on the
@@ -18,6 +30,10 @@ public final class StandardErrorSink: LogSink {
     private struct State {
         var buffer: [UInt8] = []
         var spare: [UInt8] = []
+        /// Access-log entries not yet formatted, each after `buffer.count` bytes of lines that
+        /// were written before it (so a batch keeps the order it was written in).
+        var entries: [(offset: Int, entry: AccessLogEntry)] = []
+        var spareEntries: [(offset: Int, entry: AccessLogEntry)] = []
         var scheduled = false
     }
 
@@ -25,6 +41,8 @@ public final class StandardErrorSink: LogSink {
     private let queue = DispatchQueue(label: "tmi.log.stderr")
     private let coalescing: DispatchTimeInterval
     private let descriptor: Int32
+    /// Timestamp texts of deferred entries (only the writer's queue formats them).
+    private let timestamps = MillisecondTimestampCache()
 
     /// - Parameters:
     ///   - descriptor: where to write (2, stderr, except in tests).
@@ -44,19 +62,58 @@ public final class StandardErrorSink: LogSink {
         if schedule { queue.asyncAfter(deadline: .now() + coalescing) { self.drain() } }
     }
 
+    /// Queues the entry; the writer formats it with the batch it belongs to.
+    public func write(deferred entry: AccessLogEntry) {
+        let schedule = state.withLock { s -> Bool in
+            s.entries.append((s.buffer.count, entry))
+            if s.scheduled { return false }
+            s.scheduled = true
+            return true
+        }
+        if schedule { queue.asyncAfter(deadline: .now() + coalescing) { self.drain() } }
+    }
+
     /// Blocks until every line written so far has been written out (at shutdown).
     public func flush() {
         queue.sync { self.drain() }
     }
 
     private func drain() {
-        var out: [UInt8] = []
+        var lines: [UInt8] = []
+        var entries: [(offset: Int, entry: AccessLogEntry)] = []
         state.withLock { s in
             s.scheduled = false
-            swap(&out, &s.spare)  // out: the empty spare, keeping its capacity
-            swap(&out, &s.buffer)  // out: the lines; producers continue in the spare
+            swap(&lines, &s.spare)  // lines: the empty spare, keeping its capacity
+            swap(&lines, &s.buffer)  // lines: the batch; producers continue in the spare
+            swap(&entries, &s.spareEntries)
+            swap(&entries, &s.entries)
         }
-        if out.isEmpty { return }
+        if lines.isEmpty && entries.isEmpty { return }
+        if entries.isEmpty {
+            writeAll(lines)
+        } else {
+            // Format the entries here, on the writer's queue, between the lines around them.
+            var out: [UInt8] = []
+            out.reserveCapacity(lines.count + entries.count * 200)
+            var copied = 0
+            for (offset, entry) in entries {
+                out.append(contentsOf: lines[copied..<offset])
+                copied = offset
+                out.append(contentsOf: entry.line(timestamps: timestamps))
+            }
+            out.append(contentsOf: lines[copied...])
+            writeAll(out)
+        }
+        // Keep the buffers for the next batch unless a burst made them unreasonably large.
+        lines.removeAll(keepingCapacity: lines.capacity <= 1 << 20)
+        entries.removeAll(keepingCapacity: entries.capacity <= 1 << 14)
+        state.withLock { s in
+            if s.spare.capacity < lines.capacity { swap(&s.spare, &lines) }
+            if s.spareEntries.capacity < entries.capacity { swap(&s.spareEntries, &entries) }
+        }
+    }
+
+    private func writeAll(_ out: [UInt8]) {
         out.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
@@ -69,12 +126,6 @@ public final class StandardErrorSink: LogSink {
                     return  // stderr closed or broken: drop the lines rather than spin.
                 }
             }
-        }
-        // Keep the buffer for the next batch unless a burst made it unreasonably large.
-        guard out.capacity <= 1 << 20 else { return }
-        out.removeAll(keepingCapacity: true)
-        state.withLock { s in
-            if s.spare.capacity < out.capacity { swap(&s.spare, &out) }
         }
     }
 }

@@ -45,10 +45,27 @@ public struct Logger: Sendable {
 
     public func log(_ level: Level, _ message: String, _ fields: [(String, JSONValue)] = []) {
         guard isEnabled(level) else { return }
+        sink.write(
+            Self.format(timestamp: timestamps.format(now()), level: level, message: message, fields: fields))
+    }
+
+    /// Hands an access-log line to the sink to format when it writes (at info level).
+    public func access(_ entry: AccessLogEntry) {
+        guard isEnabled(.info) else { return }
+        sink.write(deferred: entry)
+    }
+
+    /// The wall-clock time for an entry made now.
+    public var time: Date { now() }
+
+    /// One log line: `{"ts":...,"level":...,"msg":...,` then the fields in order, newline.
+    static func format(timestamp: String, level: Level, message: String, fields: [(String, JSONValue)])
+        -> [UInt8]
+    {
         var line: [UInt8] = []
         line.reserveCapacity(160)
         line.append(contentsOf: #"{"ts":""#.utf8)
-        line.append(contentsOf: timestamps.format(now()).utf8)
+        line.append(contentsOf: timestamp.utf8)
         line.append(contentsOf: #"","level":""#.utf8)
         line.append(contentsOf: level.name.utf8)
         line.append(contentsOf: #"","msg":"#.utf8)
@@ -60,7 +77,7 @@ public struct Logger: Sendable {
             value.write(to: &line, sortedKeys: true)
         }
         line.append(contentsOf: "}\n".utf8)
-        sink.write(line)
+        return line
     }
 
     public func debug(_ message: String, _ fields: [(String, JSONValue)] = []) {

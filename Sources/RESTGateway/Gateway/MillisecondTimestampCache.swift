@@ -4,10 +4,12 @@ import Synchronization
 
 /// Formats timestamps with millisecond precision, reusing the date-and-seconds part while the
 /// second is unchanged (every log line needs one; most share the second of the previous line).
-final class MillisecondTimestampCache: Sendable {
+public final class MillisecondTimestampCache: Sendable {
+    public init() {}
+
     private let cached = Mutex<(second: Int64, prefix: String)>((Int64.min, ""))
 
-    func format(_ date: Date) -> String {
+    public func format(_ date: Date) -> String {
         let interval = date.timeIntervalSince1970
         let second = Int64(interval.rounded(.down))
         let millisecond = min(max(Int((interval - Double(second)) * 1000), 0), 999)

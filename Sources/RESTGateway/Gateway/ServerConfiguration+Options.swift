@@ -198,7 +198,17 @@ extension ServerConfiguration {
             ) { c, v throws(ConfigurationError) in
                 c.maxConnectionsPerIP = try integer("--max-connections-per-ip", v, 1...1_000_000)
             },
-        ] + clusterOptions
+        ] + clusterOptions + ioOptions
+
+    /// The I/O threading of the HTTP server.
+    static let ioOptions: [Option] = [
+        Option(
+            flag: "--io-threads", environment: "TMI_IO_THREADS", valueName: "N", defaultText: "one per core",
+            help: "I/O threads (epoll loops) connections are spread over, each owning its connections"
+        ) { c, v throws(ConfigurationError) in
+            c.ioThreads = try integer("--io-threads", v, 1...64)
+        }
+    ]
 
     /// `HOST:PORT` or `[IPv6]:PORT`, port 0...65535; nil when malformed.
     static func hostAndPort(_ value: String) -> (host: String, port: Int)? {

@@ -63,6 +63,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxConnections = 10_000
     /// Most connections open at once from one client IP address (503 past it).
     public var maxConnectionsPerIP = 2_000
+    /// I/O loops (epoll threads) connections are spread over; nil: one per core.
+    public var ioThreads: Int?
 
     /// Several nodes (`ServerConfiguration+Cluster.swift`); disabled by default.
     public var cluster = ClusterSettings()

@@ -25,6 +25,20 @@ public enum StoreMutation: Sendable, Equatable {
     case recordOperation(model: String, diagram: String, operationID: String, revision: Int, entry: JSONValue)
 }
 
+extension StoreMutation {
+    /// The threat model this mutation changes (itself or something inside it).
+    public var modelID: String {
+        switch self {
+        case .putModel(let id, _), .deleteModel(let id): id
+        case .putChild(_, let model, _, _), .deleteChild(_, let model, _): model
+        case .putMetadata(let target, _, _), .deleteMetadata(let target, _): target.modelID
+        case .patchCells(let model, _, _, _, _): model
+        // Not part of the rendered model, but a revision moved too often costs only a render.
+        case .fence(let model, _, _), .recordOperation(let model, _, _, _, _): model
+        }
+    }
+}
+
 extension StoreState {
     /// Applies one mutation. Mutations of missing parents are ignored: they can only come from a
     /// journal written by a newer or buggy build, and ignoring them keeps start-up total.

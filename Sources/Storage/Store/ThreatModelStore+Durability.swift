@@ -104,6 +104,7 @@ extension ThreatModelStore.Core {
         guard let through = backend.failedThrough else { return }
         tracking!.confirm(through: through)
         tracking!.rollBack(&state)
+        changedEverything()
         if !compacting { _ = backend.resumeAfterFailure() }
     }
 }

@@ -23,6 +23,7 @@ extension ThreatModelStore {
             // keep memory, a later refresh picks up the rest.
             guard c.lastTicket == before else { return }
             c.state.models[id] = loaded.models[id]
+            c.changed(model: id)
             c.state.fences = c.state.fences.filter { $0.key.model != id }
             for (key, token) in loaded.fences where key.model == id { c.state.fences[key] = token }
         }

@@ -36,6 +36,33 @@ public final class ThreatModelStore: Sendable {
         var tracking: DurabilityTracking?
         /// The backend ticket of the newest batch enqueued (`refresh` waits for it).
         var lastTicket: UInt64 = 0
+        /// Per model, the change that last touched it or anything inside it (children, metadata,
+        /// cells); a model untouched since start-up has none (revision 0). Changes are numbered
+        /// by `changes`, which only grows, so a revision is never reused, even across a delete
+        /// and a re-create. Entries of deleted models stay: a few bytes each. Every place that
+        /// changes `state` must call `changed(_:)` or `changedEverything()` (read(model:)).
+        var revisions: [String: UInt64] = [:]
+        var changes: UInt64 = 0
+        /// A change that may touch any model (a rollback of lost batches): every revision is at
+        /// least this.
+        var everythingChangedAt: UInt64 = 0
+
+        mutating func changed(_ batch: [StoreMutation]) {
+            changes += 1
+            for m in batch { revisions[m.modelID] = changes }
+        }
+
+        mutating func changed(model id: String) {
+            changes += 1
+            revisions[id] = changes
+        }
+
+        mutating func changedEverything() {
+            changes += 1
+            everythingChangedAt = changes
+        }
+
+        func revision(of id: String) -> UInt64 { max(revisions[id] ?? 0, everythingChangedAt) }
     }
 
     let core: Mutex<Core>
@@ -66,6 +93,16 @@ public final class ThreatModelStore: Sendable {
         try body(state)
     }
 
+    /// Runs `body` against the current state and the revision of model `id` in that state: equal
+    /// revisions mean equal contents of the model and everything in it, so a rendering of the
+    /// model can be reused as long as the revision has not moved (the gateway's JSON cache).
+    public func read<T, E: Error>(model id: String, _ body: (StoreState, UInt64) throws(E) -> T) throws(E)
+        -> T
+    {
+        let (state, revision) = core.withLock { ($0.state, $0.revision(of: id)) }
+        return try body(state, revision)
+    }
+
     /// Decides a change from the current state, enqueues and applies it, without waiting for
     /// durability. `body` returns the result and the mutations; it throws to refuse the change
     /// (nothing is applied). Returns the ticket to pass to `waitDurable`.
@@ -88,6 +125,7 @@ public final class ThreatModelStore: Sendable {
                     throw unavailable(error)
                 }
             }
+            c.changed(batch)
             guard let ticket else {
                 for m in batch { c.state.apply(m) }
                 return ((result, nil), nil)

@@ -5,6 +5,7 @@
 struct HTTPConnectionHandler {
     let connection: any DeadlineByteStream
     let info: HTTPConnectionInfo
+    let entry: HTTPConnectionEntry
     let configuration: HTTPServer.Configuration
     let responder: any HTTPResponder
     let registry: HTTPConnectionRegistry
@@ -17,9 +18,13 @@ struct HTTPConnectionHandler {
     /// token for a WebSocket) are not kept alive in `serveOne`'s frame for the socket's life.
     var pendingUpgrade: (run: @Sendable (any ByteStream) async -> Void, prefix: [UInt8])?
 
-    init(server: HTTPServer, connection: any DeadlineByteStream, info: HTTPConnectionInfo) {
+    init(
+        server: HTTPServer, connection: any DeadlineByteStream, info: HTTPConnectionInfo,
+        entry: HTTPConnectionEntry
+    ) {
         self.connection = connection
         self.info = info
+        self.entry = entry
         self.configuration = server.configuration
         self.responder = server.responder
         self.registry = server.registry
@@ -64,7 +69,7 @@ struct HTTPConnectionHandler {
         if response.status == 101, let upgrade = response.upgrade {
             let (bytes, _) = writer.serialize(response, to: head, keepAlive: true)
             guard await write(bytes, nil) else { return false }
-            _ = registry.set(info.id, .upgraded)
+            _ = registry.set(entry, .upgraded)
             let prefix = parser.takeBufferedBytes()
             // The upgraded protocol owns the connection from here for as long as it lives: release
             // the HTTP read buffer and parser state now rather than holding them while it runs
@@ -107,7 +112,7 @@ struct HTTPConnectionHandler {
         var headDeadline: IODeadline? = parser.hasBufferedBytes ? .after(configuration.headTimeout) : nil
         let idleDeadline = IODeadline.after(configuration.idleTimeout)
         if headDeadline == nil {
-            guard registry.set(info.id, .idle) else { return nil }
+            guard registry.set(entry, .idle) else { return nil }
         }
         while true {
             do {
@@ -129,7 +134,7 @@ struct HTTPConnectionHandler {
             }
             if headDeadline == nil {
                 headDeadline = .after(configuration.headTimeout)
-                _ = registry.set(info.id, .busy)
+                _ = registry.set(entry, .busy)
             }
         }
     }

@@ -21,11 +21,14 @@ public struct HTTPConnectionInfo: Sendable, Equatable {
     public var peer: String
     /// The server port the request arrived on.
     public var localPort: Int
+    /// The I/O loop (`Poller.index`) that owns the connection for its whole life.
+    public var ioLoop: Int
 
-    public init(id: UInt64 = 0, peer: String = "", localPort: Int = 0) {
+    public init(id: UInt64 = 0, peer: String = "", localPort: Int = 0, ioLoop: Int = 0) {
         self.id = id
         self.peer = peer
         self.localPort = localPort
+        self.ioLoop = ioLoop
     }
 }
 

@@ -35,6 +35,9 @@ extension HTTPServer {
         /// cannot take every slot. Generous because a NAT or proxy puts many users behind one
         /// address and `tmi-loadtest` opens ~1,000 from 127.0.0.1.
         public var maxConnectionsPerIP = 2_000
+        /// I/O loops (threads running epoll) the connections are spread over; nil takes
+        /// `IOLoops.defaultCount` (`TMI_IO_THREADS`, else one per core).
+        public var ioThreads: Int? = nil
 
         public init(
             host: String = "127.0.0.1", port: Int = 8080, backlog: Int32 = 1024,

@@ -1,8 +1,17 @@
 import Synchronization
 
-/// An HTTP/1.1 server on the poller: one structured child task per connection under one accept
+/// An HTTP/1.1 server on the I/O loops: one structured child task per connection under one accept
 /// loop, graceful shutdown (stop accepting, finish in-flight requests, close idle keep-alive
 /// connections, then return).
+///
+/// Connections are spread over `ioThreads` loops by one accept task handing each new connection
+/// to the next loop in turn, rather than by one `SO_REUSEPORT` listener per loop: the kernel's
+/// hash of the 4-tuple can put most of a few dozen keep-alive connections on one loop (and a
+/// loop busy with one slow handler would keep accepting into its own queue), while a
+/// round-robin hand-off is even by construction; one listener also keeps port 0, shutdown and
+/// the connection limits in one place. Accepting costs one `accept4` per connection, which one
+/// loop absorbs easily. The connection's task then runs with its loop as executor preference,
+/// so its reads, handler, writes and any WebSocket it becomes stay on that one thread for life.
 public final class HTTPServer: Sendable {
     public let configuration: Configuration
     let responder: any HTTPResponder
@@ -13,9 +22,16 @@ public final class HTTPServer: Sendable {
     /// TLS handshakes that failed (HTTPServer+TLS.swift).
     let tlsHandshakeFailures = Atomic<Int>(0)
 
+    /// The loops connections are spread over (loop 0 also runs the accept task).
+    let loops: [Poller]
+    /// Open connections per loop, in `loops` order (for `/metrics` and tests).
+    let loopConnections: AtomicCounters
+
     public init(configuration: Configuration, responder: any HTTPResponder) {
         self.configuration = configuration
         self.responder = responder
+        self.loops = IOLoops.first(configuration.ioThreads ?? IOLoops.defaultCount)
+        self.loopConnections = AtomicCounters(count: loops.count)
     }
 
     public convenience init(
@@ -29,7 +45,7 @@ public final class HTTPServer: Sendable {
     public func start() async throws(StreamError) -> Int {
         let listener = try await TCPListener.bind(
             host: configuration.host, port: configuration.port, backlog: configuration.backlog)
-        let task = Task { await self.acceptLoop(listener) }
+        let task = Task(executorPreference: loops[0]) { await self.acceptLoop(listener) }
         lifecycle.withLock { $0 = (listener, task) }
         return listener.port
     }
@@ -39,6 +55,14 @@ public final class HTTPServer: Sendable {
 
     /// Connections currently open (for tests and metrics).
     public var connectionCount: Int { registry.count }
+
+    /// Connections open now on each I/O loop, in loop order.
+    public var connectionsPerLoop: [Int] {
+        (0..<loops.count).map { Int(truncatingIfNeeded: Int64(bitPattern: loopConnections.load($0))) }
+    }
+
+    /// How many I/O loops this server spreads connections over.
+    public var ioLoopCount: Int { loops.count }
 
     /// Stops accepting, closes idle keep-alive and upgraded connections, lets requests in
     /// progress finish (their responses say `Connection: close`), and returns when every
@@ -58,51 +82,62 @@ public final class HTTPServer: Sendable {
     }
 
     private func acceptLoop(_ listener: TCPListener) async {
+        var next = 0
         await withDiscardingTaskGroup { group in
             while true {
+                let slot = next
+                let loop = loops[slot]
                 let connection: TCPConnection
                 do throws(StreamError) {
-                    connection = try await listener.accept()
+                    connection = try await listener.accept(on: loop)
                 } catch {
                     if error == .closed { break }
                     continue
                 }
+                next = slot + 1 == loops.count ? 0 : slot + 1
                 let address = Self.clientAddress(connection.peerDescription)
-                let id: UInt64
                 let admission = registry.admit(
                     connection, address: address, maxConnections: configuration.maxConnections,
                     maxPerAddress: configuration.maxConnectionsPerIP)
+                let refusal: String
                 switch admission {
-                case .admitted(let admitted):
-                    id = admitted
+                case .admitted(let entry):
+                    serve(connection, entry: entry, loop: slot, port: listener.port, in: &group)
+                    continue
                 case .shuttingDown:
                     connection.close()
                     return
-                case .tooManyConnections, .tooManyFromAddress:
-                    // Over TLS a plaintext answer would be noise to the client: just close.
-                    guard configuration.tls == nil else {
-                        connection.close()
-                        continue
-                    }
-                    let why =
-                        admission == .tooManyConnections
-                        ? "the server has too many open connections"
-                        : "too many open connections from your address"
-                    group.addTask { await Self.refuse(connection, why) }
-                    continue
+                case .tooManyConnections: refusal = "the server has too many open connections"
+                case .tooManyFromAddress: refusal = "too many open connections from your address"
                 }
-                let info = HTTPConnectionInfo(
-                    id: id, peer: connection.peerDescription, localPort: listener.port)
-                metrics.connectionOpened()
-                group.addTask {
-                    if let stream = await self.secure(connection) {
-                        var handler = HTTPConnectionHandler(server: self, connection: stream, info: info)
-                        await handler.run()
-                    }
-                    self.registry.remove(id)
-                    self.metrics.connectionClosed()
+                // Over TLS a plaintext answer would be noise to the client: just close.
+                if configuration.tls == nil {
+                    group.addTask(executorPreference: loop) { await Self.refuse(connection, refusal) }
+                } else {
+                    connection.close()
                 }
             }
+        }
+    }
+
+    /// Starts the task that serves an admitted connection on its loop for its whole life.
+    private func serve(
+        _ connection: TCPConnection, entry: HTTPConnectionEntry, loop slot: Int, port: Int,
+        in group: inout DiscardingTaskGroup
+    ) {
+        let info = HTTPConnectionInfo(
+            id: entry.id, peer: connection.peerDescription, localPort: port, ioLoop: slot)
+        metrics.connectionOpened()
+        loopConnections.add(slot)
+        group.addTask(executorPreference: loops[slot]) {
+            if let stream = await self.secure(connection) {
+                var handler = HTTPConnectionHandler(
+                    server: self, connection: stream, info: info, entry: entry)
+                await handler.run()
+            }
+            self.registry.remove(entry.id)
+            self.loopConnections.subtract(slot)
+            self.metrics.connectionClosed()
         }
     }
 

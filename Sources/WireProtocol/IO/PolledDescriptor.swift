@@ -12,13 +12,14 @@ final class PolledDescriptor: Sendable {
     let fd: Int32
     let registration: PollerRegistration
     let poller: Poller
-    private let life = Mutex(Life())
-
-    private struct Life {
-        var closed = false
-        var inFlight = 0
-        var released = false
-    }
+    /// `closed`, `deregistered` and `released` flags over the count of system calls in flight,
+    /// in one atomic word: a system call costs two atomic operations and no lock.
+    private let life = Atomic<Int>(0)
+    private static let closedBit = 1 << 62
+    private static let deregisteredBit = 1 << 61
+    private static let releasedBit = 1 << 60
+    /// Closed and out of the poller, nothing in flight, not yet released: the fd may go now.
+    private static let releasable = closedBit | deregisteredBit
 
     /// Takes ownership of `fd`: registers it, or closes it if registration fails.
     init(adopting fd: Int32, poller: Poller) throws(StreamError) {
@@ -33,36 +34,36 @@ final class PolledDescriptor: Sendable {
     }
 
     deinit {
-        let release = life.withLock { l in
-            defer { l.released = true }
-            return !l.released
-        }
-        if release {
-            poller.deregister(registration)
-            Glibc.close(fd)
-        }
+        let word = life.load(ordering: .acquiring)
+        guard word & Self.releasedBit == 0 else { return }
+        if word & Self.deregisteredBit == 0 { poller.deregister(registration) }
+        Glibc.close(fd)
     }
 
-    var isClosed: Bool { life.withLock { $0.closed } }
+    var isClosed: Bool { life.load(ordering: .relaxed) & Self.closedBit != 0 }
 
     /// Runs one system call on the descriptor, or fails with `.closed` once closed.
     @inline(__always)
     func withDescriptor<R>(_ body: (Int32) -> R) throws(StreamError) -> R {
-        let open = life.withLock { l in
-            if l.closed { return false }
-            l.inFlight += 1
-            return true
+        var word = life.load(ordering: .relaxed)
+        while true {
+            if word & Self.closedBit != 0 { throw .closed }
+            let (exchanged, original) = life.weakCompareExchange(
+                expected: word, desired: word + 1, ordering: .acquiring)
+            if exchanged { break }
+            word = original
         }
-        guard open else { throw .closed }
         let result = body(fd)
-        let release = life.withLock { l in
-            l.inFlight -= 1
-            guard l.closed, l.inFlight == 0, !l.released else { return false }
-            l.released = true
-            return true
-        }
-        if release { Glibc.close(fd) }
+        let after = life.subtract(1, ordering: .acquiringAndReleasing).newValue
+        if after == Self.releasable { release(from: after) }
         return result
+    }
+
+    /// Closes the fd once, by whichever of `close()` and the last system call in flight gets here.
+    private func release(from word: Int) {
+        let (won, _) = life.compareExchange(
+            expected: word, desired: word | Self.releasedBit, ordering: .acquiringAndReleasing)
+        if won { Glibc.close(fd) }
     }
 
     /// Waits for readiness; maps the outcome to the stream's errors.
@@ -74,22 +75,25 @@ final class PolledDescriptor: Sendable {
         }
     }
 
-    /// Closes once: wakes every waiter with `.closed`; the fd is released when no call is in flight.
+    /// Closes once: wakes every waiter with `.closed`; the fd is released when no call is in
+    /// flight, and never before it has left the poller's epoll set (so a reused number is safe).
     func close() {
-        let (first, release) = life.withLock { l -> (Bool, Bool) in
-            if l.closed { return (false, false) }
-            l.closed = true
-            guard l.inFlight == 0, !l.released else { return (true, false) }
-            l.released = true
-            return (true, true)
+        // Closing counts as a call in flight until it is done, so the shutdown below never runs
+        // on a number another call has already released.
+        var word = life.load(ordering: .relaxed)
+        while true {
+            if word & Self.closedBit != 0 { return }
+            let (exchanged, original) = life.weakCompareExchange(
+                expected: word, desired: (word | Self.closedBit) + 1, ordering: .acquiringAndReleasing)
+            if exchanged { break }
+            word = original
         }
-        guard first else { return }
         poller.deregister(registration)
-        if release {
-            Glibc.close(fd)
-        } else {
-            shutdown(fd, Int32(SHUT_RDWR))
-        }
+        // Others in flight: wake them out of the socket; the last one out releases the number.
+        if word & (Self.releasedBit - 1) > 0 { shutdown(fd, Int32(SHUT_RDWR)) }
+        _ = life.bitwiseOr(Self.deregisteredBit, ordering: .acquiringAndReleasing)
+        let after = life.subtract(1, ordering: .acquiringAndReleasing).newValue
+        if after == Self.releasable { release(from: after) }
     }
 }
 

@@ -26,26 +26,56 @@ struct PollerRegistration: Sendable, Hashable {
     var token: UInt64 { UInt64(generation) << 32 | UInt64(UInt32(bitPattern: fd)) }
 }
 
-/// The process's single epoll thread (DESIGN §3).
+/// One I/O loop (DESIGN §3): a thread of its own running `epoll_wait`, which is also a
+/// `TaskExecutor`, so a connection task started with this loop as its executor preference reads,
+/// parses, answers and writes on this one thread — the wake-up of a readiness edge resumes the
+/// task right here instead of handing it to another thread.
 ///
 /// Each descriptor is registered once, edge-triggered, for both directions. A task that got
-/// `EAGAIN` parks a continuation here; the poller thread resumes it when the edge arrives, always
-/// outside the lock. An edge that arrives while nobody waits is remembered as a "ready" flag, so a
-/// task that registers after the edge does not miss it (the wake-up may then be spurious, which the
-/// retry loop of every caller tolerates). Deadlines live in a heap whose earliest entry bounds the
-/// `epoll_wait` timeout: no thread or task per timer.
-public final class Poller: Sendable {
-    /// The poller every socket uses unless told otherwise.
-    public static let shared: Poller = Poller()
+/// `EAGAIN` parks a continuation here; an edge that arrives while nobody waits is remembered as a
+/// "ready" flag, so a task that parks after the edge does not miss it (the wake-up may then be
+/// spurious, which the retry loop of every caller tolerates). Deadlines live in a heap whose
+/// earliest entry bounds the `epoll_wait` timeout: no thread or task per timer.
+///
+/// The loop's state (descriptors, waiters, deadlines, queued jobs) belongs to its thread and is
+/// touched without a lock. Code running elsewhere (a task on the shared pool, a client, a
+/// cancellation) sends its change to the loop as a message through `submit`, the one locked
+/// queue, which costs a lock and at most one eventfd write per loop iteration — never on the path
+/// of a request served on its own loop.
+public final class Poller: TaskExecutor, @unchecked Sendable {
+    // @unchecked Sendable: `state` and `localJobs` are only touched on the loop thread (checked by
+    // `isOnLoop`, every other caller goes through `submit`); everything else is immutable or an
+    // `Atomic`/`Mutex`.
 
+    /// The poller every socket uses unless told otherwise: the first loop of `IOLoops`.
+    public static var shared: Poller { IOLoops.loop(0) }
+
+    /// The loop whose thread is running the caller, if any.
+    public static var current: Poller? {
+        guard let raw = pthread_getspecific(IOLoops.threadKey) else { return nil }
+        return Unmanaged<Poller>.fromOpaque(raw).takeUnretainedValue()
+    }
+
+    /// This loop's position in `IOLoops` (for metrics and tests).
+    public let index: Int
     let epollFD: Int32
     let wakeFD: Int32
-    let state = Mutex(PollerState())
+    /// Loop-thread only.
+    var state = PollerState()
+    /// Jobs enqueued from the loop thread itself; loop-thread only.
+    var localJobs: [UnownedJob] = []
+    /// Jobs and messages from other threads.
+    let remote = Mutex<[PollerMessage]>([])
+    /// Set by the first `submit` since the loop last emptied `remote`; that `submit` writes the
+    /// eventfd, the others need not.
+    let notified = Atomic<Bool>(false)
+    private let nextGeneration = Atomic<UInt32>(1)
     private let nextWaiterID = Atomic<UInt64>(0)
-    private static let wakeToken = UInt64.max
+    private let ownerThread = Atomic<UInt>(0)
+    static let wakeToken = UInt64.max
     private static let edgeTriggered: UInt32 = 1 << 31
 
-    private init() {
+    init(index: Int) {
         // Writing to a socket the peer closed must fail with EPIPE, not kill the process.
         signal(SIGPIPE, SIG_IGN)
         let epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
@@ -54,6 +84,7 @@ public final class Poller: Sendable {
             // Not reachable from input: only a process out of descriptors at start-up gets here.
             fatalError("Poller: epoll_create1/eventfd failed, errno \(errno)")
         }
+        self.index = index
         self.epollFD = epollFD
         self.wakeFD = wakeFD
         var event = epoll_event()
@@ -78,60 +109,20 @@ public final class Poller: Sendable {
         pthread_detach(thread)
     }
 
-    /// Registers `fd` (already non-blocking) for edge-triggered read and write readiness.
-    func register(_ fd: Int32) throws(StreamError) -> PollerRegistration {
-        let registration = state.withLock { s in
-            let generation = s.nextGeneration
-            s.nextGeneration = s.nextGeneration &+ 1
-            s.slots[fd] = FDSlot(generation: generation)
-            return PollerRegistration(fd: fd, generation: generation)
-        }
-        var event = epoll_event()
-        event.events = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | Self.edgeTriggered
-        tmi_epoll_event_set_data(&event, registration.token)
-        if epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) != 0 {
-            let error = errno
-            _ = state.withLock { $0.slots.removeValue(forKey: fd) }
-            throw .system(error)
-        }
-        return registration
+    /// Whether the caller runs on this loop's thread (and may touch its state directly).
+    @inline(__always)
+    var isOnLoop: Bool { ownerThread.load(ordering: .relaxed) == UInt(pthread_self()) }
+
+    /// Runs `action` on the loop thread: now if already there, else as a message.
+    @inline(__always)
+    func onLoop(_ action: @escaping @Sendable () -> Void) {
+        if isOnLoop { action() } else { submit(.action(action)) }
     }
 
-    /// Removes the registration and resumes its waiters with `.closed`. Call before `close(fd)`.
-    func deregister(_ registration: PollerRegistration) {
-        let waiters: [IOWaiter] = state.withLock { s in
-            guard let slot = s.slots[registration.fd], slot.generation == registration.generation else {
-                return []
-            }
-            s.slots.removeValue(forKey: registration.fd)
-            s.deadlines.remove(key: PollerState.key(registration.fd, .read))
-            s.deadlines.remove(key: PollerState.key(registration.fd, .write))
-            return [slot.readWaiter, slot.writeWaiter].compactMap { $0 }
-        }
-        epoll_ctl(epollFD, EPOLL_CTL_DEL, registration.fd, nil)
-        for waiter in waiters { waiter.continuation.resume(returning: .closed) }
-    }
-
-    /// Suspends until the descriptor is (probably) ready in `interest`'s direction, the deadline
-    /// passes, the registration ends, or the task is cancelled. Never blocks a thread.
-    func wait(
-        _ registration: PollerRegistration, for interest: IOInterest, deadline: IODeadline?
-    ) async -> IOWaitResult {
-        let id = nextWaiterID.add(1, ordering: .relaxed).newValue
-        return await withTaskCancellationHandler {
-            await withUnsafeContinuation { (continuation: UnsafeContinuation<IOWaitResult, Never>) in
-                let (immediate, wake) = state.withLock { s in
-                    s.park(
-                        registration, interest, deadline: deadline,
-                        waiter: IOWaiter(id: id, continuation: continuation))
-                }
-                if let immediate { continuation.resume(returning: immediate) }
-                if wake { self.wake() }
-            }
-        } onCancel: {
-            let waiter = state.withLock { $0.unpark(registration, interest, id: id) }
-            waiter?.continuation.resume(returning: .closed)
-        }
+    /// Queues a message for the loop thread and wakes it if it may be asleep.
+    func submit(_ message: sending PollerMessage) {
+        remote.withLock { $0.append(message) }
+        if !notified.exchange(true, ordering: .sequentiallyConsistent) { wake() }
     }
 
     private func wake() {
@@ -139,34 +130,159 @@ public final class Poller: Sendable {
         _ = Glibc.write(wakeFD, &one, 8)
     }
 
-    /// The poller thread's loop. Runs for the life of the process.
-    private func run() {
+    /// Registers `fd` (already non-blocking) for edge-triggered read and write readiness.
+    ///
+    /// The epoll entry is added at once from any thread, so a `deregister` that follows always
+    /// removes it before the fd number can be reused. From another thread the slot is created on
+    /// the loop a little later, marked ready both ways: an edge that arrived before it existed
+    /// was dropped, and a spurious wake-up only costs the caller one `EAGAIN`.
+    func register(_ fd: Int32) throws(StreamError) -> PollerRegistration {
+        let registration = PollerRegistration(
+            fd: fd, generation: nextGeneration.add(1, ordering: .relaxed).oldValue)
+        let onLoop = isOnLoop
+        if onLoop { install(registration, assumeReady: false) }
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | Self.edgeTriggered
+        tmi_epoll_event_set_data(&event, registration.token)
+        if epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) != 0 {
+            let error = errno
+            if onLoop {
+                var ready: [(IOWaiter, IOWaitResult)] = []
+                state.remove(registration, into: &ready)
+            }
+            throw .system(error)
+        }
+        if !onLoop { submit(.action { self.install(registration, assumeReady: true) }) }
+        return registration
+    }
+
+    /// Loop thread: creates the registration's slot.
+    private func install(_ registration: PollerRegistration, assumeReady: Bool) {
+        var ready: [(IOWaiter, IOWaitResult)] = []
+        if state.install(registration, closing: &ready), assumeReady {
+            state.slots[registration.fd]?.readReady = true
+            state.slots[registration.fd]?.writeReady = true
+        }
+        for (waiter, result) in ready { waiter.continuation.resume(returning: result) }
+    }
+
+    /// Removes the registration and resumes its waiters with `.closed`. Call before `close(fd)`:
+    /// the epoll entry goes at once from any thread, so a reused fd number is never touched.
+    func deregister(_ registration: PollerRegistration) {
+        epoll_ctl(epollFD, EPOLL_CTL_DEL, registration.fd, nil)
+        onLoop {
+            var ready: [(IOWaiter, IOWaitResult)] = []
+            self.state.remove(registration, into: &ready)
+            for (waiter, result) in ready { waiter.continuation.resume(returning: result) }
+        }
+    }
+
+    /// Suspends until the descriptor is (probably) ready in `interest`'s direction, the deadline
+    /// passes, the registration ends, or the task is cancelled. Never blocks a thread.
+    func wait(
+        _ registration: PollerRegistration, for interest: IOInterest, deadline: IODeadline?
+    ) async -> IOWaitResult {
+        if isOnLoop, let immediate = state.takeReady(registration, interest) { return immediate }
+        let id = nextWaiterID.add(1, ordering: .relaxed).newValue
+        let cancelled = CancelFlag()
+        return await withTaskCancellationHandler {
+            await withUnsafeContinuation { (continuation: UnsafeContinuation<IOWaitResult, Never>) in
+                let waiter = IOWaiter(id: id, continuation: continuation)
+                if self.isOnLoop {
+                    let (immediate, _) = self.state.park(
+                        registration, interest, deadline: deadline, waiter: waiter)
+                    if let immediate { continuation.resume(returning: immediate) }
+                    return
+                }
+                let alreadyCancelled = Task.isCancelled
+                self.submit(
+                    .action {
+                        if alreadyCancelled || cancelled.isSet {
+                            continuation.resume(returning: .closed)
+                            return
+                        }
+                        let (immediate, _) = self.state.park(
+                            registration, interest, deadline: deadline, waiter: waiter)
+                        if let immediate { continuation.resume(returning: immediate) }
+                    })
+            }
+        } onCancel: {
+            cancelled.set()
+            self.onLoop {
+                let waiter = self.state.unpark(registration, interest, id: id)
+                waiter?.continuation.resume(returning: .closed)
+            }
+        }
+    }
+}
+
+/// What another thread asks of a loop.
+enum PollerMessage {
+    case job(UnownedJob)
+    case action(@Sendable () -> Void)
+}
+
+/// Tells a wait's message, which may run after the task was cancelled, not to park.
+final class CancelFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    func set() { flag.store(true, ordering: .sequentiallyConsistent) }
+    var isSet: Bool { flag.load(ordering: .sequentiallyConsistent) }
+}
+
+extension Poller {
+    /// Jobs of tasks that prefer this loop: run on its thread, in the order enqueued.
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        if isOnLoop {
+            localJobs.append(job)
+        } else {
+            submit(.job(job))
+        }
+    }
+
+    /// The loop thread: runs queued jobs, then waits for readiness (not at all while jobs are
+    /// queued), resumes the waiters it concerns, and expires deadlines. Runs for the life of the
+    /// process.
+    func run() {
+        ownerThread.store(UInt(pthread_self()), ordering: .relaxed)
+        pthread_setspecific(IOLoops.threadKey, Unmanaged.passUnretained(self).toOpaque())
         let capacity = 512
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
         var ready: [(IOWaiter, IOWaitResult)] = []
         ready.reserveCapacity(capacity)
+        var running: [UnownedJob] = []
+        var messages: [PollerMessage] = []
+        let executor = asUnownedTaskExecutor()
         while true {
-            let timeout = state.withLock { $0.nextTimeoutMilliseconds(now: monotonicNanoseconds()) }
-            let count = epoll_wait(epollFD, events, Int32(capacity), timeout)
-            if count < 0 && errno != EINTR {
-                continue
-            }
-            var drainWake = false
-            state.withLock { s in
-                for i in 0..<Int(max(count, 0)) {
-                    let data = tmi_epoll_event_data(events + i)
-                    if data == Self.wakeToken {
-                        drainWake = true
-                        continue
+            // Jobs queued so far; the ones they queue run in the next round, after I/O is polled.
+            swap(&running, &localJobs)
+            for job in running { job.runSynchronously(on: executor) }
+            running.removeAll(keepingCapacity: true)
+            if notified.load(ordering: .relaxed) {
+                notified.store(false, ordering: .sequentiallyConsistent)
+                remote.withLock { swap(&messages, &$0) }
+                for message in messages {
+                    switch message {
+                    case .job(let job): job.runSynchronously(on: executor)
+                    case .action(let action): action()
                     }
-                    s.deliver(token: data, events: events[i].events, into: &ready)
                 }
-                s.expireDeadlines(now: monotonicNanoseconds(), into: &ready)
+                messages.removeAll(keepingCapacity: true)
             }
-            if drainWake {
-                var value: UInt64 = 0
-                _ = Glibc.read(wakeFD, &value, 8)
+            let timeout =
+                localJobs.isEmpty && !notified.load(ordering: .relaxed)
+                ? state.nextTimeoutMilliseconds(now: monotonicNanoseconds()) : 0
+            let count = epoll_wait(epollFD, events, Int32(capacity), timeout)
+            for i in 0..<Int(max(count, 0)) {
+                let data = tmi_epoll_event_data(events + i)
+                if data == Self.wakeToken {
+                    var value: UInt64 = 0
+                    _ = Glibc.read(wakeFD, &value, 8)
+                    continue
+                }
+                state.deliver(token: data, events: events[i].events, into: &ready)
             }
+            if state.deadlines.count > 0 { state.expireDeadlines(now: monotonicNanoseconds(), into: &ready) }
             for (waiter, result) in ready { waiter.continuation.resume(returning: result) }
             ready.removeAll(keepingCapacity: true)
         }

@@ -19,15 +19,63 @@ struct FDSlot {
     init(generation: UInt32) { self.generation = generation }
 }
 
-/// The poller's mutable state, only ever touched under its lock.
+/// A loop's mutable state, only ever touched on its thread.
 struct PollerState {
     var slots: [Int32: FDSlot] = [:]
     var deadlines = DeadlineHeap()
-    var nextGeneration: UInt32 = 1
     /// When the poller thread will wake on its own (its current `epoll_wait` timeout).
     var wakeAt = Int64.max
 
     static func key(_ fd: Int32, _ interest: IOInterest) -> Int { Int(fd) << 1 | interest.rawValue }
+
+    /// Creates the slot of a new registration. A slot still there for the same fd number belongs
+    /// to a descriptor closed elsewhere whose removal has not reached the loop yet: its waiters
+    /// are ended (`.closed`) rather than forgotten.
+    ///
+    /// A slot of a *newer* generation wins instead: the registration being installed comes from
+    /// another thread's message and its descriptor was closed, and its number reused and
+    /// registered on the loop itself, before the message arrived. Returns whether it installed.
+    @discardableResult
+    mutating func install(_ registration: PollerRegistration, closing ready: inout [(IOWaiter, IOWaitResult)])
+        -> Bool
+    {
+        if let old = slots[registration.fd] {
+            // Generations grow by one per registration; compare them as serial numbers.
+            guard Int32(bitPattern: registration.generation &- old.generation) > 0 else { return false }
+            remove(PollerRegistration(fd: registration.fd, generation: old.generation), into: &ready)
+        }
+        slots[registration.fd] = FDSlot(generation: registration.generation)
+        return true
+    }
+
+    /// Drops the registration (if still current) and ends its waiters with `.closed`.
+    mutating func remove(_ registration: PollerRegistration, into ready: inout [(IOWaiter, IOWaitResult)]) {
+        guard let slot = slots[registration.fd], slot.generation == registration.generation else { return }
+        slots.removeValue(forKey: registration.fd)
+        deadlines.remove(key: Self.key(registration.fd, .read))
+        deadlines.remove(key: Self.key(registration.fd, .write))
+        for waiter in [slot.readWaiter, slot.writeWaiter] {
+            if let waiter { ready.append((waiter, .closed)) }
+        }
+    }
+
+    /// Consumes a remembered edge without parking: `.ready` if one was there, `.closed` for a
+    /// registration that is gone, nil when the caller must park.
+    mutating func takeReady(_ registration: PollerRegistration, _ interest: IOInterest) -> IOWaitResult? {
+        guard var slot = slots[registration.fd], slot.generation == registration.generation else {
+            return .closed
+        }
+        switch interest {
+        case .read:
+            guard slot.readReady else { return nil }
+            slot.readReady = false
+        case .write:
+            guard slot.writeReady else { return nil }
+            slot.writeReady = false
+        }
+        slots[registration.fd] = slot
+        return .ready
+    }
 
     /// Installs a waiter, or answers at once. Returns whether the poller must be woken to pick up
     /// an earlier deadline.

@@ -18,7 +18,9 @@ extension TCPConnection {
             throw .system(code)
         }
         let connection = try TCPConnection(adopting: fd, peer: address.description, poller: poller)
-        if pending {
+        // A writable wake-up may be spurious (a new registration starts out "ready"), so the
+        // handshake is over only once the socket has a peer or reports an error.
+        while pending {
             do {
                 try await connection.descriptor.wait(for: .write, deadline: deadline)
             } catch {
@@ -32,6 +34,12 @@ extension TCPConnection {
                 connection.close()
                 throw .system(failure)
             }
+            var peer = sockaddr_storage()
+            var peerLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let connected = withUnsafeMutablePointer(to: &peer) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &peerLength) == 0 }
+            }
+            if connected { break }
         }
         return connection
     }

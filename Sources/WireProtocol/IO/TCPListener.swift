@@ -39,8 +39,9 @@ public final class TCPListener: Sendable {
         return TCPListener(descriptor: descriptor, host: host, port: boundPort)
     }
 
-    /// Waits for the next connection. Fails with `.closed` once the listener is closed.
-    public func accept() async throws(StreamError) -> TCPConnection {
+    /// Waits for the next connection, registered with `loop` (by default the listener's own).
+    /// Fails with `.closed` once the listener is closed.
+    public func accept(on loop: Poller? = nil) async throws(StreamError) -> TCPConnection {
         while true {
             var peer = sockaddr_storage()
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
@@ -54,7 +55,8 @@ public final class TCPListener: Sendable {
             if fd >= 0 {
                 let description = SocketAddress(storage: peer, length: length).description
                 do {
-                    return try TCPConnection(adopting: fd, peer: description, poller: descriptor.poller)
+                    return try TCPConnection(
+                        adopting: fd, peer: description, poller: loop ?? descriptor.poller)
                 } catch {
                     continue
                 }

@@ -43,6 +43,9 @@ public final class WebSocketConnection: Sendable {
     let writerDone = WebSocketSignal()
     /// Fired when the connection's I/O is over.
     let ended = WebSocketSignal()
+    /// The I/O loop the connection was opened on (its reader runs there): the writer runs there
+    /// too, whichever task sends.
+    let loop: Poller? = Poller.current
 
     /// State shared by the reader, the writer, the timers and senders, behind one lock.
     struct SharedState {
@@ -234,7 +237,7 @@ public final class WebSocketConnection: Sendable {
         s.writerActive = true
         // Unstructured on purpose: the writer lives only while frames wait (see `writerActive`);
         // `runIO` waits for it through `writerDone` before the connection ends.
-        Task { await self.drainOutbox() }
+        Task(executorPreference: loop) { await self.drainOutbox() }
     }
 
     /// Arms the close timer once a close frame or a finish is pending (§7.1.1: a peer that does

@@ -46,9 +46,21 @@ final class ClusterEditor: @unchecked Sendable {
         -> ClusterEditor
     {
         let user = "editor\(index)"
-        let connection = try await DiagramClient.connect(
-            port: harness.node(node).port, target: path(target, user: user, base: nil, harness),
-            email: "\(user)@test.tmi")
+        var attempt = 0
+        var connection: DiagramClient
+        while true {
+            attempt += 1
+            do {
+                connection = try await DiagramClient.connect(
+                    port: harness.node(node).port, target: path(target, user: user, base: nil, harness),
+                    email: "\(user)@test.tmi")
+                break
+            } catch  where attempt < 40 && "\(error)".contains("503") {
+                // A 503 (with Retry-After) is the cluster's "placing the session, try again": a
+                // client retries it. No assertion depends on this backoff.
+                try await Task.sleep(for: .milliseconds(min(50 * attempt, 300)))
+            }
+        }
         let editor = ClusterEditor(
             index: index, user: user, target: target, node: node, connection: connection)
         try await editor.settle()

@@ -105,10 +105,10 @@ final class ClusterHarness: @unchecked Sendable {
 
     /// `firstNodeIsIssuer`: node 0 runs without `--public-url` and the others name its URL, so
     /// logins through node 0 (the test provider's redirects) work, as `tmi-loadtest` needs.
-    /// The lease TTL: 3 s, long enough that a loaded two-core machine (tests in parallel, other
+    /// The lease TTL: 5 s, long enough that a loaded two-core machine (tests in parallel, other
     /// builds) does not miss renewals, short enough that a failover waits little.
     static func start(
-        nodes count: Int, leaseTTL: Int = 3000, secret: String = "cluster-secret-0123456789",
+        nodes count: Int, leaseTTL: Int = 5000, secret: String = "cluster-secret-0123456789",
         firstNodeIsIssuer: Bool = false
     ) async throws -> ClusterHarness {
         let binary = try #require(ServerBinary.path)
