@@ -18,6 +18,9 @@ public struct IdentityConfiguration: Sendable {
     public var signingKeyFile: String?
     /// Where a generated key is kept so nodes sharing a database share it (DESIGN §11).
     public var keyStore: (any IdentityKeyStore)?
+    /// Where refresh tokens, revocations and users are shared between nodes (DESIGN §11); nil
+    /// keeps them in the data directory.
+    public var sharedStore: (any IdentitySharedStore)?
     /// Access-token lifetime in seconds.
     public var accessTokenLifetime: Int64 = 3600
     /// Refresh-token lifetime in seconds (each rotation starts a new one).

@@ -135,13 +135,19 @@ extension IdentityService {
 
         // 1. A code of ours, issued at the callback of a PKCE login.
         enum GrantCheck { case notOurs, ok(LoginGrant), refused(String) }
+        let shared = configuration.sharedStore
+        var replayedFamily: String? = nil
         let check = try state.withLock { s -> GrantCheck in
             guard let g = s.grants[code] else { return .notOurs }
             if g.used {
                 // RFC 6749 §4.1.2: a code used twice SHOULD revoke the tokens issued for it.
                 if let family = g.family {
-                    s.ledger.revokeFamily(family)
-                    try stageTokens(&s, now: now)
+                    if shared != nil {
+                        replayedFamily = family
+                    } else {
+                        s.ledger.revokeFamily(family)
+                        try stageTokens(&s, now: now)
+                    }
                 }
                 return .refused("The authorization code was already used")
             }
@@ -154,6 +160,10 @@ extension IdentityService {
                 return .refused("The 'code_verifier' does not match the 'code_challenge'")
             }
             return .ok(g)
+        }
+        if let shared, let replayedFamily {
+            try await shared.revokeFamily(replayedFamily)
+            try await revocations.sync(shared, now: now, leeway: configuration.leeway)
         }
         switch check {
         case .refused(let why):

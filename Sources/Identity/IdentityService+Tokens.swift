@@ -21,7 +21,7 @@ extension IdentityService {
         } catch {
             throw error.identityError
         }
-        if state.withLock({ $0.ledger.isRevoked(jti: claims.id) }) {
+        if state.withLock({ $0.ledger.isRevoked(jti: claims.id) }) || revocations.contains(claims.id) {
             throw JWTRejection.revoked.identityError
         }
         return claims
@@ -30,7 +30,7 @@ extension IdentityService {
 
 extension IdentityService {
     /// A signed access token and a new refresh token for `user`; nothing is recorded yet.
-    private func mint(for user: UserRecord, origin: LoginOrigin, now: Int64) throws -> (
+    func mint(for user: UserRecord, origin: LoginOrigin, now: Int64) throws -> (
         TokenResponse, AccessTokenClaims, hash: String
     ) {
         let claims = AccessTokenClaims(
@@ -53,6 +53,17 @@ extension IdentityService {
     /// The user a provider vouched for: found or created in the registry, durable on return.
     func registerLogin(_ identity: ProviderIdentity, provider: String) async throws -> UserRecord {
         let now = now()
+        let shared = configuration.sharedStore
+        if let shared {
+            // Another node may know this person already: take its record first, so the same
+            // provider identity keeps one user id on every node.
+            let linked = LinkedIdentity(provider: provider, subject: identity.subject)
+            var known = try await shared.user(identity: linked)
+            if known == nil, identity.emailVerified, !identity.email.isEmpty {
+                known = try await shared.user(email: identity.email)
+            }
+            if let known { state.withLock { $0.users.adopt(known) } }
+        }
         let (user, changed) = try state.withLock { s in
             let (user, changed) = s.users.login(
                 identity: LinkedIdentity(provider: provider, subject: identity.subject),
@@ -62,7 +73,10 @@ extension IdentityService {
             if changed { try stageUsers(s) }
             return (user, changed)
         }
-        if changed { try await flush(users: true) }
+        if changed {
+            try await flush(users: true)
+            try await shared?.saveUser(user)
+        }
         return user
     }
 
@@ -74,6 +88,15 @@ extension IdentityService {
         let now = now()
         let family = UUID().uuidString.lowercased()
         let (response, claims, hash) = try mint(for: user, origin: origin, now: now)
+        if let shared = configuration.sharedStore {
+            let token = SharedRefreshToken(
+                hash: hash, family: family, userID: user.id,
+                expiresAt: now + configuration.refreshTokenLifetime,
+                idp: origin.idp, groups: origin.groups)
+            _ = try await shared.issue(
+                token, accessJTI: claims.id, accessExpiresAt: claims.expiresAt, requireLiveFamily: false)
+            return (response, family)
+        }
         try state.withLock { s in
             s.ledger.startFamily(family, userID: user.id, origin: origin)
             s.ledger.addRefreshToken(
@@ -90,6 +113,9 @@ extension IdentityService {
     /// new one issued in its family. A spent token presented again revokes the family.
     /// `failure` shapes the error: 401 at `/oauth2/refresh`, 400 `invalid_grant` at `/oauth2/token`.
     public func refresh(_ token: String, failure: (String) -> IdentityError) async throws -> TokenResponse {
+        if let shared = configuration.sharedStore {
+            return try await sharedRefresh(token, shared, failure: failure)
+        }
         let now = now()
         let hash = Self.hash(token)
         let spent = try state.withLock { s -> Result<TokenLedger.RefreshRecord, TokenLedger.RefreshFailure> in
@@ -147,6 +173,20 @@ extension IdentityService {
         }
         var claims: AccessTokenClaims? = nil
         if hint != "refresh_token" { claims = asAccess() }
+        if let shared = configuration.sharedStore {
+            if let claims {
+                try await shared.revokeAccessToken(jti: claims.id, expiresAt: claims.expiresAt)
+            } else if let record = try await shared.refreshToken(hash: Self.hash(token)),
+                record.userID == callerID
+            {
+                try await shared.revokeFamily(record.family)
+            } else if hint == "refresh_token", let claims = asAccess() {
+                try await shared.revokeAccessToken(jti: claims.id, expiresAt: claims.expiresAt)
+            }
+            // Read back at once: on this node the revocation holds before the answer.
+            try await revocations.sync(shared, now: now, leeway: configuration.leeway)
+            return
+        }
         let changed = try state.withLock { s -> Bool in
             if let claims {
                 s.ledger.revokeAccessToken(jti: claims.id, expiresAt: claims.expiresAt)
@@ -170,7 +210,7 @@ extension IdentityService {
 
     /// RFC 7662 §2.2: `{active: true, ...}` for a usable access or refresh token of ours,
     /// otherwise only `{active: false}` (no reason is given for an inactive token).
-    public func introspect(_ token: String, hint: String?) -> JSONValue {
+    public func introspect(_ token: String, hint: String?) async throws -> JSONValue {
         if let claims = try? verifyAccessToken(token) {
             return [
                 "active": true, "token_type": "Bearer", "sub": .string(claims.subject),
@@ -182,7 +222,17 @@ extension IdentityService {
             ]
         }
         let now = now()
-        if let record = state.withLock({ $0.ledger.liveRefreshToken(hash: Self.hash(token), now: now) }) {
+        if let shared = configuration.sharedStore {
+            if let record = try await shared.refreshToken(hash: Self.hash(token)), !record.spent,
+                now < record.expiresAt
+            {
+                return [
+                    "active": true, "token_type": "refresh_token", "sub": .string(record.userID),
+                    "iss": .string(configuration.publicBaseURL), "exp": .number(Double(record.expiresAt)),
+                ]
+            }
+        } else if let record = state.withLock({ $0.ledger.liveRefreshToken(hash: Self.hash(token), now: now) }
+        ) {
             return [
                 "active": true, "token_type": "refresh_token", "sub": .string(record.userID),
                 "iss": .string(configuration.publicBaseURL), "exp": .number(Double(record.expiresAt)),
@@ -192,8 +242,8 @@ extension IdentityService {
     }
 
     /// OIDC Core §5.3.2 claims of the caller, plus the spec's `id` and `providers`.
-    public func userInfo(userID: String) throws(IdentityError) -> JSONValue {
-        guard let user = user(id: userID) else {
+    public func userInfo(userID: String) async throws -> JSONValue {
+        guard let user = try await resolveUser(id: userID) else {
             throw IdentityError.unauthorized("The user no longer exists")
         }
         let providers: [JSONValue] = user.identities.enumerated().map { index, identity in

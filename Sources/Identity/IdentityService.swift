@@ -23,6 +23,9 @@ public final class IdentityService: Sendable {
     let verifiedTokens = VerifiedTokenCache()
     /// Each OIDC provider's signing keys, by provider id.
     let keySets: [String: ProviderKeySet]
+    /// Revocations made on any node, when they are shared (`configuration.sharedStore`).
+    let revocations = RevocationCache()
+    private let poller: Task<Void, Never>?
     private let io: IOThread
 
     /// Starts the service: creates `<data>/identity` (mode 0700), loads or creates the signing key
@@ -41,7 +44,12 @@ public final class IdentityService: Sendable {
                 Result { try Loaded(configuration, sharedKey: shared) }
             }
             .get()
-            return try IdentityService(configuration: configuration, loaded: loaded, io: io)
+            let service = try IdentityService(configuration: configuration, loaded: loaded, io: io)
+            if let shared = configuration.sharedStore {
+                // Start with every revocation already made, so no revoked token passes meanwhile.
+                try await service.revocations.sync(shared, now: service.now(), leeway: configuration.leeway)
+            }
+            return service
         } catch {
             io.stop()
             throw error
@@ -70,15 +78,33 @@ public final class IdentityService: Sendable {
         state = Mutex(IdentityState(users: UserRegistry(users: loaded.users), ledger: loaded.ledger))
         usersFile = IdentityFile(path: configuration.directory + "/users.json", io: io)
         tokensFile = IdentityFile(path: configuration.directory + "/tokens.json", io: io)
+        let clock = configuration
+        poller = configuration.sharedStore.map { [revocations] store in
+            RevocationCache.poll(revocations, store, leeway: clock.leeway, now: { clock.now() })
+        }
     }
 
-    deinit { io.stop() }
+    deinit {
+        poller?.cancel()
+        io.stop()
+    }
 
     /// The public signing key set for `GET /.well-known/jwks.json` (RFC 7517 §5).
     public var jsonWebKeySet: JSONValue { jwks }
 
     /// The user with internal id `id`, if any.
     public func user(id: String) -> UserRecord? { state.withLock { $0.users[id] } }
+
+    /// The user with internal id `id`: this node's, else (nodes sharing a store) the one another
+    /// node registered, kept here from then on.
+    public func resolveUser(id: String) async throws -> UserRecord? {
+        if let user = user(id: id) { return user }
+        guard let shared = configuration.sharedStore, let user = try await shared.user(id: id) else {
+            return nil
+        }
+        state.withLock { $0.users.adopt(user) }
+        return user
+    }
 
     /// Every known user, oldest first.
     public var users: [UserRecord] { state.withLock { $0.users.all } }

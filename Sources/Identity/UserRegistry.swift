@@ -68,6 +68,9 @@ struct UserRegistry: Sendable {
         return (user, true)
     }
 
+    /// Takes a user as another node stored it (the shared store is authoritative).
+    mutating func adopt(_ user: UserRecord) { insert(user) }
+
     private mutating func insert(_ user: UserRecord) {
         users[user.id] = user
         for identity in user.identities { byIdentity[identity] = user.id }

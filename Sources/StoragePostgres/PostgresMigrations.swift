@@ -118,6 +118,55 @@ public enum PostgresMigrations {
                         created_at timestamptz NOT NULL DEFAULT now())
                     """
                 ]),
+            Migration(
+                version: 11, name: "identity: refresh tokens, revocations and users shared by every node",
+                statements: [
+                    // Refresh tokens by SHA-256 (hex) of the token: the database never holds a
+                    // usable one. Spent ones stay until they expire, so a reuse is recognised.
+                    """
+                    CREATE TABLE \(t.refreshTokens) (
+                        hash text PRIMARY KEY,
+                        family text NOT NULL,
+                        user_id text NOT NULL,
+                        expires_at bigint NOT NULL,
+                        idp text NOT NULL,
+                        groups json NOT NULL,
+                        spent boolean NOT NULL DEFAULT false)
+                    """,
+                    "CREATE INDEX ON \(t.refreshTokens) (family)",
+                    // The access tokens each family issued, revoked with it.
+                    """
+                    CREATE TABLE \(t.familyAccess) (
+                        jti text PRIMARY KEY,
+                        family text NOT NULL,
+                        expires_at bigint NOT NULL)
+                    """,
+                    "CREATE INDEX ON \(t.familyAccess) (family)",
+                    // Revoked access tokens; `seq` lets each node read only what is new.
+                    """
+                    CREATE TABLE \(t.revocations) (
+                        jti text PRIMARY KEY,
+                        expires_at bigint NOT NULL,
+                        seq bigserial NOT NULL,
+                        created_at timestamptz NOT NULL DEFAULT now())
+                    """,
+                    "CREATE INDEX ON \(t.revocations) (seq)",
+                    "CREATE INDEX ON \(t.revocations) (created_at)",
+                    """
+                    CREATE TABLE \(t.users) (
+                        id text PRIMARY KEY,
+                        email_lower text NOT NULL,
+                        record json NOT NULL)
+                    """,
+                    "CREATE INDEX ON \(t.users) (email_lower)",
+                    """
+                    CREATE TABLE \(t.userLinks) (
+                        provider text NOT NULL,
+                        subject text NOT NULL,
+                        user_id text NOT NULL,
+                        PRIMARY KEY (provider, subject))
+                    """,
+                ]),
         ]
     }
 
@@ -177,6 +226,8 @@ public struct PostgresTables: Sendable, Equatable {
     let models, children, metadata, cells, migrations: String
     /// Identity's node-shared values (`PostgresSharedValues`).
     let shared: String
+    /// Identity's refresh tokens, family access tokens, revocations and users (migration 11).
+    let refreshTokens, familyAccess, revocations, users, userLinks: String
     let fences, fenceFunction, operations: String
 
     public struct InvalidSchema: Error, CustomStringConvertible {
@@ -201,6 +252,11 @@ public struct PostgresTables: Sendable, Equatable {
         self.cells = "\(schema).tmi_diagram_cells"
         self.migrations = "\(schema).tmi_schema_migrations"
         self.shared = "\(schema).tmi_identity_shared"
+        self.refreshTokens = "\(schema).tmi_identity_refresh_tokens"
+        self.familyAccess = "\(schema).tmi_identity_family_access"
+        self.revocations = "\(schema).tmi_identity_revocations"
+        self.users = "\(schema).tmi_identity_users"
+        self.userLinks = "\(schema).tmi_identity_user_links"
         self.fences = "\(schema).tmi_diagram_fences"
         self.fenceFunction = "\(schema).tmi_fence"
         self.operations = "\(schema).tmi_diagram_operations"

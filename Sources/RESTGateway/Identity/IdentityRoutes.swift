@@ -54,7 +54,7 @@ public struct IdentityRoutes: RouteProvider {
                 return Self.tokens(try await service.refresh(refreshToken) { IdentityError.unauthorized($0) })
             },
             Route("GET", "/oauth2/userinfo", access: .authenticated) { context in
-                .json(try service.userInfo(userID: try context.requireUser().id), headers: Self.noStore)
+                .json(try await service.userInfo(userID: try context.requireUser().id), headers: Self.noStore)
             },
             Route("POST", "/oauth2/introspect", access: .open, bodyLimit: limit) { context in
                 let parameters = try OAuthParameters.parse(context)
@@ -63,7 +63,8 @@ public struct IdentityRoutes: RouteProvider {
                     throw APIError.badRequest("The 'token' parameter is required", code: "invalid_request")
                 }
                 return .json(
-                    service.introspect(token, hint: parameters["token_type_hint"]), headers: Self.noStore)
+                    try await service.introspect(token, hint: parameters["token_type_hint"]),
+                    headers: Self.noStore)
             },
             Route("POST", "/oauth2/revoke", access: .authenticated, bodyLimit: limit) { context in
                 let caller = try context.requireUser()

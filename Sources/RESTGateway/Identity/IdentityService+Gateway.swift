@@ -54,6 +54,7 @@ extension IdentityConfiguration {
         hmacSecret = server.jwtSecret
         signingKeyFile = server.signingKeyFile
         keyStore = server.identityKeyStore
+        sharedStore = server.identitySharedStore
         accessTokenLifetime = Int64(server.tokenLifetime)
     }
 }

@@ -1,0 +1,98 @@
+import FoundationEssentials
+import Identity
+import StoragePostgres
+
+/// Identity's refresh tokens, revocations and users on the PostgreSQL backend, so every node
+/// started with the same `--database-url` honours what another issued or revoked (DESIGN §11).
+/// Chosen exactly when `--database-url` is set; the embedded store keeps them in the data
+/// directory as before. A thin translation between the identity module's types and rows.
+final class PostgresIdentitySharedStore: IdentitySharedStore {
+    let store: PostgresIdentityStore
+
+    init(url: String, schema: String) throws {
+        store = try PostgresIdentityStore(url: url, schema: schema)
+    }
+
+    private static func row(_ t: SharedRefreshToken) -> PostgresIdentityStore.RefreshRow {
+        .init(
+            hash: t.hash, family: t.family, userID: t.userID, expiresAt: t.expiresAt, idp: t.idp,
+            groups: t.groups,
+            spent: t.spent)
+    }
+
+    private static func token(_ r: PostgresIdentityStore.RefreshRow) -> SharedRefreshToken {
+        .init(
+            hash: r.hash, family: r.family, userID: r.userID, expiresAt: r.expiresAt, idp: r.idp,
+            groups: r.groups,
+            spent: r.spent)
+    }
+
+    func issue(
+        _ token: SharedRefreshToken, accessJTI: String, accessExpiresAt: Int64, requireLiveFamily: Bool
+    )
+        async throws -> Bool
+    {
+        try await store.issue(
+            Self.row(token), accessJTI: accessJTI, accessExpiresAt: accessExpiresAt,
+            requireLiveFamily: requireLiveFamily)
+    }
+
+    func spend(hash: String, now: Int64) async throws -> SharedSpend {
+        switch try await store.spend(hash: hash, now: now) {
+        case .spent(let row): .spent(Self.token(row))
+        case .unknown: .unknown
+        case .expired: .expired
+        case .reused: .reused
+        }
+    }
+
+    func refreshToken(hash: String) async throws -> SharedRefreshToken? {
+        try await store.refreshToken(hash: hash).map(Self.token)
+    }
+
+    func revokeFamily(_ family: String) async throws { try await store.revokeFamily(family) }
+
+    func revokeAccessToken(jti: String, expiresAt: Int64) async throws {
+        try await store.revokeAccessToken(jti: jti, expiresAt: expiresAt)
+    }
+
+    func revocations(after cursor: Int64) async throws -> (
+        ids: [(jti: String, expiresAt: Int64)], cursor: Int64
+    ) {
+        try await store.revocations(after: cursor)
+    }
+
+    func prune(before: Int64) async throws { try await store.prune(before: before) }
+
+    func saveUser(_ user: UserRecord) async throws {
+        let record = String(decoding: try JSONEncoder().encode(user), as: UTF8.self)
+        try await store.saveUser(
+            id: user.id, email: user.email, record: record,
+            links: user.identities.map { ($0.provider, $0.subject) })
+    }
+
+    private static func decode(_ json: String?) throws -> UserRecord? {
+        try json.map { try JSONDecoder().decode(UserRecord.self, from: Data($0.utf8)) }
+    }
+
+    func user(id: String) async throws -> UserRecord? { try Self.decode(try await store.user(id: id)) }
+
+    func user(identity: LinkedIdentity) async throws -> UserRecord? {
+        try Self.decode(try await store.user(provider: identity.provider, subject: identity.subject))
+    }
+
+    func user(email: String) async throws -> UserRecord? {
+        try Self.decode(try await store.user(email: email))
+    }
+}
+
+extension ServerConfiguration {
+    /// Where refresh tokens, revocations and users are shared between nodes: the PostgreSQL
+    /// store when there is one, else nil (the data directory's files). A URL or schema that
+    /// does not parse gives nil here: the store itself refuses it at start with the reason, and
+    /// the server does not start.
+    var identitySharedStore: (any IdentitySharedStore)? {
+        guard let databaseURL else { return nil }
+        return try? PostgresIdentitySharedStore(url: databaseURL, schema: databaseSchema)
+    }
+}
