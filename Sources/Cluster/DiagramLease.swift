@@ -43,6 +43,9 @@ public final class DiagramLease: Sendable {
         var trustedUntil: ContinuousClock.Instant
         var lastRenewalSent: ContinuousClock.Instant
         var ended: LeaseLossReason?
+        /// Set once `onLost` has returned: waiters resume only then, so whoever waits for the end
+        /// also sees everything `onLost` did.
+        var announced = false
         var waiters: [CheckedContinuation<LeaseLossReason, Never>] = []
     }
 
@@ -66,11 +69,11 @@ public final class DiagramLease: Sendable {
     /// Why the lease ended, nil while it holds.
     public var endReason: LeaseLossReason? { state.withLock { $0.ended } }
 
-    /// Suspends until the lease ends; returns why.
+    /// Suspends until the lease ends and `onLost` (if called) has returned; returns why.
     public func waitUntilEnded() async -> LeaseLossReason {
         await withCheckedContinuation { continuation in
             let ended = state.withLock { s -> LeaseLossReason? in
-                if let ended = s.ended { return ended }
+                if s.announced, let ended = s.ended { return ended }
                 s.waiters.append(continuation)
                 return nil
             }
@@ -81,15 +84,19 @@ public final class DiagramLease: Sendable {
     /// Marks the lease ended (first reason wins); true if this call ended it.
     @discardableResult
     func end(_ reason: LeaseLossReason) -> Bool {
-        let waiters = state.withLock { s -> [CheckedContinuation<LeaseLossReason, Never>]? in
-            guard s.ended == nil else { return nil }
+        let first = state.withLock { s -> Bool in
+            guard s.ended == nil else { return false }
             s.ended = reason
+            return true
+        }
+        guard first else { return false }
+        if reason != .released { onLost(self, reason) }
+        let waiters = state.withLock { s in
+            s.announced = true
             defer { s.waiters = [] }
             return s.waiters
         }
-        guard let waiters else { return false }
         for waiter in waiters { waiter.resume(returning: reason) }
-        if reason != .released { onLost(self, reason) }
         return true
     }
 
