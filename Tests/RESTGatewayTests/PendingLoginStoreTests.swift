@@ -1,7 +1,8 @@
-import Identity
+import CollabCore
 import StoragePostgres
 import Testing
 
+@testable import Identity
 @testable import RESTGateway
 
 /// The contract of `PendingLoginStore` (logins in progress, docs/cluster.md), checked on both
@@ -131,5 +132,29 @@ import Testing
             #expect(try await stores.a.entry(.login, key: "s3", now: 200) != nil)
         }
         await stores.cleanup()
+    }
+
+    /// A database that cannot be reached mid-login: a 503 the client may retry, never a 500.
+    /// (Nothing listens on port 1: the connection is refused by the kernel.)
+    @Test func anUnreachableStoreIsA503NotA500() async throws {
+        var configuration = IdentityConfiguration.make()
+        configuration.pendingLogins = try PostgresIdentitySharedStore(
+            url: "postgres://tmi:secret@127.0.0.1:1/tmi?sslmode=disable", schema: "public")
+        let harness = try await IdentityHarness.make(configuration)
+        for target in [
+            "/oauth2/authorize?idp=test&scope=openid&login_hint=alice",
+            "/oauth2/callback?code=c&state=s",
+        ] {
+            let reply = await harness.send("GET", target)
+            #expect(reply.status == 503, "\(target)")
+            let json = try JSONValue.parse(reply.body)
+            #expect(json["error"] == "temporarily_unavailable")
+            #expect(json["error_description"]?.stringValue?.isEmpty == false)
+            #expect(reply.headers["Retry-After"] == "1")
+        }
+        let exchange = await harness.send(
+            "POST", "/oauth2/token",
+            json: ["code": "c", "redirect_uri": "http://127.0.0.1:8080/oauth2/callback"])
+        #expect(exchange.status == 503)
     }
 }
