@@ -54,7 +54,9 @@ extension IdentityConfiguration {
         hmacSecret = server.jwtSecret
         signingKeyFile = server.signingKeyFile
         keyStore = server.identityKeyStore
-        sharedStore = server.identitySharedStore
+        let postgres = server.postgresIdentityStore
+        sharedStore = postgres
+        pendingLogins = postgres
         accessTokenLifetime = Int64(server.tokenLifetime)
     }
 }
