@@ -156,4 +156,63 @@ import WireProtocol
             #expect(ClusterFailoverEndToEndTests.cells(.array(a.confirmed.cells)) == database.cells)
         }
     }
+
+    /// A peer that accepts TCP connections (the kernel completes them from the backlog) and never
+    /// says a word: every TLS handshake with it hangs until the node's own timeout ends it.
+    static func silentListener() -> (fd: Int32, port: Int) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        _ = listen(fd, 16)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
+    }
+
+    @Test(.enabled(if: canRun, "needs tmi-server, PostgreSQL, redis-server and openssl"))
+    func aPeerWhoseHandshakeHangsIsGivenUpAfterTheTimeout() async throws {
+        let pki = try await TestPKI.generate()
+        defer { pki.remove() }
+        let silent = Self.silentListener()
+        defer { close(silent.fd) }
+        try await Self.withTLSCluster(pki, ca: [pki.caCertificateFile]) { harness in
+            let target = try await harness.makeDiagram(on: 0)
+            // The directory names a node "ghost" at the silent listener as the diagram's owner.
+            let redis = try RedisClient(url: harness.redis.url)
+            _ = try await redis.send(
+                RedisCommand(
+                    "SET", "tmi:node:ghost", "i-ghost https://127.0.0.1:\(silent.port)", "PX", "120000"))
+            _ = try await redis.send(
+                RedisCommand("SET", "tmi:owner:\(target.diagram)", "ghost 1", "PX", "120000"))
+            await redis.close()
+
+            async let write = Self.patch(
+                harness, node: 0, target, cell: "d0000000-0000-4000-8000-000000000016")
+            let connection = try await DiagramClient.connect(
+                port: harness.node(0).port,
+                target: ClusterEditor.path(target, user: "editor1", base: nil, harness),
+                email: "editor1@test.tmi", tls: harness.clientTLS)
+            try await within(seconds: 60, "the hung relay to be given up") {
+                while (try? await connection.nextMessage(seconds: 60)) != nil {}
+            }
+            #expect(connection.closeCode == 1012)
+            let reply = try await write
+            #expect(reply.status == 503)
+            #expect(reply.json["error"] == "cluster_unavailable")
+            // The log sink writes in the background: wait for each line.
+            try await ClusterFaultsEndToEndTests.waitForLog(
+                harness, 0, "\"msg\":\"relay to owner failed\",\"owner\":\"ghost\"")
+            try await ClusterFaultsEndToEndTests.waitForLog(
+                harness, 0, "\"msg\":\"forward to owner failed\",\"owner\":\"ghost\"")
+            let database = try await harness.databaseDiagram(model: target.model, diagram: target.diagram)
+            #expect(database.revision == 0 && database.cells.isEmpty)
+        }
+    }
 }
