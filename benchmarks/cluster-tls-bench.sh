@@ -135,6 +135,7 @@ forward_run() { # MODE ROUND
   for i in $(seq "$WRITES"); do
     local node=$a label=direct
     if ((i % 2 == 0)); then node=$b label=forwarded; fi
+    ((i > 1)) && echo next >>"$cfg"
     cat >>"$cfg" <<EOF
 url = "$node/threat_models/$model/diagrams/$diagram"
 request = "PATCH"
@@ -144,7 +145,6 @@ data = "[{\"op\":\"replace\",\"path\":\"/cells/0/x\",\"value\":$i}]"
 output = "/dev/null"
 cacert = "$pki/ca.pem"
 write-out = "$label %{http_code} %{time_total}\n"
-next
 EOF
   done
   curl -sS -K "$cfg" >"$work/forward-$1-$2.txt"
@@ -157,8 +157,9 @@ EOF
     "$(python3 -c "print(round($forwarded - $direct, 3))")"
 }
 
+RELAY_ROUNDS=${RELAY_ROUNDS:-$ROUNDS}
 printf 'relay run\tconverged\tops_sent\tdelivery_p50_ms\tdirect_p50\trelayed_p50\trelayed_minus_direct_ms\n'
-for round in $(seq "$ROUNDS"); do
+for round in $(seq "$RELAY_ROUNDS"); do
   relay_run plain "$round"
   relay_run tls "$round"
 done
