@@ -15,7 +15,8 @@ import WireProtocol
 
     /// Two TLS nodes; `ca[i]` is the CA file node `i` verifies its peers with.
     static func withTLSCluster(
-        _ pki: TestPKI, ca: [String], _ body: (ClusterHarness) async throws -> Void
+        _ pki: TestPKI, ca: [String], firstNodeIsIssuer: Bool = false,
+        _ body: (ClusterHarness) async throws -> Void
     ) async throws {
         var arguments: [Int: [String]] = [:]
         for (i, file) in ca.enumerated() {
@@ -27,7 +28,7 @@ import WireProtocol
         let trust = try TLSContext.client(
             TLSClientConfiguration(trustsSystemRoots: false, additionalCAFile: pki.caCertificateFile))
         let harness = try await ClusterHarness.start(
-            nodes: ca.count, nodeArguments: arguments, clientTLS: trust)
+            nodes: ca.count, firstNodeIsIssuer: firstNodeIsIssuer, nodeArguments: arguments, clientTLS: trust)
         do {
             try await body(harness)
         } catch {
@@ -213,6 +214,46 @@ import WireProtocol
                 harness, 0, "\"msg\":\"forward to owner failed\",\"owner\":\"ghost\"")
             let database = try await harness.databaseDiagram(model: target.model, diagram: target.diagram)
             #expect(database.revision == 0 && database.cells.isEmpty)
+        }
+    }
+
+    @Test(
+        .enabled(
+            if: canRun && ClusterLoadToolEndToEndTests.loadTool != nil,
+            "needs tmi-server, tmi-loadtest, PostgreSQL, redis-server and openssl"))
+    func theLoadToolDrivesThreeTLSNodesOverHTTPSAndConverges() async throws {
+        let tool = try #require(ClusterLoadToolEndToEndTests.loadTool)
+        let pki = try await TestPKI.generate()
+        defer { pki.remove() }
+        let ca = pki.caCertificateFile
+        try await Self.withTLSCluster(pki, ca: [ca, ca, ca], firstNodeIsIssuer: true) { harness in
+            let directory = LiveServer.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let report = directory + "/report.json"
+            let output = directory + "/stdout.txt"
+            _ = FileManager.default.createFile(atPath: output, contents: nil)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: tool)
+            process.arguments =
+                harness.alive.flatMap { ["--url", harness.url($0)] } + [
+                    "--ca-file", ca, "--diagrams", "2", "--editors", "6", "--rate", "2", "--duration", "3",
+                    "--warmup", "1", "--json", report, "--quiet",
+                ]
+            process.standardOutput = FileHandle(forWritingAtPath: output)
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let status = await ChildServer.onThread {
+                process.waitUntilExit()
+                return process.terminationStatus
+            }
+            #expect(
+                status == 0, "tmi-loadtest: \((try? String(contentsOfFile: output, encoding: .utf8)) ?? "")")
+            let json = try JSONValue.parse(Array(try Data(contentsOf: URL(fileURLWithPath: report))))
+            #expect(json["converged"] == true)
+            #expect(json["config"]?["url"]?.stringValue?.hasPrefix("https://") == true)
+            #expect((json["delivery_latency_relayed_ms"]?["count"]?.doubleValue ?? 0) > 0)
+            #expect((json["delivery_latency_direct_ms"]?["count"]?.doubleValue ?? 0) > 0)
+            for i in 0..<3 { #expect(!harness.log(i).contains("relay to owner failed")) }
         }
     }
 }

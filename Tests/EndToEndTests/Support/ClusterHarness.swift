@@ -146,7 +146,7 @@ final class ClusterHarness: @unchecked Sendable {
             binary: binary, dataDirectory: directories[i], arguments: arguments(i, secret: secret),
             stderrPath: logPath(i))
         nodes[i] = node
-        if firstNodeIsIssuer && i == 0 { issuer = node.baseURL }
+        if firstNodeIsIssuer && i == 0 { issuer = url(0) }
         return node
     }
 
