@@ -19,10 +19,22 @@ import Testing
 
     @Test func aBadOrRepeatedNodeURLIsAUsageError() {
         #expect(throws: LoadTestOptions.UsageError.self) {
-            _ = try LoadTestOptions.parse(["--url", "http://a:1", "--url", "https://b:2"])
+            _ = try LoadTestOptions.parse(["--url", "http://a:1", "--url", "ftp://b:2"])
         }
         #expect(throws: LoadTestOptions.UsageError.self) {
             _ = try LoadTestOptions.parse(["--url", "http://a:1", "--url", "http://a:1/"])
         }
+    }
+
+    @Test func httpsURLsSpeakTLSVerifiedWithTheCAFile() throws {
+        let o = try LoadTestOptions.parse([
+            "--url", "https://127.0.0.1:9001", "--url", "https://node-b", "--ca-file", "/tmp/ca.pem",
+        ])
+        #expect(o.tls && o.url == "https://127.0.0.1:9001" && o.port == 9001)
+        #expect(o.caFile == "/tmp/ca.pem")
+        let second = o.forNode(1)
+        #expect(second.tls && second.host == "node-b" && second.port == 443 && second.caFile == "/tmp/ca.pem")
+        #expect(!(try LoadTestOptions.parse(["--url", "http://h:1"])).tls)
+        #expect(throws: LoadTestOptions.UsageError.self) { _ = try LoadTestOptions.parse(["--ca-file", ""]) }
     }
 }

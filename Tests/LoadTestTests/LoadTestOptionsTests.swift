@@ -48,7 +48,7 @@ import Testing
         (["--seed", "-1"], "--seed must be a non-negative integer"),
         (["--frobnicate"], "unknown option '--frobnicate'"),
         (["extra"], "unexpected argument 'extra'"),
-        (["--url", "https://example.com"], "--url must start with http://"),
+        (["--url", "ftp://example.com"], "--url must start with http:// or https://"),
         (["--url", "http://h:99999"], "--url has an invalid port"),
         (["--url", "http://h/path"], "--url must be http://HOST[:PORT]"),
         (["--editors"], "--editors needs a value"),

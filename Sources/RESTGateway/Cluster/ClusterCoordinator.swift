@@ -24,14 +24,17 @@ public final class ClusterCoordinator: Sendable {
     let sessions: SessionDirectory
     let logger: Logger
     let signature: RelaySignature
+    /// Verifies peers reached over `https`/`wss` advertise URLs (`--cluster-ca` or the system store).
+    let peerTLS: TLSContext?
     private let placing = Mutex<[String: Task<Placement, any Error>]>([:])
 
     public var nodeID: String { directory.node.id }
 
     public init(
         directory: ClusterDirectory, secret: String, store: ThreatModelStore, sessions: SessionDirectory,
-        logger: Logger
+        logger: Logger, peerTLS: TLSContext? = nil
     ) {
+        self.peerTLS = peerTLS
         self.directory = directory
         self.store = store
         self.sessions = sessions
@@ -172,23 +175,29 @@ public final class ClusterCoordinator: Sendable {
         guard ctx.request.headers[SharedStoreRoutes.forwardedHeader] == nil else {
             throw APIError.unavailable("the diagram's session moved to node \(node) while forwarding; retry")
         }
-        guard let (host, port) = Self.endpoint(of: url) else {
-            throw APIError.unavailable("node \(node) has an advertise URL this node cannot reach")
-        }
+        let peer = try peerEndpoint(url, node: node)
         var request = ctx.request
         request.headers.set(SharedStoreRoutes.forwardedHeader, nodeID)
         request.headers.remove("Connection")
         request.headers.remove("Content-Length")
         request.headers.remove("Transfer-Encoding")
         request.headers.remove("Accept-Encoding")
-        let client = HTTPClient(host: host, port: port, timeout: .seconds(10))
+        // One connection per forward, closed after it (as over plain http): over TLS each forward
+        // pays a handshake (docs/cluster.md, BENCHMARKS.md). The 10 s timeout bounds every read
+        // and write, the TCP connect and the TLS handshake included.
+        let client = HTTPClient(
+            host: peer.host, port: peer.port, timeout: Self.peerTimeout, tls: peer.tls ? peerTLS : nil)
         let answer: HTTPClientResponse
         do {
             answer = try await client.send(request)
         } catch {
             await client.close()
+            let reason = Self.describe(error)
+            logger.warning(
+                "forward to owner failed",
+                [("owner", .string(node)), ("url", .string(url)), ("reason", .string(reason))])
             throw APIError.unavailable(
-                "node \(node), which owns the diagram's session, did not answer: \(error)")
+                "node \(node), which owns the diagram's session, did not answer: \(reason)")
         }
         await client.close()
         var headers = HTTPHeaders()
@@ -217,20 +226,30 @@ public final class ClusterCoordinator: Sendable {
         return (owner.nodeID, url)
     }
 
-    /// The host and port of an `http://` or `ws://` advertise URL (TLS between nodes is not
-    /// supported yet: docs/cluster.md).
-    static func endpoint(of url: String) -> (host: String, port: Int)? {
-        var rest = Substring(url)
-        for scheme in ["http://", "ws://"] where rest.hasPrefix(scheme) {
-            rest = rest.dropFirst(scheme.count)
-            let authority = rest.prefix { $0 != "/" }
-            guard let colon = authority.lastIndex(of: ":"),
-                let port = Int(authority[authority.index(after: colon)...]),
-                (1...65535).contains(port)
-            else { return (String(authority), 80) }
-            return (String(authority[..<colon]), port)
+    /// Longest wait on a peer: connect, TLS handshake, and each read or write after them.
+    static let peerTimeout: Duration = .seconds(10)
+
+    /// Where node `node` is reached (its advertise URL as published in the directory). Every node
+    /// checks its own at start, so a URL this cannot parse is another version's or tampered: 503.
+    func peerEndpoint(_ url: String, node: String) throws(APIError) -> PeerEndpoint {
+        do throws(PeerEndpoint.Invalid) {
+            return try PeerEndpoint.parse(url)
+        } catch {
+            logger.warning(
+                "peer advertise URL unusable",
+                [("owner", .string(node)), ("url", .string(url)), ("reason", .string(error.description))])
+            throw APIError.unavailable("node \(node) has an advertise URL this node cannot reach")
         }
-        return nil
+    }
+
+    /// An HTTP client failure in words for the log and the 503 (the TLS reason when it is one).
+    static func describe(_ error: HTTPClientError) -> String {
+        switch error {
+        case .tls(let tls): tls.description
+        case .stream(let stream): "connection \(stream)"
+        case .malformed(let parse): "malformed response: \(parse)"
+        case .closedBeforeResponse: "connection closed before the response"
+        }
     }
 }
 

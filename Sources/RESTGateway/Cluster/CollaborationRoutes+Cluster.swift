@@ -43,28 +43,45 @@ extension CollaborationRoutes {
                 target: target, user: .init(user: me, role: role), node: cluster.nodeID, now: WallClock.now())
             let logger = cluster.logger
             return WebSocketUpgrade.respond(to: ctx.request, configuration: webSocket) { connection in
-                await Self.relay(connection, to: url, target: target, headers: headers, owner: nodeID, logger)
+                await Self.relay(
+                    connection, to: url, target: target, headers: headers, owner: nodeID,
+                    tls: cluster.peerTLS,
+                    logger)
             }
         }
     }
 
     /// Pumps frames between a client and the owner until either side closes. A close from the
     /// owner is passed on with its code (1012 from a session that moved, 1001 when it ended...);
-    /// a link that fails or ends without a close frame closes the client with 1012.
+    /// a link that fails or ends without a close frame closes the client with 1012. An `https`
+    /// or `wss` owner is reached over TLS verified with `tls` (a certificate it does not trust,
+    /// like an unreachable owner, is 1012 and a `relay to owner failed` warning with the reason).
+    /// Connect, TLS and upgrade are bounded by `ClusterCoordinator.peerTimeout`.
     static func relay(
         _ client: WebSocketConnection, to url: String, target: String, headers: HTTPHeaders, owner: String,
-        _ logger: Logger
+        tls: TLSContext?, _ logger: Logger
     ) async {
-        guard let (host, port) = ClusterCoordinator.endpoint(of: url) else {
-            client.close(code: .serviceRestart, reason: "owner unreachable: reconnect")
-            return
-        }
         let link: WebSocketConnection
         do {
-            link = try await WebSocketClient.handshake(host: host, port: port, path: target, headers: headers)
+            let peer = try PeerEndpoint.parse(url)
+            var configuration = WebSocketConfiguration()
+            configuration.handshakeTimeout = ClusterCoordinator.peerTimeout
+            if peer.tls, let tls {
+                link = try await WebSocketClient.handshake(
+                    host: peer.host, port: peer.port, path: target, headers: headers,
+                    configuration: configuration,
+                    tls: tls, timeout: ClusterCoordinator.peerTimeout)
+            } else if peer.tls {
+                throw PeerEndpoint.Invalid(description: "no TLS client context for an https peer")
+            } else {
+                link = try await WebSocketClient.handshake(
+                    host: peer.host, port: peer.port, path: target, headers: headers,
+                    configuration: configuration)
+            }
         } catch {
             logger.warning(
-                "relay to owner failed", [("owner", .string(owner)), ("reason", .string("\(error)"))])
+                "relay to owner failed",
+                [("owner", .string(owner)), ("url", .string(url)), ("reason", .string(Self.describe(error)))])
             client.close(code: .serviceRestart, reason: "owner unreachable: reconnect")
             return
         }
@@ -86,6 +103,20 @@ extension CollaborationRoutes {
                 link.close(code: .normalClosure, reason: "client left")
                 await group.waitForAll()
             }
+        }
+    }
+
+    /// A relay failure in words for the log: the TLS reason when the handshake failed there.
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case let e as WebSocketError:
+            switch e {
+            case .handshakeFailed(let why): why
+            case .stream(let s): "connection \(s)"
+            default: "\(e)"
+            }
+        case let e as PeerEndpoint.Invalid: "unusable advertise URL: \(e.description)"
+        default: "\(error)"
         }
     }
 

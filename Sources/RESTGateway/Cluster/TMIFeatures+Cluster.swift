@@ -34,6 +34,7 @@ extension TMIFeatures {
         var bound = configuration
         bound.publicURL = nil
         let advertise = settings.advertiseURL ?? bound.baseURL(boundPort: boundPort)
+        let peerTLS = try peerTLSContext(settings, advertise: advertise, servesTLS: configuration.servesTLS)
         let redis: RedisClient
         let node: ClusterNode
         do {
@@ -54,7 +55,8 @@ extension TMIFeatures {
             throw ConfigurationError(error.description)
         }
         let coordinator = ClusterCoordinator(
-            directory: directory, secret: secret, store: store, sessions: sessions, logger: logger)
+            directory: directory, secret: secret, store: store, sessions: sessions, logger: logger,
+            peerTLS: peerTLS)
         let period = Duration.milliseconds(max(settings.leaseTTLMilliseconds / 3, 100))
         let upkeep = Task {
             while !Task.isCancelled {
@@ -65,6 +67,37 @@ extension TMIFeatures {
         logger.info(
             "cluster node registered", [("node_id", .string(id)), ("advertise_url", .string(advertise))])
         return ClusterRuntime(coordinator: coordinator, upkeep: upkeep, redis: redis)
+    }
+
+    /// Checks that the other nodes can use this node's advertise URL (a scheme, host and port
+    /// they can connect to, TLS exactly when this node serves TLS) and builds the client context
+    /// that verifies peers' certificates (chain and host name) for `https`/`wss` advertise URLs:
+    /// against `--cluster-ca` alone when given, else the system trust store.
+    static func peerTLSContext(_ settings: ClusterSettings, advertise: String, servesTLS: Bool)
+        throws(ConfigurationError) -> TLSContext
+    {
+        let endpoint: PeerEndpoint
+        do throws(PeerEndpoint.Invalid) {
+            endpoint = try PeerEndpoint.parse(advertise)
+        } catch {
+            throw ConfigurationError("advertise URL '\(advertise.prefix(200))' cannot work: \(error)")
+        }
+        if endpoint.tls && !servesTLS {
+            throw ConfigurationError(
+                "advertise URL \(advertise) is TLS but this node serves plain http: add --tls-cert and --tls-key, or advertise http://"
+            )
+        }
+        if !endpoint.tls && servesTLS {
+            throw ConfigurationError(
+                "advertise URL \(advertise) is plain http but this node serves TLS only: advertise https://")
+        }
+        do {
+            return try TLSContext.client(
+                TLSClientConfiguration(
+                    trustsSystemRoots: settings.caFile == nil, additionalCAFile: settings.caFile))
+        } catch {
+            throw ConfigurationError("--cluster-ca: \(error.description)")
+        }
     }
 
     /// A session as the cluster-wide listing keeps it (`GET /collaboration/sessions` on any node).

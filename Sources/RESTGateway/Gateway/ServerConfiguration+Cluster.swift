@@ -13,6 +13,9 @@ public struct ClusterSettings: Sendable, Equatable {
     public var secret: String?
     /// Lifetime of a diagram ownership lease (and of the node's registration) in milliseconds.
     public var leaseTTLMilliseconds = 10_000
+    /// PEM bundle of the CAs that node-to-node TLS (`https`/`wss` advertise URLs) trusts; nil:
+    /// the system trust store.
+    public var caFile: String?
 
     public init() {}
 
@@ -21,8 +24,9 @@ public struct ClusterSettings: Sendable, Equatable {
     /// Throws naming what is missing when `--redis-url` is given without the rest.
     func validate(databaseURL: String?) throws(ConfigurationError) {
         guard isEnabled else {
-            if nodeID != nil || advertiseURL != nil || secret != nil {
-                throw ConfigurationError("--node-id, --advertise-url and --cluster-secret need --redis-url")
+            if nodeID != nil || advertiseURL != nil || secret != nil || caFile != nil {
+                throw ConfigurationError(
+                    "--node-id, --advertise-url, --cluster-secret and --cluster-ca need --redis-url")
             }
             return
         }
@@ -60,8 +64,18 @@ extension ServerConfiguration {
         },
         Option(
             flag: "--advertise-url", environment: "TMI_ADVERTISE_URL", valueName: "URL", defaultText: "none",
-            help: "how the other nodes reach this one, e.g. http://10.0.0.5:8080"
-        ) { c, v throws(ConfigurationError) in c.cluster.advertiseURL = try url("--advertise-url", v) },
+            help:
+                "how the other nodes reach this one: http(s):// or ws(s)://HOST[:PORT], e.g. https://10.0.0.5:8443"
+        ) { c, v throws(ConfigurationError) in
+            do throws(PeerEndpoint.Invalid) {
+                _ = try PeerEndpoint.parse(v)
+            } catch {
+                throw ConfigurationError("invalid --advertise-url '\(v.prefix(200))': \(error)")
+            }
+            var url = v
+            while url.hasSuffix("/") { url.removeLast() }
+            c.cluster.advertiseURL = url
+        },
         Option(
             flag: "--cluster-secret", environment: "TMI_CLUSTER_SECRET", valueName: "SECRET",
             defaultText: "none",
@@ -77,6 +91,14 @@ extension ServerConfiguration {
             help: "lifetime of a diagram ownership lease in milliseconds (renewed every third of it)"
         ) { c, v throws(ConfigurationError) in
             c.cluster.leaseTTLMilliseconds = try integer("--lease-ttl", v, 300...600_000)
+        },
+        Option(
+            flag: "--cluster-ca", environment: "TMI_CLUSTER_CA", valueName: "FILE",
+            defaultText: "the system trust store",
+            help: "PEM CA bundle that verifies other nodes' certificates over https/wss advertise URLs"
+        ) { c, v throws(ConfigurationError) in
+            guard !v.isEmpty else { throw ConfigurationError("--cluster-ca needs a file name") }
+            c.cluster.caFile = v
         },
     ]
 }

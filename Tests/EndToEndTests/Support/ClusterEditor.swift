@@ -53,7 +53,7 @@ final class ClusterEditor: @unchecked Sendable {
             do {
                 connection = try await DiagramClient.connect(
                     port: harness.node(node).port, target: path(target, user: user, base: nil, harness),
-                    email: "\(user)@test.tmi")
+                    email: "\(user)@test.tmi", tls: harness.clientTLS)
                 break
             } catch  where attempt < 40 && "\(error)".contains("503") {
                 // A 503 (with Retry-After) is the cluster's "placing the session, try again": a
@@ -159,7 +159,7 @@ final class ClusterEditor: @unchecked Sendable {
                 connection = try await DiagramClient.connect(
                     port: harness.node(node).port,
                     target: Self.path(target, user: user, base: confirmed.revision, harness),
-                    email: "\(user)@test.tmi")
+                    email: "\(user)@test.tmi", tls: harness.clientTLS)
                 try await settle()
                 break
             } catch {

@@ -28,6 +28,12 @@ final class ClusterHarness: @unchecked Sendable {
     var directories: [String] = []
     /// Nodes killed; read by editor tasks while the test task kills (hence the lock).
     let dead = Mutex<Set<Int>>([])
+    /// TLS between nodes (docs/cluster.md): further arguments of node `i` (its `--tls-cert`,
+    /// `--tls-key`, `--cluster-ca`), and the trust the test's own clients verify https nodes with.
+    var nodeArguments: [Int: [String]] = [:]
+    var clientTLS: TLSContext?
+    /// Node `i`'s base URL as the test reaches it (https when it serves TLS).
+    func url(_ i: Int) -> String { "\(clientTLS == nil ? "http" : "https")://127.0.0.1:\(node(i).port)" }
 
     init(binary: String, redis: RedisTestServer, databaseURL: String, leaseTTL: Int, secret: String) {
         self.binary = binary
@@ -44,7 +50,7 @@ final class ClusterHarness: @unchecked Sendable {
     /// builds) does not miss renewals, short enough that a failover waits little.
     static func start(
         nodes count: Int, leaseTTL: Int = 5000, secret: String = "cluster-secret-0123456789",
-        firstNodeIsIssuer: Bool = false
+        firstNodeIsIssuer: Bool = false, nodeArguments: [Int: [String]] = [:], clientTLS: TLSContext? = nil
     ) async throws -> ClusterHarness {
         let binary = try #require(ServerBinary.path)
         let url = try TestDatabase.requireURL()
@@ -52,6 +58,8 @@ final class ClusterHarness: @unchecked Sendable {
         let harness = ClusterHarness(
             binary: binary, redis: redis, databaseURL: url, leaseTTL: leaseTTL, secret: secret)
         harness.firstNodeIsIssuer = firstNodeIsIssuer
+        harness.nodeArguments = nodeArguments
+        harness.clientTLS = clientTLS
         for i in 0..<count { try await harness.startNode(i) }
         return harness
     }
@@ -62,7 +70,7 @@ final class ClusterHarness: @unchecked Sendable {
             "--database-url", databaseURL, "--database-schema", schema, "--redis-url", redis.url, "--node-id",
             "n\(i)", "--cluster-secret", secret ?? self.secret, "--lease-ttl", String(leaseTTL),
             "--jwt-alg", "HS256", "--jwt-secret", Self.jwtSecret,
-        ] + publicURL
+        ] + publicURL + (nodeArguments[i] ?? [])
     }
 
     @discardableResult
@@ -73,7 +81,7 @@ final class ClusterHarness: @unchecked Sendable {
             binary: binary, dataDirectory: directories[i], arguments: arguments(i, secret: secret),
             stderrPath: logPath(i))
         nodes[i] = node
-        if firstNodeIsIssuer && i == 0 { issuer = node.baseURL }
+        if firstNodeIsIssuer && i == 0 { issuer = url(0) }
         return node
     }
 
@@ -140,7 +148,7 @@ final class ClusterHarness: @unchecked Sendable {
         var headers = HTTPHeaders([("Authorization", "Bearer \(token(user))")])
         if body != nil { headers.add("Content-Type", "application/json") }
         return try await Browser.send(
-            method, node(i).baseURL + path, headers: headers, body: body?.serialized() ?? [])
+            method, url(i) + path, headers: headers, body: body?.serialized() ?? [], tls: clientTLS)
     }
 
     /// A threat model every user may write (the `everyone` group) with one empty diagram.

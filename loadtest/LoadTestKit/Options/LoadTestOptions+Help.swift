@@ -5,7 +5,7 @@ extension LoadTestOptions {
 
         usage: tmi-loadtest [options]
 
-          --url URL                 server base URL, http:// only (default http://127.0.0.1:8080);
+          --url URL                 server base URL, http:// or https:// (default http://127.0.0.1:8080);
                                     repeat it for several nodes: editors are spread over them, the
                                     report adds delivery latency per node (docs/cluster.md)
           --diagrams N              diagrams edited at once, one session each (default 1)
@@ -32,6 +32,7 @@ extension LoadTestOptions {
           --idle-per-diagram K      idle mode: connections per diagram/session (default 100)
           --idle-hold S             idle mode: seconds held before sampling memory (default 3)
           --deflate on|off          offer permessage-deflate on WebSockets (default on)
+          --ca-file FILE            PEM CAs that verify https:// URLs (default: the system store)
           --quiet                   no live progress line
           --help                    this text
 

@@ -30,6 +30,7 @@ extension LoadTestOptions {
             case "--help", "-h": options.help = true
             case "--quiet": options.quiet = true
             case "--url": try options.addNodeURL(value())
+            case "--ca-file": options.caFile = try path(name, value())
             case "--diagrams": options.diagrams = try positiveInt(name, value())
             case "--editors": options.editors = try positiveInt(name, value())
             case "--rate": options.rate = try positiveDouble(name, value())
@@ -100,16 +101,16 @@ extension LoadTestOptions {
     }
 
     mutating func setURL(_ text: String) throws(UsageError) {
-        guard text.hasPrefix("http://") else {
-            throw UsageError("--url must start with http:// (got '\(text)')")
+        guard let scheme = ["http://", "https://"].first(where: { text.hasPrefix($0) }) else {
+            throw UsageError("--url must start with http:// or https:// (got '\(text)')")
         }
-        var rest = text.dropFirst("http://".count)
+        var rest = text.dropFirst(scheme.count)
         while rest.hasSuffix("/") { rest = rest.dropLast() }
         guard !rest.isEmpty, !rest.contains("/"), !rest.contains("?") else {
             throw UsageError("--url must be http://HOST[:PORT] with no path (got '\(text)')")
         }
         var hostPart = Substring(rest)
-        var portValue = 80
+        var portValue = scheme == "https://" ? 443 : 80
         if let colon = rest.lastIndex(of: ":"), !rest.hasSuffix("]") {
             hostPart = rest[..<colon]
             guard let p = Int(rest[rest.index(after: colon)...]), p > 0, p < 65536 else {
@@ -118,7 +119,7 @@ extension LoadTestOptions {
             portValue = p
         }
         guard !hostPart.isEmpty else { throw UsageError("--url has no host (got '\(text)')") }
-        url = "http://" + rest
+        url = scheme + rest
         // An IPv6 literal is bracketed in a URL (RFC 3986 §3.2.2) but not when connecting.
         if hostPart.hasPrefix("[") && hostPart.hasSuffix("]") { hostPart = hostPart.dropFirst().dropLast() }
         host = String(hostPart)

@@ -53,6 +53,12 @@ public struct LoadTestOptions: Sendable, Equatable {
     /// where logins, setup and the verdict's REST reads go.
     public var nodeURLs: [String] = []
 
+    // TLS (issue 14, nodes serving https): `--url https://…` verified against `--ca-file`.
+    /// PEM CA bundle that verifies https/wss servers; nil: the system trust store.
+    public var caFile: String? = nil
+    /// Whether `url` is https (its WebSockets are then wss).
+    public var tls: Bool { url.hasPrefix("https://") }
+
     public init() {}
 
     /// Whether `host` names this machine, so /proc sampling of the server makes sense.

@@ -10,11 +10,14 @@ public struct LiveTransport: LoadTestTransport {
     let port: Int
     let rest: HTTPClient
     let configuration: WebSocketConfiguration
+    /// Verifies an https server (`--url https://…`, `--ca-file`); nil: plain http and ws.
+    let tls: TLSContext?
 
-    public init(host: String, port: Int, deflate: Bool = true) {
+    public init(host: String, port: Int, deflate: Bool = true, tls: TLSContext? = nil) {
         self.host = host
         self.port = port
-        rest = HTTPClient(host: host, port: port, timeout: .seconds(30))
+        self.tls = tls
+        rest = HTTPClient(host: host, port: port, timeout: .seconds(30), tls: tls)
         var configuration = WebSocketConfiguration()
         // Broadcasts arrive in bursts; let the reader run ahead of the editor's handling a little.
         configuration.inboxCapacity = 256
@@ -23,7 +26,17 @@ public struct LiveTransport: LoadTestTransport {
     }
 
     public static func make(options: LoadTestOptions) throws(LoadTestError) -> any LoadTestTransport {
-        LiveTransport(host: options.host, port: options.port, deflate: options.deflate)
+        var tls: TLSContext? = nil
+        if options.tls {
+            do {
+                tls = try TLSContext.client(
+                    TLSClientConfiguration(
+                        trustsSystemRoots: options.caFile == nil, additionalCAFile: options.caFile))
+            } catch {
+                throw .unreachable("TLS: \(error.description)")
+            }
+        }
+        return LiveTransport(host: options.host, port: options.port, deflate: options.deflate, tls: tls)
     }
 
     public func request(method: String, target: String, headers: [(String, String)], body: [UInt8])
@@ -44,11 +57,21 @@ public struct LiveTransport: LoadTestTransport {
     }
 
     public func openWebSocket(target: String) async throws -> any LoadTestSocket {
-        let stream: TCPConnection
-        do {
-            stream = try await TCPConnection.connect(host: host, port: port, deadline: .after(.seconds(30)))
-        } catch {
-            throw TransportFailure(Self.describe(.stream(error)))
+        let stream: any ByteStream
+        if let tls {
+            do {
+                stream = try await TLSConnection.connect(
+                    host: host, port: port, context: tls, deadline: .after(.seconds(30)))
+            } catch {
+                throw TransportFailure(Self.describe(.tls(error)))
+            }
+        } else {
+            do {
+                stream = try await TCPConnection.connect(
+                    host: host, port: port, deadline: .after(.seconds(30)))
+            } catch {
+                throw TransportFailure(Self.describe(.stream(error)))
+            }
         }
         let hostHeader = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
         do {
