@@ -76,7 +76,9 @@ import WireProtocol
                 ])
             #expect(granted.status == 200)
             #expect(try await Self.listed(harness, 1, as: "bob")[id]?["name"] == "Beta model")
-            // Revoked on node 0: gone from bob's list on node 1.
+            // Node 1 holds the grant in memory (a request naming the model), then it is revoked
+            // on node 0: gone from bob's list on node 1.
+            #expect(try await harness.call(1, "GET", "/threat_models/\(id)", as: "bob").status == 200)
             let revoked = try await Self.patch(
                 harness, 0, "/threat_models/\(id)",
                 [["op": "replace", "path": "/authorization", "value": []]])
@@ -84,7 +86,8 @@ import WireProtocol
             #expect(try await Self.listed(harness, 1, as: "bob")[id] == nil)
             #expect(try await Self.listed(harness, 1)[id] != nil)
 
-            // Deleted on node 0: gone from node 1's list.
+            // Deleted on node 0 (node 1 holding it in memory): gone from node 1's list.
+            #expect(try await harness.call(1, "GET", "/threat_models/\(id)").status == 200)
             #expect(try await harness.call(0, "DELETE", "/threat_models/\(id)").status == 204)
             #expect(try await Self.listed(harness, 1)[id] == nil)
             #expect(try await Self.listed(harness, 0)[id] == nil)
