@@ -7,7 +7,7 @@ second node of a pair: the one that did not write) in interleaved rounds and pri
 and the after/before ratios. Loopback only, bounded in time. Needs wrk, a PostgreSQL URL and a
 Redis URL (scripts/pg-test-cluster, scripts/redis-test-server).
 
-  scripts/bench-list-nodes --before OLD/tmi-server --after .build/release/tmi-server \\
+  benchmarks/list-nodes-bench.py --before OLD/tmi-server --after .build/release/tmi-server \\
       --database-url URL --redis-url URL [--models 100] [--rounds 5] [--seconds 5]
 """
 import argparse, base64, hashlib, hmac, json, os, re, shutil, statistics, subprocess, sys, tempfile, time
