@@ -2,9 +2,10 @@
 """GET /threat_models over PostgreSQL, two tmi-server builds side by side (docs/cluster.md "Lists").
 
 Starts, for each binary, one node alone and a pair of cluster nodes (--redis-url), each on its own
-schema seeded with --models models through the first node; then runs wrk against the list (on the
-second node of a pair: the one that did not write) in interleaved rounds and prints the medians
-and the after/before ratios. Loopback only, bounded in time. Needs wrk, a PostgreSQL URL and a
+schema seeded with --models models (through the node that lists: the old build would not show
+another node's); then runs wrk against the list in interleaved rounds and prints the medians and
+the after/before ratios. Nothing changes during the rounds: what is measured is the steady-state
+cost of checking (one (id, revision) query per list in the new build's cluster mode). Loopback only, bounded in time. Needs wrk, a PostgreSQL URL and a
 Redis URL (scripts/pg-test-cluster, scripts/redis-test-server).
 
   benchmarks/list-nodes-bench.py --before OLD/tmi-server --after .build/release/tmi-server \\
@@ -98,8 +99,10 @@ def main():
                     proc, port = start(binary, args, d)
                     procs.append(proc)
                     nodes.append(port)
+                # Through the node that lists, so the old build (which never reads back what
+                # another node wrote) lists the same models: both render the same page.
                 for n in range(a.models):
-                    call(nodes[0], "POST", "/threat_models", {"name": f"model {n}", "description": "bench"})
+                    call(nodes[-1], "POST", "/threat_models", {"name": f"model {n}", "description": "bench"})
                 listed = call(nodes[-1], "GET", "/threat_models?limit=1")
                 assert listed["pagination"]["total"] == a.models, listed["pagination"]
                 targets[f"{mode}/{variant}"] = nodes[-1]
