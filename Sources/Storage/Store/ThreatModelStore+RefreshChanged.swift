@@ -20,8 +20,7 @@ extension ThreatModelStore {
         guard let backend, backend.isShared else { return }
         let (before, mark) = core.withLock { ($0.lastTicket, $0.changes) }
         if before > 0 { try await backend.waitDurable(before) }
-        let indexStamp = core.withLock { $0.startRead() }
-        let index = try await backend.modelRevisions()
+        let (indexStamp, index) = try await sharedIndex(backend).get()
         let stale: [String] = core.withLock { c in
             var gone: Set<String> = []
             for id in c.state.models.keys
@@ -68,6 +67,50 @@ extension ThreatModelStore {
             return failure
         }
         if let failure { throw failure }
+    }
+}
+
+extension ThreatModelStore {
+    /// The stamp and result of one read of the (id, revision) index.
+    typealias IndexRead = Result<(stamp: UInt64, index: [String: Int]), StoreUnavailable>
+
+    /// The (id, revision) index, read by a query that started after this call did (so it shows
+    /// every change committed before), shared by every caller waiting at that moment: under load
+    /// a node runs one index query at a time, not one per list request. A caller that arrives
+    /// while a read is in flight waits for the next one (the running one may predate its arrival).
+    func sharedIndex(_ backend: any Store) async -> IndexRead {
+        await withCheckedContinuation { (waiter: CheckedContinuation<IndexRead, Never>) in
+            let start = core.withLock { c -> Bool in
+                c.indexWaiters.append(waiter)
+                guard !c.indexReading else { return false }
+                c.indexReading = true
+                return true
+            }
+            if start { Task { await self.readIndexRounds(backend) } }
+        }
+    }
+
+    /// Reads the index for everyone waiting, again while more wait, then stops.
+    private func readIndexRounds(_ backend: any Store) async {
+        while true {
+            let (waiters, stamp) = core.withLock { c -> ([CheckedContinuation<IndexRead, Never>], UInt64) in
+                let waiters = c.indexWaiters
+                c.indexWaiters = []
+                guard !waiters.isEmpty else {
+                    c.indexReading = false
+                    return ([], 0)
+                }
+                return (waiters, c.startRead())
+            }
+            guard !waiters.isEmpty else { return }
+            let result: IndexRead
+            do throws(StoreUnavailable) {
+                result = .success((stamp, try await backend.modelRevisions()))
+            } catch {
+                result = .failure(error)
+            }
+            for waiter in waiters { waiter.resume(returning: result) }
+        }
     }
 }
 

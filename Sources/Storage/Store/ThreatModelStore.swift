@@ -56,6 +56,10 @@ public final class ThreatModelStore: Sendable {
         var readStamps: [String: UInt64] = [:]
         var readCount: UInt64 = 0
         var tracksWrites = false
+        /// Callers of `refreshChanged` waiting for the next (id, revision) read, and whether one
+        /// is running: a node has at most one in flight, shared by everyone who arrived before it.
+        var indexWaiters: [CheckedContinuation<IndexRead, Never>] = []
+        var indexReading = false
 
         mutating func changed(_ batch: [StoreMutation]) {
             changes += 1
