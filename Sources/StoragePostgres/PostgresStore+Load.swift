@@ -14,15 +14,28 @@ extension PostgresStore {
     static func load(_ client: PostgresClient, _ t: PostgresTables, model only: String? = nil) async throws
         -> StoreState
     {
+        try await loadRevised(client, t, model: only).state
+    }
+
+    /// `load`, with each loaded model's revision (migration 3). A model's row (its fields and
+    /// revision) is read before its children, metadata and cells, so what is loaded is at least as
+    /// new as the revision returned with it: a change racing the load can only make a later
+    /// comparison reload once more, never hide a change.
+    static func loadRevised(_ client: PostgresClient, _ t: PostgresTables, model only: String? = nil)
+        async throws -> (state: StoreState, revisions: [String: Int])
+    {
         var state = StoreState()
+        var modelRevisions: [String: Int] = [:]
         // One fixed text per case; the id is always a parameter.
         let filter = only == nil ? "" : " WHERE model_id = $1"
         let params: [PostgresValue] = only.map { [.text($0)] } ?? []
         for row in try await client.query(
-            "SELECT id, fields::text AS f FROM \(t.models)\(only == nil ? "" : " WHERE id = $1") ORDER BY seq",
+            "SELECT id, revision, fields::text AS f FROM \(t.models)\(only == nil ? "" : " WHERE id = $1") ORDER BY seq",
             params
         ).rows {
-            state.apply(.putModel(id: try row.string("id"), fields: try object(row, "f")))
+            let id = try row.string("id")
+            state.apply(.putModel(id: id, fields: try object(row, "f")))
+            modelRevisions[id] = try row.int("revision")
         }
         /// Keyed by "model/diagram": a diagram id is unique only within its model.
         var revisions: [String: Int] = [:]
@@ -91,7 +104,16 @@ extension PostgresStore {
                     model: try row.string("model_id"), diagram: try row.string("diagram_id"),
                     token: UInt64(token)))
         }
-        return state
+        return (state, modelRevisions)
+    }
+
+    /// Every model's id and revision: what a node compares with its memory before a list.
+    static func revisions(_ client: PostgresClient, _ t: PostgresTables) async throws -> [String: Int] {
+        var out: [String: Int] = [:]
+        let rows = try await client.query("SELECT id, revision FROM \(t.models)")
+        out.reserveCapacity(rows.rows.count)
+        for row in rows.rows { out[try row.string("id")] = try row.int("revision") }
+        return out
     }
 
     static func parse(_ row: PostgresRow, _ column: String) throws -> JSONValue {

@@ -15,7 +15,32 @@ struct StoreSQL: Sendable {
     func queries(for batch: [StoreMutation]) -> [PostgresQuery] {
         var out: [PostgresQuery] = []
         for m in batch { append(m, to: &out) }
+        appendRevisions(for: batch, to: &out)
         return out
+    }
+
+    /// Moves the revision (migration 3) of every model whose list-visible state the batch
+    /// changed, in the batch's own transaction, so a node that sees the new revision reads the
+    /// change with it. A `putModel` moves it itself; a live session's cells, fencing marks and
+    /// operation ids do not move it (the list never shows them, and they are the hot path). Run
+    /// twice (a retried group) it moves twice: only "different from what I loaded" matters.
+    func appendRevisions(for batch: [StoreMutation], to out: inout [PostgresQuery]) {
+        var moved: Set<String> = []
+        var bump: [String] = []
+        for m in batch {
+            switch m {
+            case .putModel(let id, _), .deleteModel(let id):
+                moved.insert(id)
+            case .putChild, .deleteChild, .putMetadata, .deleteMetadata:
+                if !moved.contains(m.modelID) && !bump.contains(m.modelID) { bump.append(m.modelID) }
+            case .patchCells, .fence, .recordOperation:
+                continue
+            }
+        }
+        for id in bump where !moved.contains(id) {
+            out.append(
+                PostgresQuery("UPDATE \(t.models) SET revision = revision + 1 WHERE id = $1", [.text(id)]))
+        }
     }
 
     func json(_ value: JSONValue) -> PostgresValue {
@@ -29,7 +54,7 @@ struct StoreSQL: Sendable {
                 PostgresQuery(
                     """
                     INSERT INTO \(t.models) (id, fields) VALUES ($1, $2)
-                    ON CONFLICT (id) DO UPDATE SET fields = EXCLUDED.fields
+                    ON CONFLICT (id) DO UPDATE SET fields = EXCLUDED.fields, revision = \(t.models).revision + 1
                     """, [.text(id), json(.object(fields))]))
         case .deleteModel(let id):
             for table in [t.cells, t.metadata, t.fences, t.operations, t.children] {

@@ -58,8 +58,14 @@ public final class PostgresStore: Store {
     /// Most statements sent in one group (a large import is split into several).
     static let maxGroupStatements = 2_000
 
-    init(client: PostgresClient, tables: PostgresTables, report: @escaping @Sendable (String) -> Void) {
+    public let revisionsAtOpen: [String: Int]
+
+    init(
+        client: PostgresClient, tables: PostgresTables, revisions: [String: Int] = [:],
+        report: @escaping @Sendable (String) -> Void
+    ) {
         self.client = client
+        self.revisionsAtOpen = revisions
         self.sql = StoreSQL(t: tables)
         self.report = report
     }
@@ -74,8 +80,10 @@ public final class PostgresStore: Store {
         let client = try PostgresClient(url: url)
         do {
             try await PostgresMigrations.run(client, tables)
-            let state = try await load(client, tables)
-            return (PostgresStore(client: client, tables: tables, report: report), state)
+            let (state, revisions) = try await loadRevised(client, tables)
+            return (
+                PostgresStore(client: client, tables: tables, revisions: revisions, report: report), state
+            )
         } catch {
             await client.close()
             throw error
@@ -142,11 +150,27 @@ public final class PostgresStore: Store {
     }
 
     public func loadModel(_ id: String) async throws(StoreUnavailable) -> StoreState {
+        try await loadRevisedModel(id).state
+    }
+
+    public func loadRevisedModel(_ id: String) async throws(StoreUnavailable) -> (
+        state: StoreState, revision: Int?
+    ) {
         do {
-            return try await Self.load(client, sql.t, model: id)
+            let (state, revisions) = try await Self.loadRevised(client, sql.t, model: id)
+            return (state, revisions[id])
         } catch {
             throw StoreUnavailable(
                 "PostgreSQL could not read threat model \(id): \(error)", retryAfterSeconds: 2)
+        }
+    }
+
+    public func modelRevisions() async throws(StoreUnavailable) -> [String: Int] {
+        do {
+            return try await Self.revisions(client, sql.t)
+        } catch {
+            throw StoreUnavailable(
+                "PostgreSQL could not read the threat models' revisions: \(error)", retryAfterSeconds: 2)
         }
     }
 

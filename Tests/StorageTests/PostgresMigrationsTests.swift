@@ -19,7 +19,7 @@ import WireProtocol
         ] {
             #expect(statements.contains(released), "\(released)")
         }
-        #expect(PostgresMigrations.all(t).map(\.version) == [1, 2, 10, 11, 12])
+        #expect(PostgresMigrations.all(t).map(\.version) == [1, 2, 3, 10, 11, 12])
     }
 
     @Test(.enabled(if: TestDatabase.shouldRun))
@@ -28,7 +28,7 @@ import WireProtocol
         let schema = TestDatabase.freshSchema()
         let t = try PostgresTables(schema: schema)
         let client = try PostgresClient(url: url)
-        #expect(try await PostgresMigrations.run(client, t) == [1, 2, 10, 11, 12])
+        #expect(try await PostgresMigrations.run(client, t) == [1, 2, 3, 10, 11, 12])
         #expect(try await PostgresMigrations.run(client, t) == [])
         // Back to how a deployed database at version 11 looks.
         try await client.execute("DROP TABLE \(schema).tmi_identity_pending")

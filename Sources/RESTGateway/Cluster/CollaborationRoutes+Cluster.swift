@@ -166,14 +166,17 @@ extension CollaborationRoutes {
         } catch {
             throw APIError.unavailable(error.description)
         }
+        // Names and access as every node now has them (a reader added or removed elsewhere).
+        do {
+            try await store.refreshChanged()
+        } catch {
+            throw APIError.storeUnavailable(error)
+        }
         var out: [JSONValue] = []
         for entry in entries {
             guard let info = try? JSONValue.parse(Array(entry.info.utf8)),
                 let model = info["threat_model_id"]?.stringValue
             else { continue }
-            if store.state.models[model]?.collection(.diagrams)[entry.diagramID] == nil {
-                try? await store.refresh(model: model)
-            }
             let readable = store.read { state -> Target? in
                 guard let record = state.models[model], record.role(of: user) != nil,
                     let diagram = record.collection(.diagrams)[entry.diagramID]

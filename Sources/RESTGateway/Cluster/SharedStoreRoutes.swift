@@ -5,7 +5,8 @@ import WireProtocol
 /// The REST routes of a node of several (DESIGN §11, docs/cluster.md), wrapped so that:
 ///
 /// - a request naming a threat model first reads that model back from the shared store, so it
-///   sees what other nodes wrote (each node keeps its own memory of the state);
+///   sees what other nodes wrote (each node keeps its own memory of the state); the list of
+///   threat models first reads back every model whose revision moved (`refreshChanged`);
 /// - a write to a diagram whose live session runs on another node is forwarded to that owner
 ///   (same method, target, body and the caller's own credentials, which every node accepts),
 ///   where it becomes an operation of the session like any REST write to a live diagram; a
@@ -21,6 +22,7 @@ struct SharedStoreRoutes: RouteProvider {
 
     var routes: [Route] {
         inner.flatMap(\.routes).map { route in
+            if Self.listsAcrossModels(route) { return Self.refreshingChanged(route, store) }
             guard route.pattern.hasPrefix("/threat_models/{threat_model_id}") else { return route }
             var wrapped = route
             let handler = route.handler
@@ -48,6 +50,29 @@ struct SharedStoreRoutes: RouteProvider {
             }
             return wrapped
         }
+    }
+
+    /// Routes that read many models without naming one: `GET /threat_models` (every filter and
+    /// page is answered from memory). `GET /collaboration/sessions` refreshes in its own handler
+    /// (`listInCluster`), the console's feed in `sessionsMessage`.
+    static func listsAcrossModels(_ route: Route) -> Bool {
+        route.method == "GET" && route.pattern == "/threat_models"
+    }
+
+    /// `route`, after every model another node changed is read back (`refreshChanged`: one small
+    /// query, then only what moved), so the list shows what any node acknowledged before.
+    static func refreshingChanged(_ route: Route, _ store: ThreatModelStore) -> Route {
+        var wrapped = route
+        let handler = route.handler
+        wrapped.handler = { ctx in
+            do throws(StoreUnavailable) {
+                try await store.refreshChanged()
+            } catch {
+                throw APIError.storeUnavailable(error)
+            }
+            return try await handler(ctx)
+        }
+        return wrapped
     }
 
     /// The owner's answer when another node owns the diagram's live session; nil to handle here.

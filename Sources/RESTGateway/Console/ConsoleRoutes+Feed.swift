@@ -46,6 +46,9 @@ extension ConsoleRoutes {
     /// The `console_sessions` message for `user`: only sessions of threat models they can read.
     func sessionsMessage(for user: AuthenticatedUser) async -> JSONValue {
         let now = WallClock.now()
+        // On a node of several, names and access as another node last changed them; a database
+        // that cannot answer leaves the feed on what memory has (it tries again next time).
+        if collaboration.cluster != nil { try? await collaboration.store.refreshChanged() }
         var rows: [JSONValue] = []
         for view in await collaboration.directory.consoleViews() {
             let s = view.summary

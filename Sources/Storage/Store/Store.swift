@@ -45,6 +45,15 @@ public protocol Store: Sendable {
     /// The threat model `id` (absent when it does not exist) and its diagrams' fencing marks as
     /// they are durable now, in a `StoreState` holding nothing else (see `ThreatModelStore.refresh`).
     func loadModel(_ id: String) async throws(StoreUnavailable) -> StoreState
+    /// `loadModel`, with the model's revision in the backend (nil when it is absent or the
+    /// backend keeps none): the copy is at least as new as that revision.
+    func loadRevisedModel(_ id: String) async throws(StoreUnavailable) -> (state: StoreState, revision: Int?)
+    /// Every durable model's id and revision; a revision changes with every change to the model
+    /// that its list entry or its children show (not with a live session's cells). Empty from a
+    /// backend that keeps none. What `ThreatModelStore.refreshChanged` compares with memory.
+    func modelRevisions() async throws(StoreUnavailable) -> [String: Int]
+    /// The revisions of the models `open` loaded (what memory starts from); empty when none.
+    var revisionsAtOpen: [String: Int] { get }
     /// The newest `limit` operations recorded for a diagram (`StoreMutation.recordOperation`
     /// entries), for the next owner's de-duplication; empty from a backend that keeps none.
     func recentOperations(model: String, diagram: String, limit: Int) async throws(StoreUnavailable)
@@ -59,6 +68,13 @@ extension Store {
     /// A backend private to one process (embedded) is never shared and never asked to reload.
     public var isShared: Bool { false }
     public func loadModel(_ id: String) async throws(StoreUnavailable) -> StoreState { StoreState() }
+    public func loadRevisedModel(_ id: String) async throws(StoreUnavailable) -> (
+        state: StoreState, revision: Int?
+    ) {
+        (try await loadModel(id), nil)
+    }
+    public func modelRevisions() async throws(StoreUnavailable) -> [String: Int] { [:] }
+    public var revisionsAtOpen: [String: Int] { [:] }
     public func recentOperations(model: String, diagram: String, limit: Int) async throws(StoreUnavailable)
         -> [JSONValue]
     { [] }

@@ -17,15 +17,13 @@ extension ThreatModelStore {
         guard let backend, backend.isShared else { return }
         let before = lastTicket
         if before > 0 { try await backend.waitDurable(before) }
-        let loaded = try await backend.loadModel(id)
+        let stamp = core.withLock { $0.startRead() }
+        let (loaded, revision) = try await backend.loadRevisedModel(id)
         core.withLock { c in
             // Someone here wrote the model meanwhile: its own commit is newer than the read;
             // keep memory, a later refresh picks up the rest.
             guard c.lastTicket == before else { return }
-            c.state.models[id] = loaded.models[id]
-            c.changed(model: id)
-            c.state.fences = c.state.fences.filter { $0.key.model != id }
-            for (key, token) in loaded.fences where key.model == id { c.state.fences[key] = token }
+            c.replace(model: id, from: loaded, revision: revision, read: stamp)
         }
     }
 

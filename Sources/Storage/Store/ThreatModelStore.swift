@@ -46,6 +46,20 @@ public final class ThreatModelStore: Sendable {
         /// A change that may touch any model (a rollback of lost batches): every revision is at
         /// least this.
         var everythingChangedAt: UInt64 = 0
+        /// A shared backend only (several nodes, `refreshChanged`): each model's revision in the
+        /// backend as of the copy in memory; per model the `changes` count of this node's newest
+        /// commit touching it (a read that may predate that commit must not replace it); and per
+        /// model the stamp of the read memory's copy came from, reads being stamped in the order
+        /// they start (`readCount`), so an older read finishing late never replaces a newer one.
+        var sharedRevisions: [String: Int] = [:]
+        var written: [String: UInt64] = [:]
+        var readStamps: [String: UInt64] = [:]
+        var readCount: UInt64 = 0
+        var tracksWrites = false
+        /// Callers of `refreshChanged` waiting for the next (id, revision) read, and whether one
+        /// is running: a node has at most one in flight, shared by everyone who arrived before it.
+        var indexWaiters: [CheckedContinuation<IndexRead, Never>] = []
+        var indexReading = false
 
         mutating func changed(_ batch: [StoreMutation]) {
             changes += 1
@@ -75,8 +89,12 @@ public final class ThreatModelStore: Sendable {
     public let takesBackFailedWrites: Bool
 
     public init(state: StoreState = StoreState(), backend: (any Store)? = nil, compactEvery: Int? = nil) {
-        self.core = Mutex(
-            Core(state: state, tracking: backend?.durableTicket != nil ? DurabilityTracking() : nil))
+        var core = Core(state: state, tracking: backend?.durableTicket != nil ? DurabilityTracking() : nil)
+        if let backend, backend.isShared {
+            core.tracksWrites = true
+            core.sharedRevisions = backend.revisionsAtOpen
+        }
+        self.core = Mutex(core)
         self.backend = backend
         self.compactEvery = compactEvery ?? backend?.snapshotEvery
         takesBackFailedWrites = backend?.durableTicket != nil
@@ -126,6 +144,7 @@ public final class ThreatModelStore: Sendable {
                 }
             }
             c.changed(batch)
+            if c.tracksWrites { for m in batch { c.written[m.modelID] = c.changes } }
             guard let ticket else {
                 for m in batch { c.state.apply(m) }
                 return ((result, nil), nil)
