@@ -50,13 +50,33 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
 
 extension String {
     /// ASCII case-insensitive comparison, as header names and tokens require.
+    ///
+    /// Header lookups run this several times per request (issue 15's profile showed its generic
+    /// `zip` over two UTF-8 views): native strings compare over their contiguous bytes.
     public func equalsIgnoringASCIICase(_ other: String) -> Bool {
         let a = self.utf8
         let b = other.utf8
         guard a.count == b.count else { return false }
+        if let equal = a.withContiguousStorageIfAvailable({ x in
+            b.withContiguousStorageIfAvailable { y in Self.asciiCaseInsensitiveEqual(x, y) }
+        }), let equal {
+            return equal
+        }
         for (x, y) in zip(a, b) where x != y {
             let lx = (x >= 65 && x <= 90) ? x | 0x20 : x
             let ly = (y >= 65 && y <= 90) ? y | 0x20 : y
+            if lx != ly { return false }
+        }
+        return true
+    }
+
+    @inline(__always)
+    static func asciiCaseInsensitiveEqual(_ x: UnsafeBufferPointer<UInt8>, _ y: UnsafeBufferPointer<UInt8>)
+        -> Bool
+    {
+        for i in 0..<x.count where x[i] != y[i] {
+            let lx = (x[i] >= 65 && x[i] <= 90) ? x[i] | 0x20 : x[i]
+            let ly = (y[i] >= 65 && y[i] <= 90) ? y[i] | 0x20 : y[i]
             if lx != ly { return false }
         }
         return true

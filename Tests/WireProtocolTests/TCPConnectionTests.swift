@@ -55,6 +55,49 @@ import Testing
         listener.close()
     }
 
+    /// After a read shorter than its buffer the next read waits for readiness instead of reading
+    /// (issue 15). When the data and the FIN arrive together, the one event that reported both
+    /// was consumed with the data: the next read must still see the end of stream, not park until
+    /// its deadline (the deadline here only keeps a regression from hanging the run).
+    @Test func shortReadThenEndOfStreamArrivingTogetherStillReadsZero() async throws {
+        for round in 0..<20 {
+            let (listener, client, server) = try await Self.pair()
+            try await server.write(Array("hello \(round)".utf8))
+            server.close()
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            var received: [UInt8] = []
+            while true {
+                let n = try await client.read(into: &buffer, deadline: .after(.seconds(30)))
+                if n == 0 { break }
+                received += buffer[0..<n]
+            }
+            #expect(received == Array("hello \(round)".utf8))
+            client.close()
+            listener.close()
+        }
+    }
+
+    /// Short reads with more data following: every byte still arrives, in order.
+    @Test func shortReadsFollowedByMoreDataLoseNothing() async throws {
+        let (listener, client, server) = try await Self.pair()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        for i in 0..<200 {
+            let message = Array("message \(i);".utf8)
+            try await client.write(message)
+            var received: [UInt8] = []
+            while received.count < message.count {
+                let n = try await server.read(into: &buffer, deadline: .after(.seconds(30)))
+                #expect(n > 0)
+                if n == 0 { break }
+                received += buffer[0..<n]
+            }
+            #expect(received == message)
+        }
+        client.close()
+        server.close()
+        listener.close()
+    }
+
     @Test func readDeadlinePassesWithTimedOut() async throws {
         let (listener, client, server) = try await Self.pair()
         var buffer = [UInt8](repeating: 0, count: 16)

@@ -23,7 +23,7 @@ public final class AccessLogNotes: Sendable {
 /// Writes one JSON line per request: method, path, status, duration, body bytes, request id,
 /// peer, and the user id once authentication has run. Install it inside `RequestIDMiddleware`
 /// (so the id is known) and outside error rendering (so failures are logged with their status).
-public struct AccessLogMiddleware: Middleware {
+public struct AccessLogMiddleware: InlineMiddleware {
     let logger: Logger
     /// Monotonic nanoseconds; injectable so tests can pin durations.
     let nanoseconds: @Sendable () -> UInt64
@@ -36,29 +36,54 @@ public struct AccessLogMiddleware: Middleware {
         self.nanoseconds = nanoseconds
     }
 
+    /// As a step of a closure chain: binds the notes an inner `AuthenticationMiddleware` reports
+    /// the user to (the context it passes down is a value; nothing flows back out of it).
     public func handle(_ context: RequestContext, next: RequestResponder) async throws -> HTTPResponse {
         guard logger.isEnabled(.info) else { return try await next(context) }
-        let start = nanoseconds()
+        var context = context
+        var scratch = MiddlewareScratch()
+        _ = enter(&context, &scratch)
         let notes = AccessLogNotes()
+        let outcome: Result<HTTPResponse, any Error>
         do {
-            let response = try await AccessLogNotes.$current.withValue(notes) { try await next(context) }
-            write(context, status: response.status, bytes: response.body.count, start: start, notes: notes)
-            return response
+            outcome = .success(try await AccessLogNotes.$current.withValue(notes) { try await next(context) })
         } catch {
+            outcome = .failure(error)
+        }
+        scratch.user = notes.user
+        return try leave(context, outcome, &scratch)
+    }
+
+    public func enter(_ context: inout RequestContext, _ scratch: inout MiddlewareScratch) -> HTTPResponse? {
+        if logger.isEnabled(.info) { scratch.start = nanoseconds() }
+        return nil
+    }
+
+    /// Logs the request; the inline gateway reports the authenticated user in `scratch.user`.
+    public func leave(
+        _ context: RequestContext, _ outcome: Result<HTTPResponse, any Error>,
+        _ scratch: inout MiddlewareScratch
+    ) throws -> HTTPResponse {
+        guard logger.isEnabled(.info) else { return try outcome.get() }
+        switch outcome {
+        case .success(let response):
+            write(
+                context, status: response.status, bytes: response.body.count, start: scratch.start,
+                user: scratch.user)
+            return response
+        case .failure(let error):
             // Only reachable when no error middleware runs inside: the server will answer 500.
-            write(context, status: 500, bytes: 0, start: start, notes: notes)
+            write(context, status: 500, bytes: 0, start: scratch.start, user: scratch.user)
             throw error
         }
     }
 
-    private func write(
-        _ context: RequestContext, status: Int, bytes: Int, start: UInt64, notes: AccessLogNotes
-    ) {
+    private func write(_ context: RequestContext, status: Int, bytes: Int, start: UInt64, user: String?) {
         logger.access(
             AccessLogEntry(
                 time: logger.time, method: context.request.method, target: context.request.target,
                 status: status, nanoseconds: nanoseconds() &- start, bytes: bytes,
-                requestID: context.requestID, peer: context.peer, userID: notes.user ?? context.user?.id))
+                requestID: context.requestID, peer: context.peer, userID: user ?? context.user?.id))
     }
 
     public static func monotonicNanoseconds() -> UInt64 {

@@ -7,7 +7,7 @@ import WireProtocol
 /// and `Access-Control-Request-Method`) is answered here with 204, before routing, so it never
 /// needs a route of its own. Tokens travel in `Authorization`, not cookies, so credentials mode is
 /// not enabled.
-public struct CORSMiddleware: Middleware {
+public struct CORSMiddleware: InlineMiddleware {
     /// Origins allowed to call; nil allows any and echoes it back.
     let allowedOrigins: Set<String>?
     let allowMethods = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
@@ -20,27 +20,36 @@ public struct CORSMiddleware: Middleware {
         self.allowedOrigins = allowedOrigins
     }
 
-    public func handle(_ context: RequestContext, next: RequestResponder) async throws -> HTTPResponse {
+    /// Answers a preflight here, before routing.
+    public func enter(_ context: inout RequestContext, _ scratch: inout MiddlewareScratch) -> HTTPResponse? {
         let headers = context.request.headers
-        guard let origin = headers["Origin"] else { return try await next(context) }
-        let allowed = allowedOrigins.map { $0.contains(origin) } ?? true
-
-        if context.request.method == "OPTIONS", headers.contains("Access-Control-Request-Method") {
-            var response = HTTPResponse(status: 204)
-            if allowed {
-                addOriginHeaders(to: &response, origin: origin)
-                response.headers.set("Access-Control-Allow-Methods", allowMethods)
-                response.headers.set("Access-Control-Allow-Headers", allowHeaders)
-                response.headers.set("Access-Control-Max-Age", String(maxAge))
-            }
-            return response
-        }
-        var response = try await next(context)
-        if allowed {
+        guard context.request.method == "OPTIONS", let origin = headers["Origin"],
+            headers.contains("Access-Control-Request-Method")
+        else { return nil }
+        var response = HTTPResponse(status: 204)
+        if isAllowed(origin) {
             addOriginHeaders(to: &response, origin: origin)
-            response.headers.set("Access-Control-Expose-Headers", exposeHeaders)
+            response.headers.set("Access-Control-Allow-Methods", allowMethods)
+            response.headers.set("Access-Control-Allow-Headers", allowHeaders)
+            response.headers.set("Access-Control-Max-Age", String(maxAge))
         }
         return response
+    }
+
+    /// Adds the origin's headers to every other response to a request with `Origin`.
+    public func leave(
+        _ context: RequestContext, _ outcome: Result<HTTPResponse, any Error>,
+        _ scratch: inout MiddlewareScratch
+    ) throws -> HTTPResponse {
+        var response = try outcome.get()
+        guard let origin = context.request.headers["Origin"], isAllowed(origin) else { return response }
+        addOriginHeaders(to: &response, origin: origin)
+        response.headers.set("Access-Control-Expose-Headers", exposeHeaders)
+        return response
+    }
+
+    private func isAllowed(_ origin: String) -> Bool {
+        allowedOrigins.map { $0.contains(origin) } ?? true
     }
 
     private func addOriginHeaders(to response: inout HTTPResponse, origin: String) {

@@ -6,19 +6,27 @@ import WireProtocol
 /// An `APIError` is rendered as it is. Anything else is a bug or an I/O failure: the client gets
 /// a 500 `internal_error` that names only the request id, and the error itself goes to the log,
 /// so internals (paths, SQL-like messages, stack details) never reach the wire.
-public struct ErrorMiddleware: Middleware {
+public struct ErrorMiddleware: InlineMiddleware {
     let logger: Logger
 
     public init(logger: Logger) {
         self.logger = logger
     }
 
-    public func handle(_ context: RequestContext, next: RequestResponder) async throws -> HTTPResponse {
-        do {
-            return try await next(context)
-        } catch let error as APIError {
+    public func enter(_ context: inout RequestContext, _ scratch: inout MiddlewareScratch) -> HTTPResponse? {
+        nil
+    }
+
+    public func leave(
+        _ context: RequestContext, _ outcome: Result<HTTPResponse, any Error>,
+        _ scratch: inout MiddlewareScratch
+    ) throws -> HTTPResponse {
+        switch outcome {
+        case .success(let response):
+            return response
+        case .failure(let error as APIError):
             return .error(error)
-        } catch {
+        case .failure(let error):
             logger.error(
                 "unhandled error",
                 [

@@ -5,19 +5,25 @@ import WireProtocol
 /// report and a log line can be matched. A client-supplied id is kept when it is sane (1-128
 /// characters of `A-Z a-z 0-9 - _ . :`), so ids can be traced across a proxy; anything else is
 /// replaced, so log lines never carry attacker-chosen control characters.
-public struct RequestIDMiddleware: Middleware {
+public struct RequestIDMiddleware: InlineMiddleware {
     public static let header = "X-Request-ID"
 
     public init() {}
 
-    public func handle(_ context: RequestContext, next: RequestResponder) async throws -> HTTPResponse {
-        var context = context
+    public func enter(_ context: inout RequestContext, _ scratch: inout MiddlewareScratch) -> HTTPResponse? {
         if let offered = context.request.headers[Self.header], Self.isAcceptable(offered) {
             context.requestID = offered
         } else {
             context.requestID = Self.generate()
         }
-        var response = try await next(context)
+        return nil
+    }
+
+    public func leave(
+        _ context: RequestContext, _ outcome: Result<HTTPResponse, any Error>,
+        _ scratch: inout MiddlewareScratch
+    ) throws -> HTTPResponse {
+        var response = try outcome.get()
         response.headers.set(Self.header, context.requestID)
         return response
     }
@@ -41,15 +47,16 @@ public struct RequestIDMiddleware: Middleware {
     /// be unique, not secret).
     static func generate() -> String {
         let sequence = counter.add(1, ordering: .relaxed).newValue
-        var out = prefix
-        var word = sequence
-        var digits = [UInt8](repeating: UInt8(ascii: "0"), count: 16)
-        for i in stride(from: 15, through: 0, by: -1) {
-            digits[i] = hexDigits[Int(word & 0xF)]
-            word >>= 4
+        // Written straight into the string's storage: no intermediate arrays per request.
+        return String(unsafeUninitializedCapacity: 32) { out in
+            for i in 0..<16 { out[i] = prefix[i] }
+            var word = sequence
+            for i in stride(from: 31, through: 16, by: -1) {
+                out[i] = hexDigits[Int(word & 0xF)]
+                word >>= 4
+            }
+            return 32
         }
-        out.append(contentsOf: digits)
-        return String(decoding: out, as: UTF8.self)
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)

@@ -1,8 +1,11 @@
 import Glibc
 import Synchronization
 
-/// The `Date` header value (RFC 9110 §6.6.1, IMF-fixdate), formatted at most once a second and
-/// shared by every response.
+/// The `Date` header value (RFC 9110 §6.6.1, IMF-fixdate), formatted at most once a second.
+///
+/// On an I/O loop's thread the text is kept by the loop itself, so the two loops serving
+/// requests do not pass one lock's cache line back and forth on every response; elsewhere one
+/// shared, locked copy serves.
 enum HTTPDate {
     private static let cache = Mutex<(second: Int, bytes: [UInt8])>((-1, []))
 
@@ -10,6 +13,10 @@ enum HTTPDate {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         let second = Int(now.tv_sec)
+        if let loop = Poller.current {
+            if loop.dateCache.second != second { loop.dateCache = (second, format(second)) }
+            return loop.dateCache.bytes
+        }
         return cache.withLock { entry in
             if entry.second != second { entry = (second, format(second)) }
             return entry.bytes

@@ -1,3 +1,5 @@
+import Glibc
+
 extension HTTPParser {
     static let lf: UInt8 = 10
     static let cr: UInt8 = 13
@@ -63,21 +65,21 @@ extension HTTPParser {
     mutating func scanSection() -> Int? {
         let (found, position, lineStart, firstLineEnd) = buffer.withUnsafeBufferPointer {
             buf -> (Int?, Int, Int, Int?) in
-            var i = scan.position
             var lineStart = scan.lineStart
             var firstLineEnd = scan.firstLineEnd
-            while i < buf.count {
-                if buf[i] == Self.lf {
-                    let length = i - lineStart
-                    if length == 0 || (length == 1 && buf[lineStart] == Self.cr) {
-                        return (i + 1, i + 1, i + 1, firstLineEnd)
-                    }
-                    if firstLineEnd == nil { firstLineEnd = i }
-                    lineStart = i + 1
+            // memchr jumps from line feed to line feed (a 1 KB bearer token is one line).
+            var i = scan.position
+            while let i2 = Self.indexOfLineFeed(buf, from: i, to: buf.count) {
+                i = i2
+                let length = i - lineStart
+                if length == 0 || (length == 1 && buf[lineStart] == Self.cr) {
+                    return (i + 1, i + 1, i + 1, firstLineEnd)
                 }
+                if firstLineEnd == nil { firstLineEnd = i }
+                lineStart = i + 1
                 i += 1
             }
-            return (nil, i, lineStart, firstLineEnd)
+            return (nil, buf.count, lineStart, firstLineEnd)
         }
         scan = SectionScan(position: position, lineStart: lineStart, firstLineEnd: firstLineEnd)
         return found
@@ -205,7 +207,7 @@ extension HTTPParser {
             var valueEnd = line.upperBound
             while valueStart < valueEnd, HTTPSyntax.isWhitespace(buf[valueStart]) { valueStart += 1 }
             while valueEnd > valueStart, HTTPSyntax.isWhitespace(buf[valueEnd - 1]) { valueEnd -= 1 }
-            for i in valueStart..<valueEnd where !HTTPSyntax.isFieldValueByte(buf[i]) {
+            guard HTTPSyntax.areFieldValueBytes(buf, valueStart..<valueEnd) else {
                 throw .badRequest("invalid character in field value")
             }
             fields.append(
@@ -226,10 +228,19 @@ struct LineCursor {
 
     mutating func next() -> Range<Int>? {
         guard position < end else { return nil }
-        var i = position
-        while i < end, buf[i] != HTTPParser.lf { i += 1 }
+        let i = HTTPParser.indexOfLineFeed(buf, from: position, to: end) ?? end
         let lineEnd = (i > position && buf[i - 1] == HTTPParser.cr) ? i - 1 : i
         defer { position = i + 1 }
         return position..<lineEnd
+    }
+}
+
+extension HTTPParser {
+    /// The index of the first LF in `buf[from..<to]`, found with `memchr` (vectorized), or nil.
+    @inline(__always)
+    static func indexOfLineFeed(_ buf: UnsafeBufferPointer<UInt8>, from: Int, to: Int) -> Int? {
+        guard from < to, let base = buf.baseAddress else { return nil }
+        guard let hit = memchr(base + from, Int32(lf), to - from) else { return nil }
+        return UnsafeRawPointer(hit) - UnsafeRawPointer(base)
     }
 }

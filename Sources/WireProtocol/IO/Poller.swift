@@ -43,7 +43,7 @@ struct PollerRegistration: Sendable, Hashable {
 /// queue, which costs a lock and at most one eventfd write per loop iteration — never on the path
 /// of a request served on its own loop.
 public final class Poller: TaskExecutor, @unchecked Sendable {
-    // @unchecked Sendable: `state` and `localJobs` are only touched on the loop thread (checked by
+    // @unchecked Sendable: `state`, `localJobs` and `dateCache` are only touched on the loop thread (checked by
     // `isOnLoop`, every other caller goes through `submit`); everything else is immutable or an
     // `Atomic`/`Mutex`.
 
@@ -64,6 +64,8 @@ public final class Poller: TaskExecutor, @unchecked Sendable {
     var state = PollerState()
     /// Jobs enqueued from the loop thread itself; loop-thread only.
     var localJobs: [UnownedJob] = []
+    /// The `Date` header text of the current second (`HTTPDate`); loop-thread only.
+    var dateCache: (second: Int, bytes: [UInt8]) = (-1, [])
     /// Jobs and messages from other threads.
     let remote = Mutex<[PollerMessage]>([])
     /// Set by the first `submit` since the loop last emptied `remote`; that `submit` writes the

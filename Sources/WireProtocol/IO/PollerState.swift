@@ -15,6 +15,11 @@ struct FDSlot {
     /// An edge arrived while no task waited; the next wait returns at once.
     var readReady = false
     var writeReady = false
+    /// The peer closed or the socket failed (EPOLLRDHUP/HUP/ERR seen). Sticky for reads: no
+    /// further edge will come, and a read now returns 0 or the error at once. A reader that
+    /// waits before reading (`TCPConnection` after a short read) must not park on it, since the
+    /// event that reported the hang-up may have been consumed with the data before it.
+    var hungUp = false
 
     init(generation: UInt32) { self.generation = generation }
 }
@@ -67,7 +72,7 @@ struct PollerState {
         }
         switch interest {
         case .read:
-            guard slot.readReady else { return nil }
+            guard slot.readReady || slot.hungUp else { return nil }
             slot.readReady = false
         case .write:
             guard slot.writeReady else { return nil }
@@ -88,7 +93,7 @@ struct PollerState {
         if Task.isCancelled { return (.closed, false) }
         switch interest {
         case .read:
-            if slot.readReady {
+            if slot.readReady || slot.hungUp {
                 slot.readReady = false
                 slots[registration.fd] = slot
                 return (.ready, false)
@@ -142,6 +147,7 @@ struct PollerState {
         let fd = Int32(bitPattern: UInt32(truncatingIfNeeded: token))
         guard var slot = slots[fd], slot.generation == UInt32(truncatingIfNeeded: token >> 32) else { return }
         let failure = EPOLLHUP.rawValue | EPOLLERR.rawValue
+        if events & (EPOLLRDHUP.rawValue | failure) != 0 { slot.hungUp = true }
         if events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | failure) != 0 {
             if let waiter = slot.readWaiter {
                 slot.readWaiter = nil

@@ -1,5 +1,6 @@
 import CTMISystem
 import Glibc
+import Synchronization
 
 /// A non-blocking TCP connection driven by the poller (DESIGN §3).
 ///
@@ -9,6 +10,13 @@ import Glibc
 public final class TCPConnection: ByteStream {
     let descriptor: PolledDescriptor
     public let peerDescription: String
+    /// The last read returned fewer bytes than asked: the socket's receive queue was empty then,
+    /// so the next read waits for readiness first instead of making a `read` that would only
+    /// say EAGAIN (one system call less per request on a keep-alive connection). Whatever arrives
+    /// after that read raises a new edge, which the poller keeps until the wait takes it, so
+    /// nothing is missed; a stale edge costs one spurious wake-up, as before. Only the reading
+    /// task touches it (relaxed: it is never read on another thread concurrently).
+    private let drained = Atomic<Bool>(false)
 
     init(adopting fd: Int32, peer: String, poller: Poller = .shared) throws(StreamError) {
         var one: Int32 = 1
@@ -27,11 +35,18 @@ public final class TCPConnection: ByteStream {
     /// Reads up to `buffer.count` bytes; 0 means end of stream. Fails with `.timedOut` if nothing
     /// arrives before `deadline`.
     public func read(into buffer: inout [UInt8], deadline: IODeadline?) async throws(StreamError) -> Int {
+        if drained.load(ordering: .relaxed) {
+            drained.store(false, ordering: .relaxed)
+            try await descriptor.wait(for: .read, deadline: deadline)
+        }
         while true {
             let n = try descriptor.withDescriptor { fd in
                 buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             }
-            if n >= 0 { return n }
+            if n >= 0 {
+                if n > 0 && n < buffer.count { drained.store(true, ordering: .relaxed) }
+                return n
+            }
             let code = errno
             switch code {
             case EAGAIN, EWOULDBLOCK: try await descriptor.wait(for: .read, deadline: deadline)
