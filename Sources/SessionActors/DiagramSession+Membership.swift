@@ -60,6 +60,9 @@ extension DiagramSession {
         nextSequence += 1
         lastActivity = now
         emptySince = nil
+        let wanted = min(
+            participants.count * configuration.logEntriesPerParticipant, configuration.maxLogCapacity)
+        if wanted > engine.log.capacity { engine.growLog(to: wanted) }
 
         if let resumeFrom, let missed = engine.log.broadcasts(after: resumeFrom, current: engine.revision) {
             for m in missed { deliver(.diagramOperation(m), to: [outbox]) }

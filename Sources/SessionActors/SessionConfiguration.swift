@@ -31,6 +31,15 @@ public struct SessionConfiguration: Sendable {
     /// Dropped messages a connection may accumulate (refilled at a tenth of `messageRate`) before it
     /// is closed with 1008: a client that ignores the warning and keeps flooding is cut off.
     public var floodTolerance: Double = 200
+    /// The operation log (how far back a `base_vector` may reach before its sender needs a full
+    /// state sync) keeps at least `engine.logCapacity` messages, and grows to this many per
+    /// participant as people join, up to `maxLogCapacity`. Everyone's operations go into one
+    /// log, so its reach in seconds is capacity / (participants x rate): a fixed 256 covered 0.5 s
+    /// for 500 editors at 1 op/s, and any client later than that was refused and sent the whole
+    /// diagram, which made the server later still (issue 15). 8 per participant keeps about 8 s
+    /// at one operation per second each; set it to 0 to pin the log at `engine.logCapacity`.
+    public var logEntriesPerParticipant = 8
+    public var maxLogCapacity = 4096
     /// A snapshot copy is handed to persistence every this many accepted operations.
     public var snapshotEvery: Int
     public var engine: DiagramEngine.Configuration

@@ -43,6 +43,12 @@ import Testing
                 text:
                     #"{"message_type":"operation_rejected","operation_id":"x","reason":"conflict_detected"}"#)
                 == .rejected(operationID: "x", reason: "conflict_detected"))
+        // A base older than the session's history is counted apart from a plain conflict.
+        #expect(
+            SessionMessage.parse(
+                text:
+                    #"{"message_type":"operation_rejected","operation_id":"x","reason":"conflict_detected","requires_resync":true}"#
+            ) == .rejected(operationID: "x", reason: "conflict_detected+resync"))
         #expect(
             SessionMessage.parse(
                 text: #"{"message_type":"diagram_state_sync","cells":[{"id":"a"}],"update_vector":null}"#)

@@ -59,8 +59,9 @@ import Testing
         var rng = SplitMix64(seed: seed)
         let cache = ParseCache()
         // A short log makes stale bases (and the state-sync path) happen in small schedules.
-        let configuration = SessionConfiguration(
+        var configuration = SessionConfiguration(
             cursorRate: 1000, engine: .init(logCapacity: Int.random(in: 3...12, using: &rng)))
+        configuration.logEntriesPerParticipant = 0
         let session = SessionFixture.make(cells: initial, configuration: configuration, validator: .spec)
         let clientCount = Int.random(in: 2...4, using: &rng)
         var clients: [SimulatedClient] = []

@@ -100,7 +100,8 @@ import Testing
     }
 
     @Test func staleBaseGetsRejectionThenStateSync() async {
-        let config = SessionConfiguration(engine: .init(logCapacity: 2))
+        var config = SessionConfiguration(engine: .init(logCapacity: 2))
+        config.logEntriesPerParticipant = 0  // the window this test is about stays 2
         let session = S.make(cells: [S.node("n")], configuration: config)
         let a = await S.join(session, S.alice)
         for i in 1...3 {

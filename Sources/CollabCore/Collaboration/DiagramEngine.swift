@@ -55,6 +55,9 @@ public struct DiagramEngine: Sendable {
 
     public var revision: Int64 { state.revision }
 
+    /// Widens the operation log to keep at least `capacity` messages (see `OperationLog.grow`).
+    public mutating func growLog(to capacity: Int) { log.grow(to: capacity) }
+
     /// Applies a client's `diagram_operation` sent by `user` over the connection `origin`.
     ///
     /// `origin` names the client's stream of operations (the connection): operations from one

@@ -32,7 +32,7 @@ public struct LogEntry: Sendable, Equatable {
 /// `floor` can no longer have its view rebuilt and must take a full `diagram_state_sync`.
 /// Entries are kept in a ring of fixed capacity so memory stays bounded however long a session runs.
 public struct OperationLog: Sendable {
-    public let capacity: Int
+    public private(set) var capacity: Int
     var ring: [LogEntry]
     var head: Int  // index of the oldest entry once the ring is full
     /// The oldest base revision the log can rebuild from.
@@ -46,6 +46,20 @@ public struct OperationLog: Sendable {
     }
 
     public var count: Int { ring.count }
+
+    /// Raises the capacity (never lowers it): the entries kept so far stay, and the window grows
+    /// as new ones arrive. A session widens its log as people join (`SessionConfiguration`), so
+    /// the history a `base_vector` may reach back covers about as many seconds with 500 editors
+    /// as with 5.
+    public mutating func grow(to newCapacity: Int) {
+        guard newCapacity > capacity else { return }
+        if head != 0 {
+            ring = Array(ring[head...] + ring[..<head])
+            head = 0
+        }
+        ring.reserveCapacity(newCapacity)
+        capacity = newCapacity
+    }
 
     /// Appends the entry for the next revision, dropping the oldest when full.
     public mutating func append(_ entry: LogEntry) {

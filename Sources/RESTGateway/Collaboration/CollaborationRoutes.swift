@@ -28,6 +28,10 @@ public struct CollaborationRoutes: RouteProvider {
         // sends instead of holding a window for as long as it is connected (issue 15: memory of
         // idle sockets). Its messages are small operations; the ratio lost is small.
         webSocket.compression?.clientNoContextTakeover = true
+        // A busy session's broadcasts go out in batches (at most 10 ms late, far less with few
+        // participants): one write per socket every few milliseconds rather than one per
+        // operation (issue 15, docs/scale.md).
+        if webSocket.writeCoalescing == nil { webSocket.writeCoalescing = .milliseconds(10) }
         self.webSocket = webSocket
         self.cluster = cluster
     }

@@ -47,8 +47,8 @@ extension WebSocketConnection {
         var buffer = initialBytes
         var count = buffer.count
         // Small while idle (every idle socket holds one, issue 15); it doubles while reads fill it.
-        let minimumBuffer = 256
         let maximumBuffer = 256 * 1024
+        let minimumBuffer = min(max(configuration.minimumReadBuffer, 64), maximumBuffer)
         while true {
             if count > 0 {
                 let (events, failure) = buffer.withUnsafeMutableBytes { processor.process($0, count: count) }
@@ -130,9 +130,15 @@ extension WebSocketConnection {
 
     /// Writes everything queued, coalesced into one vectored write per round, until the outbox
     /// is empty (then the task ends) or the connection is finished (then it closes the stream).
+    /// With `writeCoalescing`, frames queued during a write wait for the coalescer's next turn
+    /// (the writer stays marked active meanwhile) instead of going out at once one by one.
     func drainOutbox() async {
+        var wrote = false
         while true {
+            let now: ContinuousClock.Instant? = wrote && coalescer != nil ? .now : nil
             let step = state.withLock { s -> WriterStep? in
+                if let now { s.lastWrite = now }
+                if !s.outbox.isEmpty, deferWrite(s) { return nil }
                 if !s.outbox.isEmpty {
                     let batch = s.outbox
                     s.outbox = []
@@ -154,6 +160,7 @@ extension WebSocketConnection {
                 } catch {
                     streamEnded()
                 }
+                wrote = true
             case .finish:
                 stream.close()
                 writerDone.fire()

@@ -67,7 +67,12 @@ public final class WebSocketConnection: Sendable {
         var compressor: PerMessageDeflateCompressor?
         /// The outbox overflowed: the peer is being closed for not reading (see `sendFailed`).
         var peerNotReading = false
+        /// When the writer last wrote (only kept with `writeCoalescing`).
+        var lastWrite: ContinuousClock.Instant?
     }
+
+    /// Holds writes back for `configuration.writeCoalescing`; nil when not coalescing.
+    let coalescer: WebSocketWriteCoalescer?
 
     init(
         stream: any ByteStream, role: WebSocketRole, configuration: WebSocketConfiguration,
@@ -84,11 +89,23 @@ public final class WebSocketConnection: Sendable {
         self.state = Mutex(SharedState())
         self.inbox = WebSocketInbox(capacity: configuration.inboxCapacity)
         self.timers = WebSocketTimers.service(for: configuration.clock)
+        self.coalescer =
+            if role == .server, let delay = configuration.writeCoalescing, delay > .zero {
+                WebSocketWriteCoalescer.coalescer(loop: Poller.current, delay: delay)
+            } else { nil }
     }
 
     /// The received text and binary messages, in order. Ends when the connection closes.
     /// Iterate from one task only.
     public var messages: Messages { Messages(inbox: inbox) }
+
+    /// The received messages queued so far (at most `limit`, at least one: it waits for one when
+    /// none is queued), in order; empty once the connection has closed and every message was
+    /// taken. For consumers that handle messages in bulk; use either this or `messages`, from one
+    /// task only.
+    public func nextMessages(upTo limit: Int) async -> [WebSocketMessage] {
+        await inbox.nextBatch(limit: max(1, limit))
+    }
 
     /// How the connection closed; nil while it is open or closing.
     public var closeInfo: WebSocketCloseInfo? { state.withLock { $0.machine.closeInfo } }
@@ -231,13 +248,26 @@ public final class WebSocketConnection: Sendable {
         wakeWriter(&s)
     }
 
-    /// Starts a writer task when there is something to write and none is running.
+    /// Starts a writer task when there is something to write and none is running (or, when
+    /// coalescing and the last write was moments ago, has the coalescer start it a little later).
     func wakeWriter(_ s: inout SharedState) {
         guard s.running, !s.writerActive, !s.outbox.isEmpty || s.finishAfterFlush else { return }
         s.writerActive = true
-        // Unstructured on purpose: the writer lives only while frames wait (see `writerActive`);
-        // `runIO` waits for it through `writerDone` before the connection ends.
+        if deferWrite(s) { return }
+        startWriter()
+    }
+
+    /// Unstructured on purpose: the writer lives only while frames wait (see `writerActive`);
+    /// `runIO` waits for it through `writerDone` before the connection ends.
+    func startWriter() {
         Task(executorPreference: loop) { await self.drainOutbox() }
+    }
+
+    /// Whether the coalescer took the next write (`writeCoalescing`): true when this connection
+    /// wrote moments ago. Closing never waits.
+    func deferWrite(_ s: SharedState) -> Bool {
+        guard let coalescer, !s.finishAfterFlush, let last = s.lastWrite else { return false }
+        return coalescer.deferWrite(self, lastWrite: last)
     }
 
     /// Arms the close timer once a close frame or a finish is pending (§7.1.1: a peer that does

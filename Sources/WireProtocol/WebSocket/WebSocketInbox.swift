@@ -125,6 +125,37 @@ final class WebSocketInbox: Sendable {
         }
     }
 
+    /// Every queued message (at most `limit`), waiting for one when none is queued; empty once
+    /// finished and drained (or when the caller is cancelled). A consumer that handles messages
+    /// in bulk (a load tester reading hundreds of sockets) takes a burst in one lock and one
+    /// wake-up instead of one per message. The batch counts as handed over until the next call.
+    func nextBatch(limit: Int) async -> [WebSocketMessage] {
+        let (batch, producer, idle) = state.withLock { s in
+            s.outstanding = false
+            let idle = s.takeIdleWaiters()
+            var batch: [WebSocketMessage] = []
+            while batch.count < limit, let m = s.pop() { batch.append(m) }
+            if !batch.isEmpty { s.outstanding = true }
+            let p = batch.isEmpty ? nil : s.producer
+            if p != nil { s.producer = nil }
+            return (batch, p, idle)
+        }
+        producer?.resume()
+        for w in idle { w.resume() }
+        if !batch.isEmpty { return batch }
+        // Nothing queued: wait for the next message as `next` does, then take what came with it.
+        guard let first = await next() else { return [] }
+        let (more, producer2) = state.withLock { s in
+            var more: [WebSocketMessage] = []
+            while more.count + 1 < limit, let m = s.pop() { more.append(m) }
+            let p = more.isEmpty ? nil : s.producer
+            if p != nil { s.producer = nil }
+            return (more, p)
+        }
+        producer2?.resume()
+        return [first] + more
+    }
+
     /// No more messages will be pushed; pending and later `next` calls drain then return nil.
     func finish() {
         let (c, p, idle) = state.withLock { s in

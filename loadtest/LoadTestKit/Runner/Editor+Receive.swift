@@ -6,61 +6,80 @@ extension Editor {
     static let maxReconnects = 3
 
     func readLoop() async {
+        await withTaskExecutorPreference(socket?.executor) { await readMessages() }
+    }
+
+    private func readMessages() async {
         while true {
             guard let socket else { return }
-            let text: String?
-            do { text = try await socket.receive() } catch { text = nil }
-            guard let text else {
+            let batch: [[UInt8]]?
+            do { batch = try await socket.receiveBatch() } catch { batch = nil }
+            guard let batch else {
                 if state.withLock({ $0.stopping }) { return }
                 guard await reconnect() else { return }
                 continue
             }
-            await handle(text)
+            await handle(batch)
         }
     }
 
-    func handle(_ text: String) async {
+    /// Handles a burst of messages that arrived together: each is decoded once per diagram
+    /// (`SharedDecoder`), applied to this editor's model in order under one lock, and the
+    /// receipts are recorded in one metrics update. They were all read at one instant, so one
+    /// clock reading timestamps them all.
+    func handle(_ batch: [[UInt8]]) async {
         let now = context.clock.now()
-        context.metrics.update { $0.messageIn(at: now) }
-        guard let message = SessionMessage.parse(text: text) else {
-            context.metrics.update { $0.error("\(name): unparseable message: \(text.prefix(120))") }
-            return
-        }
-        let outcome = state.withLock { s -> ClientDiagramModel.Outcome in
-            if case .currentPresenter(let user) = message {
-                s.generator.isPresenter = login.user.matches(user)
+        let messages = batch.map { decoder.decode($0) }
+        let outcomes = state.withLock { s -> [ClientDiagramModel.Outcome] in
+            messages.map { message in
+                guard let message else { return .ignored }
+                if case .currentPresenter(let user) = message {
+                    s.generator.isPresenter = login.user.matches(user)
+                }
+                return s.model.apply(message)
             }
-            return s.model.apply(message)
         }
-        if case .authorizationDenied(_, let reason) = message {
-            context.metrics.update { $0.error("\(name): authorization_denied (\(reason))") }
-        }
-        switch outcome {
-        case .applied(let id):
-            if let id {
-                let (node, relayed) = (context.node, context.relayed)
-                context.metrics.update {
-                    $0.operationReceived(id: id, isOriginator: false, at: now, node: node, relayed: relayed)
+        var resyncs = 0
+        let (node, relayed) = (context.node, context.relayed)
+        context.metrics.update { m in
+            for (i, message) in messages.enumerated() {
+                m.messageIn(at: now)
+                guard let message else {
+                    let text = String(decoding: batch[i].prefix(120), as: UTF8.self)
+                    m.error("\(name): unparseable message: \(text)")
+                    continue
+                }
+                if case .authorizationDenied(_, let reason) = message {
+                    m.error("\(name): authorization_denied (\(reason))")
+                }
+                switch outcomes[i] {
+                case .applied(let id):
+                    if let id {
+                        m.operationReceived(
+                            id: id, isOriginator: false, at: now, node: node, relayed: relayed)
+                    }
+                case .acknowledged(let id):
+                    m.operationReceived(id: id, isOriginator: true, at: now)
+                case .rejected(let id, let reason):
+                    m.operationRejected(id: id, reason: reason)
+                case .needsResync:
+                    resyncs += 1
+                case .resynchronized, .ownUndoApplied, .ignored:
+                    if case .error(let code, let text) = message {
+                        // A throttled cursor is the server doing its job, not a failure of the run.
+                        if code == "rate_limited" {
+                            m.throttled()
+                        } else {
+                            m.error("\(name): server error \(code): \(text)")
+                        }
+                    }
                 }
             }
-        case .acknowledged(let id):
-            context.metrics.update { $0.operationReceived(id: id, isOriginator: true, at: now) }
-        case .rejected(let id, let reason):
-            context.metrics.update { $0.operationRejected(id: id, reason: reason) }
-        case .needsResync:
+        }
+        for _ in 0..<resyncs {
             let now = context.clock.now()
             context.metrics.update { $0.otherMessageOut(at: now, kind: .control) }
             do { try await send(.resyncRequest) } catch { await connectionLost("send failed: \(error)") }
-        case .resynchronized, .ownUndoApplied, .ignored:
-            if case .error(let code, let text) = message {
-                // A throttled cursor is the server doing its job, not a failure of the run.
-                if code == "rate_limited" {
-                    context.metrics.update { $0.throttled() }
-                } else {
-                    context.metrics.update { $0.error("\(name): server error \(code): \(text)") }
-                }
-            }
-
         }
     }
 

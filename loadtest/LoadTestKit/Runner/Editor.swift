@@ -23,11 +23,14 @@ public final class Editor: Sendable {
     let receivers: Int
     let state: Mutex<State>
     let context: RunContext
+    /// Shared by the editors of this diagram: each broadcast is decoded once.
+    let decoder: SharedDecoder
 
     init(
         name: String, index: Int, login: APIClient.Login, diagram: DiagramTarget, peers: Int, seed: UInt64,
-        context: RunContext
+        context: RunContext, decoder: SharedDecoder? = nil
     ) {
+        self.decoder = decoder ?? SharedDecoder(readers: 1)
         self.name = name
         self.index = index
         self.login = login

@@ -1,4 +1,5 @@
 import Glibc
+import Synchronization
 import WireProtocol
 
 /// The real network transport: WireProtocol's `HTTPClient` for REST (one keep-alive connection,
@@ -13,14 +14,18 @@ public struct LiveTransport: LoadTestTransport {
     /// Verifies an https server (`--url https://…`, `--ca-file`); nil: plain http and ws.
     let tls: TLSContext?
 
-    public init(host: String, port: Int, deflate: Bool = true, tls: TLSContext? = nil) {
+    /// `streaming`: every socket receives a steady stream (editors), so each keeps a large read
+    /// buffer and one `read` takes many frames; off for idle mode, whose thousands of quiet
+    /// sockets would each hold it.
+    public init(host: String, port: Int, deflate: Bool = true, tls: TLSContext? = nil, streaming: Bool = true) {
         self.host = host
         self.port = port
         self.tls = tls
         rest = HTTPClient(host: host, port: port, timeout: .seconds(30), tls: tls)
         var configuration = WebSocketConfiguration()
         // Broadcasts arrive in bursts; let the reader run ahead of the editor's handling a little.
-        configuration.inboxCapacity = 256
+        configuration.inboxCapacity = 1024
+        if streaming { configuration.minimumReadBuffer = 32 * 1024 }
         if !deflate { configuration.compression = nil }
         self.configuration = configuration
     }
@@ -36,7 +41,9 @@ public struct LiveTransport: LoadTestTransport {
                 throw .unreachable("TLS: \(error.description)")
             }
         }
-        return LiveTransport(host: options.host, port: options.port, deflate: options.deflate, tls: tls)
+        return LiveTransport(
+            host: options.host, port: options.port, deflate: options.deflate, tls: tls,
+            streaming: options.idleConnections == nil)
     }
 
     public func request(method: String, target: String, headers: [(String, String)], body: [UInt8])
@@ -56,32 +63,44 @@ public struct LiveTransport: LoadTestTransport {
         }
     }
 
+    /// Each socket lives on one of the process's I/O loops, in turn: the connect, the handshake,
+    /// the connection's reader and writer and the editor's handling of what it reads all run on
+    /// that loop's thread (a few threads for hundreds of sockets, no hop per message).
     public func openWebSocket(target: String) async throws -> any LoadTestSocket {
-        let stream: any ByteStream
-        if let tls {
-            do {
-                stream = try await TLSConnection.connect(
-                    host: host, port: port, context: tls, deadline: .after(.seconds(30)))
-            } catch {
-                throw TransportFailure(Self.describe(.tls(error)))
-            }
-        } else {
-            do {
-                stream = try await TCPConnection.connect(
-                    host: host, port: port, deadline: .after(.seconds(30)))
+        let loops = IOLoops.first(IOLoops.defaultCount)
+        let loop = loops[Int(Self.nextLoop.add(1, ordering: .relaxed).oldValue % loops.count)]
+        return try await withTaskExecutorPreference(loop) {
+            let tcp: TCPConnection
+            do throws(StreamError) {
+                tcp = try await TCPConnection.connect(
+                    host: host, port: port, deadline: .after(.seconds(30)), poller: loop)
             } catch {
                 throw TransportFailure(Self.describe(.stream(error)))
             }
-        }
-        let hostHeader = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
-        do {
-            let connection = try await WebSocketClient.handshake(
-                over: stream, host: hostHeader, path: target, configuration: configuration)
-            return LiveSocket(connection)
-        } catch {
-            throw TransportFailure("WebSocket \(error)")
+            let stream: any ByteStream
+            if let tls {
+                do throws(TLSError) {
+                    stream = try await TLSConnection.connect(
+                        tcp, context: tls, serverName: host, deadline: .after(.seconds(30)))
+                } catch {
+                    throw TransportFailure(Self.describe(.tls(error)))
+                }
+            } else {
+                stream = tcp
+            }
+            let hostHeader = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+            do {
+                let connection = try await WebSocketClient.handshake(
+                    over: stream, host: hostHeader, path: target, configuration: configuration)
+                return LiveSocket(connection, loop: loop)
+            } catch {
+                throw TransportFailure("WebSocket \(error)")
+            }
         }
     }
+
+    /// Which loop the next socket goes to.
+    static let nextLoop = Atomic<Int>(0)
 
     /// One line for the operator: "connection refused" rather than an enum dump.
     static func describe(_ error: HTTPClientError) -> String {
@@ -100,11 +119,15 @@ public struct LiveTransport: LoadTestTransport {
 final class LiveSocket: LoadTestSocket {
     let connection: WebSocketConnection
     let io: Task<Void, Never>
+    let loop: Poller
 
-    init(_ connection: WebSocketConnection) {
+    init(_ connection: WebSocketConnection, loop: Poller) {
         self.connection = connection
-        io = Task { await connection.run { ws in _ = await ws.waitUntilClosed() } }
+        self.loop = loop
+        io = Task(executorPreference: loop) { await connection.run { ws in _ = await ws.waitUntilClosed() } }
     }
+
+    var executor: (any TaskExecutor)? { loop }
 
     func send(text: String) async throws {
         try connection.send(text: text)
@@ -117,6 +140,18 @@ final class LiveSocket: LoadTestSocket {
             if let text = message.text { return text }
         }
         return nil
+    }
+
+    /// Everything queued on the connection (already validated UTF-8), binary messages skipped.
+    func receiveBatch() async throws -> [[UInt8]]? {
+        while true {
+            let batch = await connection.nextMessages(upTo: 512)
+            if batch.isEmpty { return nil }
+            var texts: [[UInt8]] = []
+            texts.reserveCapacity(batch.count)
+            for message in batch where message.kind == .text { texts.append(message.bytes) }
+            if !texts.isEmpty { return texts }
+        }
     }
 
     func close() async {

@@ -97,6 +97,7 @@ extension LoadTestRunner {
                 target = DiagramTarget(threatModel: tm, diagram: id)
             }
             try await api.startSession(threatModel: target.threatModel, diagram: target.diagram, login: owner)
+            let decoder = SharedDecoder(readers: editorsPerDiagram)
             for (e, login) in team.enumerated() {
                 let index = d * editorsPerDiagram + e
                 // Several nodes: editor i's WebSocket goes to node i mod n.
@@ -113,7 +114,7 @@ extension LoadTestRunner {
                 editors.append(
                     Editor(
                         name: "\(options.userPrefix)-\(index)", index: index, login: login, diagram: target,
-                        peers: editorsPerDiagram - 1, seed: options.seed, context: own))
+                        peers: editorsPerDiagram - 1, seed: options.seed, context: own, decoder: decoder))
             }
         }
         return editors

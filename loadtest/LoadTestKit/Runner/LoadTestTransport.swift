@@ -15,7 +15,24 @@ public protocol LoadTestSocket: Sendable {
     func send(text: String) async throws
     /// The next text message; nil once the connection has closed.
     func receive() async throws -> String?
+    /// The text messages that have arrived (at least one; waits for one), as UTF-8 bytes, in
+    /// order; nil once the connection has closed. Editors read this way: a burst of broadcasts
+    /// costs one wake-up, and no `String` is made for a message the decoder has seen.
+    func receiveBatch() async throws -> [[UInt8]]?
     func close() async
+    /// Where the socket's I/O runs (its epoll loop), so the editor's reader can run there too and
+    /// a received burst is handled without a hop to another thread; nil: anywhere.
+    var executor: (any TaskExecutor)? { get }
+}
+
+extension LoadTestSocket {
+    public var executor: (any TaskExecutor)? { nil }
+
+    /// One message at a time, for sockets that have no cheaper way.
+    public func receiveBatch() async throws -> [[UInt8]]? {
+        guard let text = try await receive() else { return nil }
+        return [Array(text.utf8)]
+    }
 }
 
 /// A response as the runner needs it.

@@ -88,9 +88,13 @@ public enum SessionMessage: Sendable, Equatable {
                 operationID: message.operationID, updateVector: vector, user: value["initiating_user"],
                 cells: message.cells)
         case "operation_rejected":
+            // A rejection that asks for a resync (a base older than the session's history, or a
+            // cell the client should not have seen) is counted apart from a plain conflict.
+            let reason = value["reason"]?.stringValue ?? "unspecified"
+            let resync = value["requires_resync"]?.boolValue ?? false
             return .rejected(
                 operationID: value["operation_id"]?.stringValue ?? "",
-                reason: value["reason"]?.stringValue ?? "unspecified")
+                reason: resync ? reason + "+resync" : reason)
         case "authorization_denied":
             return .authorizationDenied(
                 operationID: value["operation_id"]?.stringValue,
@@ -117,6 +121,12 @@ public enum SessionMessage: Sendable, Equatable {
 
     public static func parse(text: String) -> SessionMessage? {
         guard let value = try? JSONValue.parse(text) else { return nil }
+        return parse(value)
+    }
+
+    /// Interprets one text frame's UTF-8 bytes (no `String` made on the way).
+    public static func parse(bytes: [UInt8]) -> SessionMessage? {
+        guard let value = try? JSONValue.parse(bytes) else { return nil }
         return parse(value)
     }
 }
