@@ -17,7 +17,8 @@ public struct LiveTransport: LoadTestTransport {
     /// `streaming`: every socket receives a steady stream (editors), so each keeps a large read
     /// buffer and one `read` takes many frames; off for idle mode, whose thousands of quiet
     /// sockets would each hold it.
-    public init(host: String, port: Int, deflate: Bool = true, tls: TLSContext? = nil, streaming: Bool = true) {
+    public init(host: String, port: Int, deflate: Bool = true, tls: TLSContext? = nil, streaming: Bool = true)
+    {
         self.host = host
         self.port = port
         self.tls = tls
