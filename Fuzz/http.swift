@@ -52,19 +52,7 @@ public func fuzzHTTP(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data + 1, count: size - 1))
     let mode: HTTPParser.Mode = control & 0x80 != 0 ? .response : .request
     let bodyLimit = control & 0x40 != 0 ? 16 : 4096
-    let whole = run([bytes[...]], mode: mode, bodyLimit: bodyLimit)
     // Split into pieces of 1...16 bytes chosen by the control byte (and byte by byte when 0).
-    let step = Int(control & 0x0F) + 1
-    var chunks: [ArraySlice<UInt8>] = []
-    var start = 0
-    while start < bytes.count {
-        let end = min(bytes.count, start + step)
-        chunks.append(bytes[start..<end])
-        start = end
-    }
-    let pieces = run(chunks, mode: mode, bodyLimit: bodyLimit)
-    if whole != pieces {
-        fatalError("split-dependent outcome:\n whole: \(whole)\n in \(step)-byte pieces: \(pieces)")
-    }
+    expectSplitInvariance(bytes, step: Int(control & 0x0F) + 1) { run($0, mode: mode, bodyLimit: bodyLimit) }
     return 0
 }

@@ -5,29 +5,16 @@
 // back equal.
 @testable import WireProtocol
 
-private struct Outcome: Equatable {
-    var values: [RedisValue] = []
-    var error: RESPProtocolError?
-}
-
-private func run(_ chunks: [ArraySlice<UInt8>], limits: RESPDecoder.Limits) -> Outcome {
+/// Decodes the chunks in order; never more buffered than one line or one bulk payload the
+/// limits allow, plus one read.
+private func run(_ chunks: [ArraySlice<UInt8>], limits: RESPDecoder.Limits) -> DecodeOutcome<
+    RedisValue, RESPProtocolError
+> {
     var decoder = RESPDecoder(limits: limits)
-    var outcome = Outcome()
-    let bound = max(limits.maxLineLength + 3, limits.maxBulkLength + 2)
-    for chunk in chunks {
-        decoder.feed(chunk)
-        do {
-            while let value = try decoder.next() { outcome.values.append(value) }
-        } catch {
-            outcome.error = error
-            return outcome
-        }
-        // Never more buffered than one line or one bulk payload the limits allow, plus one read.
-        if decoder.bufferedByteCount > bound + chunk.count {
-            fatalError("decoder buffered \(decoder.bufferedByteCount) bytes, bound \(bound)")
-        }
-    }
-    return outcome
+    return decodeChunks(
+        chunks, bound: max(limits.maxLineLength + 3, limits.maxBulkLength + 2),
+        feed: { decoder.feed($0) }, next: { () throws(RESPProtocolError) in try decoder.next() },
+        buffered: { decoder.bufferedByteCount })
 }
 
 /// Whether the encoder can write the value back as the same value: an error or simple string
@@ -53,19 +40,7 @@ public func fuzzRESP(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         limits.maxDepth = 4
         limits.maxLineLength = 32
     }
-    let whole = run([bytes[...]], limits: limits)
-    let step = Int(control & 0x1F) + 1
-    var chunks: [ArraySlice<UInt8>] = []
-    var start = 0
-    while start < bytes.count {
-        let end = min(bytes.count, start + step)
-        chunks.append(bytes[start..<end])
-        start = end
-    }
-    let pieces = run(chunks, limits: limits)
-    if whole != pieces {
-        fatalError("split-dependent outcome:\n whole: \(whole)\n in \(step)-byte pieces: \(pieces)")
-    }
+    let whole = expectSplitInvariance(bytes, step: Int(control & 0x1F) + 1) { run($0, limits: limits) }
     for value in whole.values where encodable(value) {
         var encoded: [UInt8] = []
         RESPEncoder.encode(value, into: &encoded)

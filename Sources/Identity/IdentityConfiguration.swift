@@ -21,6 +21,9 @@ public struct IdentityConfiguration: Sendable {
     /// Where refresh tokens, revocations and users are shared between nodes (DESIGN §11); nil
     /// keeps them in the data directory.
     public var sharedStore: (any IdentitySharedStore)?
+    /// Where logins in progress live (DESIGN §11); nil keeps them in this process's memory.
+    /// Nodes sharing a database share them, so a login may hop between nodes at each step.
+    public var pendingLogins: (any PendingLoginStore)?
     /// Access-token lifetime in seconds.
     public var accessTokenLifetime: Int64 = 3600
     /// Refresh-token lifetime in seconds (each rotation starts a new one).

@@ -81,3 +81,11 @@ enum IdentityDisk {
         guard fsync(fd) == 0 else { throw .io(operation: "fsync", path: directory, errno: errno) }
     }
 }
+
+extension IdentityDisk {
+    /// Renames `from` to `to` durably (the directory is synced), replacing `to`.
+    static func move(_ from: String, to: String) throws(StorageError) {
+        guard rename(from, to) == 0 else { throw .io(operation: "rename", path: from, errno: errno) }
+        try syncDirectory(of: to)
+    }
+}

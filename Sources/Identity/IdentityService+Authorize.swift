@@ -66,7 +66,7 @@ extension IdentityService {
     /// Validates an authorization request and returns where to send the browser: the provider's
     /// login page (with a cookie binding the login to this browser), or for `test` straight to
     /// our own callback with a code.
-    public func authorize(_ request: AuthorizationRequest) throws -> AuthorizationRedirect {
+    public func authorize(_ request: AuthorizationRequest) async throws -> AuthorizationRedirect {
         guard let idp = request.idp ?? (configuration.testProviderEnabled ? TestProvider.id : nil) else {
             throw IdentityError.badRequest("The 'idp' parameter is required", code: "invalid_request")
         }
@@ -118,19 +118,14 @@ extension IdentityService {
             let hint = try TestProvider.resolveHint(request.loginHint)
             let groups = try TestProvider.parseGroups(request.groups)
             testCode = (
-                code, TestProviderCode(state: internalState, hint: hint, groups: groups, expiresAt: expiresAt)
+                code,
+                TestProviderCode(
+                    state: Self.hash(internalState), hint: hint, groups: groups, expiresAt: expiresAt)
             )
             location = URLQuery.append(
                 [("code", code), ("state", internalState)], to: configuration.callbackURL)
         }
-        state.withLock { s in
-            if now - s.lastPrune >= 60 || s.pending.count >= IdentityState.maxPending {
-                s.pruneLogins(now: now)
-                s.lastPrune = now
-            }
-            s.pending[internalState] = pending
-            if let (code, record) = testCode { s.testCodes[code] = record }
-        }
+        try await recordLogin(stateKey: Self.hash(internalState), pending, testCode: testCode, now: now)
         return AuthorizationRedirect(location: location, bindingCookie: cookie)
     }
 

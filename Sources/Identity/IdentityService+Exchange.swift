@@ -12,27 +12,30 @@ extension IdentityService {
             throw IdentityError.badRequest("The 'state' parameter is required", code: "invalid_request")
         }
         let now = now()
-        let pending = try state.withLock { s throws(IdentityError) -> PendingAuthorization in
-            guard let p = s.pending[internalState], p.expiresAt > now else {
-                throw IdentityError.badRequest("Unknown or expired 'state'", code: "invalid_state")
+        let stateKey = Self.hash(internalState)
+        guard let (pending, used) = try await pendingLogin(stateKey, now: now) else {
+            throw IdentityError.badRequest("Unknown or expired 'state'", code: "invalid_state")
+        }
+        // The login must end in the browser that started it: a callback carrying someone else's
+        // code and state (login CSRF) lacks that browser's cookie.
+        if let binding = pending.browserBinding {
+            guard let bindingCookie,
+                CryptoPrimitives.constantTimeEqual(Array(Self.hash(bindingCookie).utf8), Array(binding.utf8))
+            else {
+                throw IdentityError.badRequest(
+                    "The login was not started in this browser (the login cookie is missing or wrong)",
+                    code: "invalid_state")
             }
-            // The login must end in the browser that started it: a callback carrying someone
-            // else's code and state (login CSRF) lacks that browser's cookie.
-            if let binding = p.browserBinding {
-                guard let bindingCookie,
-                    CryptoPrimitives.constantTimeEqual(
-                        Array(Self.hash(bindingCookie).utf8), Array(binding.utf8))
-                else {
-                    throw IdentityError.badRequest(
-                        "The login was not started in this browser (the login cookie is missing or wrong)",
-                        code: "invalid_state")
-                }
+        }
+        // A state is single-use: a second callback with it replays the code. Of two nodes
+        // reached with it at once, the store lets exactly one claim it.
+        if used { throw IdentityError.unauthorized("The authorization code was already used") }
+        if providerError != nil || !(code?.isEmpty ?? true) {
+            switch try await claimLogin(stateKey, now: now) {
+            case .taken: break
+            case .alreadyUsed: throw IdentityError.unauthorized("The authorization code was already used")
+            case .unknown: throw IdentityError.badRequest("Unknown or expired 'state'", code: "invalid_state")
             }
-            // A state is single-use: a second callback with it replays the code.
-            if p.consumed { throw IdentityError.unauthorized("The authorization code was already used") }
-            if providerError == nil, code?.isEmpty ?? true { return p }
-            s.pending[internalState]?.consumed = true
-            return p
         }
         if let providerError {
             throw IdentityError.unauthorized(
@@ -41,18 +44,18 @@ extension IdentityService {
         guard let code, !code.isEmpty else {
             throw IdentityError.badRequest("The 'code' parameter is required", code: "invalid_request")
         }
-        let identity = try await redeem(code: code, internalState: internalState, pending: pending) {
+        let identity = try await redeem(code: code, stateKey: stateKey, pending: pending) {
             IdentityError.unauthorized($0)
         }
         let user = try await registerLogin(identity, provider: pending.provider)
         let origin = LoginOrigin(idp: pending.provider, groups: identity.groups)
         if let challenge = pending.codeChallenge, let clientCallback = pending.clientCallback {
             let grant = try CryptoPrimitives.randomToken()
-            state.withLock { s in
-                s.grants[grant] = LoginGrant(
+            try await recordGrant(
+                grant,
+                LoginGrant(
                     userID: user.id, origin: origin, codeChallenge: challenge, clientCallback: clientCallback,
-                    expiresAt: now + configuration.authorizationLifetime)
-            }
+                    expiresAt: now + configuration.authorizationLifetime), now: now)
             var items = [("code", grant)]
             if let clientState = pending.clientState { items.append(("state", clientState)) }
             return .redirect(URLQuery.append(items, to: clientCallback))
@@ -68,18 +71,10 @@ extension IdentityService {
     /// Asks the login's provider who `code` belongs to. `failure` shapes a refusal (401 at the
     /// callback, 400 `invalid_grant` at the token endpoint); an unreachable provider is a 502.
     private func redeem(
-        code: String, internalState: String, pending: PendingAuthorization, failure: (String) -> IdentityError
+        code: String, stateKey: String, pending: PendingAuthorization, failure: (String) -> IdentityError
     ) async throws -> ProviderIdentity {
         if pending.provider == TestProvider.id {
-            let now = now()
-            let found = state.withLock { s -> TestProviderCode? in
-                guard let c = s.testCodes[code], !c.used, c.state == internalState, c.expiresAt > now else {
-                    return nil
-                }
-                s.testCodes[code]?.used = true
-                return c
-            }
-            guard let found else {
+            guard let found = try await takeTestCode(code, stateKey: stateKey, now: now()) else {
                 throw failure("The authorization code is invalid, expired or already used")
             }
             let (identity, email, name) = TestProvider.identity(hint: found.hint)
@@ -133,70 +128,78 @@ extension IdentityService {
         let now = now()
         let callbackURL = configuration.callbackURL
 
-        // 1. A code of ours, issued at the callback of a PKCE login.
-        enum GrantCheck { case notOurs, ok(LoginGrant), refused(String) }
-        let shared = configuration.sharedStore
-        var replayedFamily: String? = nil
-        let check = try state.withLock { s -> GrantCheck in
-            guard let g = s.grants[code] else { return .notOurs }
-            if g.used {
-                // RFC 6749 §4.1.2: a code used twice SHOULD revoke the tokens issued for it.
-                if let family = g.family {
-                    if shared != nil {
-                        replayedFamily = family
-                    } else {
+        // 1. A code of ours, issued at the callback of a PKCE login: used here whatever follows.
+        let grant: LoginGrant
+        switch try await takeGrant(code, now: now) {
+        case .unknown:
+            return try await exchangeProviderCode(
+                code: code, redirectURI: redirectURI, clientState: clientState, codeVerifier: codeVerifier,
+                idp: idp)
+        case .alreadyUsed(let entry):
+            // RFC 6749 §4.1.2: a code used twice SHOULD revoke the tokens issued for it.
+            if let family = Self.decodePending(LoginGrant.self, entry)?.family {
+                if let shared = configuration.sharedStore {
+                    try await shared.revokeFamily(family)
+                    try await revocations.sync(shared, now: now, leeway: configuration.leeway)
+                } else {
+                    try state.withLock { s in
                         s.ledger.revokeFamily(family)
                         try stageTokens(&s, now: now)
                     }
+                    try await flush(tokens: true)
                 }
-                return .refused("The authorization code was already used")
             }
-            s.grants[code]?.used = true
-            guard g.expiresAt > now else { return .refused("The authorization code has expired") }
-            guard redirectURI == g.clientCallback || redirectURI == callbackURL else {
-                return .refused("'redirect_uri' does not match the authorization request")
+            throw invalid("The authorization code was already used")
+        case .taken(let entry):
+            guard let g = Self.decodePending(LoginGrant.self, entry) else {
+                throw invalid("The authorization code is invalid, expired or already used")
             }
-            if let challenge = g.codeChallenge, !Self.verifierMatches(codeVerifier, challenge: challenge) {
-                return .refused("The 'code_verifier' does not match the 'code_challenge'")
-            }
-            return .ok(g)
+            grant = g
         }
-        if let shared, let replayedFamily {
-            try await shared.revokeFamily(replayedFamily)
-            try await revocations.sync(shared, now: now, leeway: configuration.leeway)
+        guard grant.expiresAt > now else { throw invalid("The authorization code has expired") }
+        guard redirectURI == grant.clientCallback || redirectURI == callbackURL else {
+            throw invalid("'redirect_uri' does not match the authorization request")
         }
-        switch check {
-        case .refused(let why):
-            try await flush(tokens: true)
-            throw invalid(why)
-        case .ok(let grant):
-            guard let user = user(id: grant.userID) else { throw invalid("The user no longer exists") }
-            let (tokens, family) = try await issueTokens(for: user, origin: grant.origin)
-            state.withLock { $0.grants[code]?.family = family }
-            return tokens
-        case .notOurs:
-            break
+        if let challenge = grant.codeChallenge, !Self.verifierMatches(codeVerifier, challenge: challenge) {
+            throw invalid("The 'code_verifier' does not match the 'code_challenge'")
         }
+        // The login may have registered its user on another node: ask the shared store too.
+        guard let user = try await resolveUser(id: grant.userID) else {
+            throw invalid("The user no longer exists")
+        }
+        let (tokens, family) = try await issueTokens(for: user, origin: grant.origin)
+        try await recordGrantFamily(code, grant, family: family)
+        return tokens
+    }
+
+    /// `exchange` for a code that is not ours: a provider's code, found by its login (the test
+    /// code's, or the `state` sent), or else traded with the provider named by `idp`.
+    private func exchangeProviderCode(
+        code: String, redirectURI: String, clientState: String?, codeVerifier: String?, idp: String?
+    ) async throws -> TokenResponse {
+        let invalid = { (why: String) in IdentityError.badRequest(why, code: "invalid_grant") }
+        let now = now()
+        let callbackURL = configuration.callbackURL
 
         // 2. A provider's code: find its login by the test code, or by `state`.
-        let found = state.withLock { s -> (state: String, pending: PendingAuthorization)? in
-            if let c = s.testCodes[code], let p = s.pending[c.state] { return (c.state, p) }
-            if let clientState, let p = s.pending[clientState] { return (clientState, p) }
-            return nil
+        var found: (stateKey: String, pending: PendingAuthorization)? = nil
+        if let (c, _) = try await testCode(code, now: now),
+            let (p, _) = try await pendingLogin(c.state, now: now)
+        {
+            found = (c.state, p)
+        } else if let clientState, let (p, _) = try await pendingLogin(Self.hash(clientState), now: now) {
+            found = (Self.hash(clientState), p)
         }
-        if let (internalState, pending) = found {
-            if let clientState, clientState != internalState, clientState != pending.clientState {
+        if let (stateKey, pending) = found {
+            if let clientState, Self.hash(clientState) != stateKey, clientState != pending.clientState {
                 throw invalid("'state' does not match the authorization request")
             }
             guard redirectURI == callbackURL || redirectURI == pending.clientCallback else {
                 throw invalid("'redirect_uri' does not match the authorization request")
             }
-            let claimed = state.withLock { s -> Bool in
-                guard let p = s.pending[internalState], !p.consumed, p.expiresAt > now else { return false }
-                s.pending[internalState]?.consumed = true
-                return true
+            guard case .taken = try await claimLogin(stateKey, now: now) else {
+                throw invalid("The authorization code is invalid, expired or already used")
             }
-            guard claimed else { throw invalid("The authorization code is invalid, expired or already used") }
             // RFC 7636 §4.6: a login that sent a challenge needs the matching verifier.
             if let challenge = pending.codeChallenge,
                 !Self.verifierMatches(codeVerifier, challenge: challenge)
@@ -204,7 +207,7 @@ extension IdentityService {
                 throw invalid("The 'code_verifier' does not match the 'code_challenge'")
             }
             let identity = try await redeem(
-                code: code, internalState: internalState, pending: pending, failure: invalid)
+                code: code, stateKey: stateKey, pending: pending, failure: invalid)
             let user = try await registerLogin(identity, provider: pending.provider)
             let origin = LoginOrigin(idp: pending.provider, groups: identity.groups)
             return try await issueTokens(for: user, origin: origin).0

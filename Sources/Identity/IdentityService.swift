@@ -25,8 +25,10 @@ public final class IdentityService: Sendable {
     let keySets: [String: ProviderKeySet]
     /// Revocations made on any node, when they are shared (`configuration.sharedStore`).
     let revocations = RevocationCache()
+    /// Logins in progress (`configuration.pendingLogins`, else this process's memory).
+    let pendingLogins: any PendingLoginStore
     private let poller: Task<Void, Never>?
-    private let io: IOThread
+    let io: IOThread
 
     /// Starts the service: creates `<data>/identity` (mode 0700), loads or creates the signing key
     /// (mode 0600) and loads users and tokens. All file work runs on the service's I/O thread.
@@ -46,6 +48,8 @@ public final class IdentityService: Sendable {
             .get()
             let service = try IdentityService(configuration: configuration, loaded: loaded, io: io)
             if let shared = configuration.sharedStore {
+                // Tokens this node issued while it ran embedded keep working on every node.
+                try await service.importLocalTokens(into: shared)
                 // Start with every revocation already made, so no revoked token passes meanwhile.
                 try await service.revocations.sync(shared, now: service.now(), leeway: configuration.leeway)
             }
@@ -59,6 +63,7 @@ public final class IdentityService: Sendable {
     private init(configuration: IdentityConfiguration, loaded: Loaded, io: IOThread) throws {
         self.configuration = configuration
         self.io = io
+        pendingLogins = configuration.pendingLogins ?? MemoryPendingLoginStore()
         var keySets: [String: ProviderKeySet] = [:]
         for p in configuration.oidcProviders where p.kind == .oidc {
             if let url = p.jwksURI {

@@ -13,6 +13,11 @@ public protocol IdentitySharedStore: Sendable {
         _ token: SharedRefreshToken, accessJTI: String, accessExpiresAt: Int64, requireLiveFamily: Bool
     )
         async throws -> Bool
+    /// Records a refresh token carried over from this node's own files (the embedded mode's
+    /// `tokens.json`) with the access tokens its family issued; what is there already is kept
+    /// as it is, so importing the same file twice changes nothing.
+    func importRefreshToken(_ token: SharedRefreshToken, accessTokens: [(jti: String, expiresAt: Int64)])
+        async throws
     /// Spends the token with `hash` atomically. A token already spent means two parties hold it:
     /// the store revokes its whole family before answering `.reused`.
     func spend(hash: String, now: Int64) async throws -> SharedSpend

@@ -13,7 +13,7 @@ struct ProviderIdentity: Sendable, Equatable {
 }
 
 /// Where a login came from, as our tokens state it: the `idp` and `groups` claims.
-struct LoginOrigin: Sendable, Equatable {
+struct LoginOrigin: Codable, Sendable, Equatable {
     var idp = ""
     var groups: [String] = []
 }

@@ -49,7 +49,7 @@ public final class PostgresIdentityStore: Sendable {
         Task { await client.close() }
     }
 
-    private func ready() async throws {
+    func ready() async throws {
         if migrated.withLock({ $0 }) { return }
         try await PostgresMigrations.run(client, t)
         migrated.withLock { $0 = true }
@@ -90,6 +90,35 @@ public final class PostgresIdentityStore: Sendable {
                 [.text(accessJTI), .text(token.family), .int64(accessExpiresAt)])
             return true
         }
+    }
+
+    /// Records a refresh token imported from a node's files and its family's access tokens,
+    /// in one transaction; rows already there are left alone (`ON CONFLICT DO NOTHING`).
+    public func importRefreshToken(_ token: RefreshRow, accessTokens: [(jti: String, expiresAt: Int64)])
+        async throws
+    {
+        try await ready()
+        let groups = String(decoding: try JSONEncoder().encode(token.groups), as: UTF8.self)
+        var queries = [
+            PostgresQuery(
+                """
+                INSERT INTO \(t.refreshTokens) (hash, family, user_id, expires_at, idp, groups, spent)
+                VALUES ($1, $2, $3, $4, $5, $6::json, $7) ON CONFLICT (hash) DO NOTHING
+                """,
+                [
+                    .text(token.hash), .text(token.family), .text(token.userID), .int64(token.expiresAt),
+                    .text(token.idp), .text(groups), .bool(token.spent),
+                ])
+        ]
+        for access in accessTokens {
+            queries.append(
+                PostgresQuery(
+                    """
+                    INSERT INTO \(t.familyAccess) (jti, family, expires_at) VALUES ($1, $2, $3)
+                    ON CONFLICT (jti) DO NOTHING
+                    """, [.text(access.jti), .text(token.family), .int64(access.expiresAt)]))
+        }
+        try await client.batch(queries)
     }
 
     /// Spends the token with `hash`: one `UPDATE ... WHERE NOT spent ... RETURNING`, so of any

@@ -76,7 +76,7 @@ public enum PostgresMigrations {
                         entry json NOT NULL,
                         PRIMARY KEY (model_id, diagram_id, operation_id))
                     """,
-                    "CREATE INDEX ON \(t.operations) (model_id, diagram_id, revision)",
+                    index(t.operations, "model_id, diagram_id, revision"),
                     // The newest ownership token each diagram has seen (several nodes, DESIGN §11).
                     """
                     CREATE TABLE \(t.fences) (
@@ -106,21 +106,6 @@ public enum PostgresMigrations {
                     $fn$
                     """,
                 ]),
-            Migration(
-                version: 3, name: "threat model revisions: what each node's list compares",
-                statements: [
-                    // A model's revision changes in the transaction of every change to it or to
-                    // its children and metadata (not a live session's cells: the list does not
-                    // show them), so a node compares (id, revision) with what it loaded and
-                    // reloads only what moved (`ThreatModelStore.refreshChanged`). A new row takes
-                    // a fresh value from the sequence, so a model deleted and created again under
-                    // the same id never matches an old copy; an update adds one under the row lock.
-                    "CREATE SEQUENCE \(t.revisionSequence)",
-                    """
-                    ALTER TABLE \(t.models)
-                        ADD COLUMN revision bigint NOT NULL DEFAULT nextval('\(t.revisionSequence)')
-                    """,
-                ]),
             // Identity's migrations are numbered from 10, so they and the store's own (2, 3, ...)
             // never take the same number while both evolve; versions are applied one by one.
             Migration(
@@ -148,7 +133,7 @@ public enum PostgresMigrations {
                         groups json NOT NULL,
                         spent boolean NOT NULL DEFAULT false)
                     """,
-                    "CREATE INDEX ON \(t.refreshTokens) (family)",
+                    index(t.refreshTokens, "family"),
                     // The access tokens each family issued, revoked with it.
                     """
                     CREATE TABLE \(t.familyAccess) (
@@ -156,7 +141,7 @@ public enum PostgresMigrations {
                         family text NOT NULL,
                         expires_at bigint NOT NULL)
                     """,
-                    "CREATE INDEX ON \(t.familyAccess) (family)",
+                    index(t.familyAccess, "family"),
                     // Revoked access tokens; `seq` lets each node read only what is new.
                     """
                     CREATE TABLE \(t.revocations) (
@@ -165,15 +150,15 @@ public enum PostgresMigrations {
                         seq bigserial NOT NULL,
                         created_at timestamptz NOT NULL DEFAULT now())
                     """,
-                    "CREATE INDEX ON \(t.revocations) (seq)",
-                    "CREATE INDEX ON \(t.revocations) (created_at)",
+                    index(t.revocations, "seq"),
+                    index(t.revocations, "created_at"),
                     """
                     CREATE TABLE \(t.users) (
                         id text PRIMARY KEY,
                         email_lower text NOT NULL,
                         record json NOT NULL)
                     """,
-                    "CREATE INDEX ON \(t.users) (email_lower)",
+                    index(t.users, "email_lower"),
                     """
                     CREATE TABLE \(t.userLinks) (
                         provider text NOT NULL,
@@ -182,7 +167,48 @@ public enum PostgresMigrations {
                         PRIMARY KEY (provider, subject))
                     """,
                 ]),
+            Migration(
+                version: 12, name: "identity: logins in progress shared by every node",
+                statements: [
+                    // One row per login started at `authorize` (kind 'login', by our state), per
+                    // test-provider code and per code of ours for a PKCE client, each keyed by the
+                    // SHA-256 (hex) of the secret. `used` is set by one atomic UPDATE; a used row
+                    // stays until it expires so a replay is told apart from an unknown code.
+                    """
+                    CREATE TABLE \(t.pendingLogins) (
+                        kind text NOT NULL CHECK (kind IN ('login', 'test_code', 'grant')),
+                        key text NOT NULL,
+                        login text,
+                        payload json NOT NULL,
+                        expires_at bigint NOT NULL,
+                        used boolean NOT NULL DEFAULT false,
+                        PRIMARY KEY (kind, key))
+                    """,
+                    index(t.pendingLogins, "kind, expires_at"),
+                    index(t.pendingLogins, "expires_at"),
+                ]),
+            Migration(
+                version: 13, name: "threat model revisions: what each node's list compares",
+                statements: [
+                    // A model's revision changes in the transaction of every change to it or to
+                    // its children and metadata (not a live session's cells: the list does not
+                    // show them), so a node compares (id, revision) with what it loaded and
+                    // reloads only what moved (`ThreatModelStore.refreshChanged`). A new row takes
+                    // a fresh value from the sequence, so a model deleted and created again under
+                    // the same id never matches an old copy; an update adds one under the row lock.
+                    "CREATE SEQUENCE \(t.revisionSequence)",
+                    """
+                    ALTER TABLE \(t.models)
+                        ADD COLUMN revision bigint NOT NULL DEFAULT nextval('\(t.revisionSequence)')
+                    """,
+                ]),
         ]
+    }
+
+    /// `CREATE INDEX ON table (columns)`, the statement every migration repeats; the index takes
+    /// PostgreSQL's default name, exactly as the literal statements of released migrations did.
+    static func index(_ table: String, _ columns: String) -> String {
+        "CREATE INDEX ON \(table) (\(columns))"
     }
 
     /// Key of the advisory lock held while migrating ("tmi" + 1).
@@ -191,19 +217,23 @@ public enum PostgresMigrations {
     /// Applies every migration the database has not seen; returns the versions applied now.
     @discardableResult
     public static func run(_ client: PostgresClient, _ t: PostgresTables) async throws -> [Int] {
+        // The schema and the bookkeeping table once, under the lock, so two nodes starting at
+        // once never race to create them.
+        try await client.withTransaction { tx in
+            try await tx.execute("SELECT pg_advisory_xact_lock($1)", [.int64(lockKey)])
+            if t.schema != "public" { try await tx.execute("CREATE SCHEMA IF NOT EXISTS \(t.schema)") }
+            try await tx.execute(
+                """
+                CREATE TABLE IF NOT EXISTS \(t.migrations) (
+                    version integer PRIMARY KEY,
+                    name text NOT NULL,
+                    applied_at timestamptz NOT NULL DEFAULT now())
+                """)
+        }
         var applied: [Int] = []
         for migration in all(t) {
             let ran = try await client.withTransaction { tx in
                 try await tx.execute("SELECT pg_advisory_xact_lock($1)", [.int64(lockKey)])
-                // Under the lock, so two nodes starting at once never race to create them.
-                if t.schema != "public" { try await tx.execute("CREATE SCHEMA IF NOT EXISTS \(t.schema)") }
-                try await tx.execute(
-                    """
-                    CREATE TABLE IF NOT EXISTS \(t.migrations) (
-                        version integer PRIMARY KEY,
-                        name text NOT NULL,
-                        applied_at timestamptz NOT NULL DEFAULT now())
-                    """)
                 let seen = try await tx.query(
                     "SELECT 1 FROM \(t.migrations) WHERE version = $1", [.int(migration.version)])
                 guard seen.rows.isEmpty else { return false }
@@ -243,8 +273,10 @@ public struct PostgresTables: Sendable, Equatable {
     let shared: String
     /// Identity's refresh tokens, family access tokens, revocations and users (migration 11).
     let refreshTokens, familyAccess, revocations, users, userLinks: String
+    /// Identity's logins in progress (migration 12).
+    let pendingLogins: String
     let fences, fenceFunction, operations: String
-    /// Fresh revisions of new threat model rows (migration 3).
+    /// Fresh revisions of new threat model rows (migration 13).
     let revisionSequence: String
 
     public struct InvalidSchema: Error, CustomStringConvertible {
@@ -274,6 +306,7 @@ public struct PostgresTables: Sendable, Equatable {
         self.revocations = "\(schema).tmi_identity_revocations"
         self.users = "\(schema).tmi_identity_users"
         self.userLinks = "\(schema).tmi_identity_user_links"
+        self.pendingLogins = "\(schema).tmi_identity_pending"
         self.fences = "\(schema).tmi_diagram_fences"
         self.fenceFunction = "\(schema).tmi_fence"
         self.operations = "\(schema).tmi_diagram_operations"

@@ -24,7 +24,7 @@ import Testing
     }
 
     static var canRun: Bool {
-        ServerBinary.path != nil && TestDatabase.shouldRun && ThrowawayRedis.binary != nil
+        ServerBinary.path != nil && TestDatabase.shouldRun && RedisTestServer.shouldRun
     }
 
     @Test(.enabled(if: canRun, "needs tmi-server, PostgreSQL and redis-server"), arguments: seeds)

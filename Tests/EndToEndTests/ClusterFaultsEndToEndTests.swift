@@ -121,8 +121,7 @@ import WireProtocol
             try await Self.acknowledgedEdit(a, harness, seed: 1)
             #expect(try await harness.call(1, "GET", "/readyz").status == 200)
 
-            let port = harness.redis.port
-            harness.redis.stop()
+            try await harness.redis.halt()
             try await within(seconds: 30, "readiness to turn false") {
                 while try await harness.call(1, "GET", "/readyz").status != 503 {
                     try await Task.sleep(for: .milliseconds(50))  // polling the endpoint
@@ -137,8 +136,7 @@ import WireProtocol
             try await Self.readUntilClosed(a)
             #expect(a.connection.closeCode == 1012)
 
-            let redis = try await ThrowawayRedis.start(port: port)
-            defer { redis.stop() }
+            try await harness.redis.resume()
             try await within(seconds: 30, "readiness to come back") {
                 while try await harness.call(1, "GET", "/readyz").status != 200 {
                     try await Task.sleep(for: .milliseconds(50))  // polling the endpoint

@@ -118,8 +118,7 @@ import Testing
         #expect(onB.json["sub"] == fromA.json["sub"])
         #expect(onB.json["email"] == "erin@test.tmi")
 
-        // A login on another node finds the same user. (Node C has its own public URL: a login's
-        // callback must come back to the node that started it, see docs/cluster.md.)
+        // A login on another node (with a public URL of its own) finds the same user.
         let c = try await LiveServer.startWithIdentity(store: nodes.store) { _ in }
         let again = try await IdentityClient(server: c).loginJSON("erin")
         #expect(try await IdentityClient(server: c).userinfo(again.access).json["sub"] == fromA.json["sub"])

@@ -240,7 +240,7 @@ import WireProtocol
         identity.warn = { warnings.append($0) }
         try FileManager.default.createDirectory(atPath: w.data + "/other", withIntermediateDirectories: true)
         let service = try await IdentityService.open(identity)
-        let start = try service.authorize(
+        let start = try await service.authorize(
             AuthorizationRequest(query: ["idp": "impostor", "scope": "openid"]))
         let query = try #require(TestURL(start.location)?.query)
         do {

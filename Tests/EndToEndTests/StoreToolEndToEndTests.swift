@@ -119,8 +119,9 @@ import Testing
         defer { Task { await TestDatabase.dropSchema(schema) } }
         let pg = ["--database-url", try TestDatabase.requireURL(), "--database-schema", schema]
         #expect(
-            try await Self.tool(["migrate"] + pg) == "schema at version 11; applied now: 1, 2, 3, 10, 11\n")
-        #expect(try await Self.tool(["migrate"] + pg) == "schema at version 11; applied now: none\n")
+            try await Self.tool(["migrate"] + pg)
+                == "schema at version 13; applied now: 1, 2, 10, 11, 12, 13\n")
+        #expect(try await Self.tool(["migrate"] + pg) == "schema at version 13; applied now: none\n")
         await #expect(throws: StoreTool.Failure.self) { _ = try await Self.tool(["migrate"]) }
     }
 }

@@ -8,49 +8,24 @@ import WireProtocol
 /// Without the URL, tests that need PostgreSQL must fail when `CI` is set and may skip locally:
 /// `TestDatabase.availability` says which, with the reason to print.
 public enum TestDatabase {
-    public enum Availability: Sendable {
-        case available(url: String)
-        /// Skip, printing the reason (local run without a database).
-        case skipped(reason: String)
-        /// Fail with the reason (CI without a database).
-        case missingInCI(reason: String)
-    }
+    public typealias Missing = TestService.Missing
 
-    public static let availability: Availability = {
-        let env = ProcessInfo.processInfo.environment
-        if let url = env["TMI_TEST_DATABASE_URL"], !url.isEmpty { return .available(url: url) }
-        let reason =
-            "TMI_TEST_DATABASE_URL is not set (run `eval \"$(scripts/pg-test-cluster start)\"` to get one)"
-        if let ci = env["CI"], !ci.isEmpty, ci != "0", ci.lowercased() != "false" {
-            return .missingInCI(reason: reason)
-        }
-        print("skipping PostgreSQL tests: \(reason)")
-        return .skipped(reason: reason)
-    }()
+    public static let availability = TestServiceAvailability.decide(
+        "PostgreSQL", present: TestService.configured("TMI_TEST_DATABASE_URL") != nil,
+        reason:
+            "TMI_TEST_DATABASE_URL is not set (run `eval \"$(scripts/pg-test-cluster start)\"` to get one)")
 
-    /// The URL when PostgreSQL tests should run (available, or missing in CI so they fail).
-    public static var url: String? {
-        if case .available(let url) = availability { return url }
-        return nil
-    }
+    /// The URL when PostgreSQL tests should run.
+    public static var url: String? { TestService.configured("TMI_TEST_DATABASE_URL") }
 
     /// True when the PostgreSQL variants of tests should be listed: a database is configured, or
     /// CI demands one (the variant then fails on `requireURL`).
-    public static var shouldRun: Bool {
-        if case .skipped = availability { return false }
-        return true
-    }
-
-    public struct Missing: Error, CustomStringConvertible {
-        public var description: String
-    }
+    public static var shouldRun: Bool { availability.shouldRun }
 
     /// The URL, or an error naming what is missing (used where CI must fail).
     public static func requireURL() throws -> String {
-        switch availability {
-        case .available(let url): return url
-        case .skipped(let reason), .missingInCI(let reason): throw Missing(description: reason)
-        }
+        try availability.require()
+        return url ?? ""
     }
 
     /// A fresh schema name for one test (`t_` + 24 hex digits).

@@ -25,7 +25,7 @@ public struct IdentityRoutes: RouteProvider {
             },
             Route("GET", "/oauth2/providers", access: .open) { _ in .json(service.providerList()) },
             Route("GET", "/oauth2/authorize", access: .open) { context in
-                let redirect = try service.authorize(AuthorizationRequest(query: context.query))
+                let redirect = try await service.authorize(AuthorizationRequest(query: context.query))
                 var response = Self.redirect(redirect.location)
                 if let cookie = redirect.bindingCookie {
                     response.headers.add("Set-Cookie", Self.bindingCookie(cookie, service: service))

@@ -1,5 +1,6 @@
 import CollabCore
 import Identity
+import WireProtocol
 
 // The seam between the `Identity` module and the gateway: its errors become `APIError`s, its
 // verified token becomes the request's `AuthenticatedUser`, and the server configuration becomes
@@ -15,7 +16,9 @@ extension APIError {
 
 extension Route {
     /// This route with `IdentityError`s thrown by its handler rethrown as `APIError`s, so the
-    /// error middleware renders them instead of treating them as internal failures (500).
+    /// error middleware renders them instead of treating them as internal failures (500); and a
+    /// shared identity store (PostgreSQL) that cannot be reached answered as a 503 the client may
+    /// retry, like the store's own outages, not as a server fault.
     func mappingIdentityErrors() -> Route {
         var route = self
         let handler = self.handler
@@ -24,9 +27,27 @@ extension Route {
                 return try await handler(context)
             } catch let error as IdentityError {
                 throw APIError(error)
+            } catch let error as PostgresError where error.isUnreachable {
+                var headers = HTTPHeaders()
+                headers.add("Retry-After", "1")
+                headers.add("Cache-Control", "no-store")
+                throw APIError(
+                    status: 503, code: "temporarily_unavailable",
+                    description: "The identity store cannot be reached; try again shortly", headers: headers)
             }
         }
         return route
+    }
+}
+
+extension PostgresError {
+    /// The database could not be reached or did not answer in time (as opposed to refusing a
+    /// statement): a condition that passes, so a client may retry.
+    var isUnreachable: Bool {
+        switch self {
+        case .connectionFailed, .connectionClosed, .timedOut, .poolTimeout, .unavailable, .closed: true
+        default: false
+        }
     }
 }
 
@@ -54,7 +75,9 @@ extension IdentityConfiguration {
         hmacSecret = server.jwtSecret
         signingKeyFile = server.signingKeyFile
         keyStore = server.identityKeyStore
-        sharedStore = server.identitySharedStore
+        let postgres = server.postgresIdentityStore
+        sharedStore = postgres
+        pendingLogins = postgres
         accessTokenLifetime = Int64(server.tokenLifetime)
     }
 }

@@ -37,6 +37,12 @@ final class PostgresIdentitySharedStore: IdentitySharedStore {
             requireLiveFamily: requireLiveFamily)
     }
 
+    func importRefreshToken(_ token: SharedRefreshToken, accessTokens: [(jti: String, expiresAt: Int64)])
+        async throws
+    {
+        try await store.importRefreshToken(Self.row(token), accessTokens: accessTokens)
+    }
+
     func spend(hash: String, now: Int64) async throws -> SharedSpend {
         switch try await store.spend(hash: hash, now: now) {
         case .spent(let row): .spent(Self.token(row))
@@ -87,12 +93,54 @@ final class PostgresIdentitySharedStore: IdentitySharedStore {
 }
 
 extension ServerConfiguration {
-    /// Where refresh tokens, revocations and users are shared between nodes: the PostgreSQL
-    /// store when there is one, else nil (the data directory's files). A URL or schema that
-    /// does not parse gives nil here: the store itself refuses it at start with the reason, and
-    /// the server does not start.
-    var identitySharedStore: (any IdentitySharedStore)? {
+    /// Where refresh tokens, revocations, users and logins in progress are shared between
+    /// nodes: the PostgreSQL store when there is one (one instance serving as both the
+    /// `IdentitySharedStore` and the `PendingLoginStore`), else nil (the data directory's files
+    /// and this process's memory). A URL or schema that does not parse gives nil here: the store
+    /// itself refuses it at start with the reason, and the server does not start.
+    var postgresIdentityStore: PostgresIdentitySharedStore? {
         guard let databaseURL else { return nil }
         return try? PostgresIdentitySharedStore(url: databaseURL, schema: databaseSchema)
     }
+}
+
+/// Logins in progress on the same PostgreSQL store (migration 12), so `authorize`, the
+/// provider's callback and the code's exchange may each reach a different node (DESIGN §11).
+extension PostgresIdentitySharedStore: PendingLoginStore {
+    private static func row(_ e: PendingLoginEntry) -> PostgresIdentityStore.PendingRow {
+        .init(
+            kind: e.kind.rawValue, key: e.key, login: e.login, payload: e.payload, expiresAt: e.expiresAt,
+            used: e.used)
+    }
+
+    /// Nil for a kind this version does not know (a newer node's row): treated as unknown.
+    private static func entry(_ r: PostgresIdentityStore.PendingRow) -> PendingLoginEntry? {
+        PendingLoginKind(rawValue: r.kind).map {
+            PendingLoginEntry(
+                kind: $0, key: r.key, login: r.login, payload: r.payload, expiresAt: r.expiresAt, used: r.used
+            )
+        }
+    }
+
+    func insert(_ entries: [PendingLoginEntry], limit: Int?, now: Int64) async throws -> Bool {
+        try await store.insertPending(entries.map(Self.row), limit: limit, now: now)
+    }
+
+    func entry(_ kind: PendingLoginKind, key: String, now: Int64) async throws -> PendingLoginEntry? {
+        try await store.pending(kind: kind.rawValue, key: key, now: now).flatMap(Self.entry)
+    }
+
+    func take(_ kind: PendingLoginKind, key: String, now: Int64) async throws -> PendingLoginTake {
+        switch try await store.takePending(kind: kind.rawValue, key: key, now: now) {
+        case .taken(let r): Self.entry(r).map { .taken($0) } ?? .unknown
+        case .alreadyUsed(let r): Self.entry(r).map { .alreadyUsed($0) } ?? .unknown
+        case .unknown: .unknown
+        }
+    }
+
+    func update(_ kind: PendingLoginKind, key: String, payload: String) async throws {
+        try await store.updatePending(kind: kind.rawValue, key: key, payload: payload)
+    }
+
+    func purge(now: Int64) async throws { try await store.purgePending(now: now) }
 }

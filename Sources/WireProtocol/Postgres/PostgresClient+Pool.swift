@@ -79,7 +79,7 @@ extension PostgresClient {
                 guard !p.closed else { return false }
                 p.entries.append(Entry(connection: connection, leased: leased))
                 p.outage = nil
-                p.backoff = .zero
+                p.backoff.reset()
                 return true
             }
             wakeWaiters()
@@ -132,11 +132,10 @@ extension PostgresClient {
                     p.reconnecting = false
                     return nil
                 }
-                let (initial, maximum) = configuration.reconnectBackoff
-                p.backoff = p.backoff == .zero ? initial : min(p.backoff * 2, maximum)
+                let delay = p.backoff.next(configuration.reconnectBackoff)
                 let room = p.entries.count + p.connecting < configuration.maxConnections
                 if room { p.connecting += 1 }
-                return (p.backoff, room)
+                return (delay, room)
             }
             guard let (delay, room) = step else { return }
             if room {

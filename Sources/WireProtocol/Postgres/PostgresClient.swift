@@ -49,7 +49,7 @@ public final class PostgresClient: Sendable {
         /// Set while the server is unreachable: why, and whether the reconnect task runs.
         var outage: String?
         var reconnecting = false
-        var backoff: Duration = .zero
+        var backoff = ReconnectBackoff()
     }
 
     public init(configuration: PostgresConfiguration) {

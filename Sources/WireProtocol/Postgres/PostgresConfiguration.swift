@@ -77,54 +77,15 @@ extension PostgresConfiguration {
             query = rest[rest.index(after: q)...]
             rest = rest[..<q]
         }
-        var path: Substring = ""
-        // The userinfo may contain '/' only percent-encoded; the last '@' ends it.
-        let authorityEnd = rest.firstIndex(of: "/", after: rest.lastIndex(of: "@")) ?? rest.endIndex
-        path = rest[authorityEnd...].dropFirst()
-        var authority = rest[..<authorityEnd]
-        var user: String?
-        var password: String?
-        if let at = authority.lastIndex(of: "@") {
-            let userinfo = authority[..<at]
-            authority = authority[authority.index(after: at)...]
-            if let colon = userinfo.firstIndex(of: ":") {
-                guard let u = Self.percentDecode(userinfo[..<colon]) else {
-                    throw fail("bad escape in user name")
-                }
-                guard let p = Self.percentDecode(userinfo[userinfo.index(after: colon)...]) else {
-                    throw fail("bad escape in password")
-                }
-                user = u
-                password = p
-            } else {
-                guard let u = Self.percentDecode(userinfo) else { throw fail("bad escape in user name") }
-                user = u
-            }
-        }
-        var host: Substring
-        var portText: Substring?
-        if authority.hasPrefix("[") {
-            guard let close = authority.firstIndex(of: "]") else { throw fail("unclosed [ in host") }
-            host = authority[authority.index(after: authority.startIndex)..<close]
-            let after = authority[authority.index(after: close)...]
-            if !after.isEmpty {
-                guard after.hasPrefix(":") else { throw fail("junk after ] in host") }
-                portText = after.dropFirst()
-            }
-        } else if let colon = authority.lastIndex(of: ":") {
-            host = authority[..<colon]
-            portText = authority[authority.index(after: colon)...]
-        } else {
-            host = authority
-        }
-        if host.isEmpty { host = "127.0.0.1" }
-        var port = 5432
-        if let portText {
-            guard let p = Int(portText), (1...65535).contains(p) else { throw fail("port must be 1-65535") }
-            port = p
-        }
+        let authority = try URLAuthority(rest, defaultPort: 5432, fail: fail)
+        let host = authority.host.isEmpty ? "127.0.0.1" : authority.host
+        let port = authority.port
+        let user = authority.user
+        let password = authority.password
         guard let user, !user.isEmpty else { throw fail("a user name is required (postgres://USER@host/db)") }
-        guard let database = Self.percentDecode(path) else { throw fail("bad escape in database name") }
+        guard let database = URLAuthority.percentDecode(authority.path) else {
+            throw fail("bad escape in database name")
+        }
         for text in [user, password ?? "", database, String(host)] where PostgresFrontend.containsNUL(text) {
             throw fail("a NUL byte is not allowed")
         }
@@ -134,7 +95,7 @@ extension PostgresConfiguration {
         for pair in query.split(separator: "&") where !pair.isEmpty {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let key = String(parts[0])
-            let value = parts.count > 1 ? Self.percentDecode(parts[1]) ?? "" : ""
+            let value = parts.count > 1 ? URLAuthority.percentDecode(parts[1]) ?? "" : ""
             switch key {
             case "sslmode":
                 guard let mode = TLSMode(rawValue: value) else {
@@ -153,37 +114,5 @@ extension PostgresConfiguration {
             default: throw fail("unknown option '\(key)'")
             }
         }
-    }
-
-    /// RFC 3986 percent-decoding; nil for a malformed escape or invalid UTF-8.
-    static func percentDecode<S: StringProtocol>(_ text: S) -> String? {
-        var bytes: [UInt8] = []
-        var it = Array(text.utf8)[...]
-        while let c = it.popFirst() {
-            if c != 0x25 {
-                bytes.append(c)
-                continue
-            }
-            guard let h = it.popFirst(), let l = it.popFirst(), let high = hex(h), let low = hex(l) else {
-                return nil
-            }
-            bytes.append(high << 4 | low)
-        }
-        return String(validating: bytes, as: UTF8.self)
-    }
-
-    private static func hex(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 0x30...0x39: c - 0x30
-        case 0x61...0x66: c - 0x61 + 10
-        case 0x41...0x46: c - 0x41 + 10
-        default: nil
-        }
-    }
-}
-
-extension Substring {
-    fileprivate func firstIndex(of c: Character, after start: Index?) -> Index? {
-        self[(start ?? startIndex)...].firstIndex(of: c)
     }
 }

@@ -1,68 +1,19 @@
 extension PostgresConnection {
-    /// Drains the outbox: each write carries everything queued since the previous one began.
-    func writeLoop() async {
-        while true {
-            let bytes: [UInt8]? = await withCheckedContinuation { continuation in
-                state.withLock { s in
-                    if s.failure != nil {
-                        continuation.resume(returning: nil)
-                    } else if !s.outbox.isEmpty {
-                        let bytes = s.outbox
-                        s.outbox = []
-                        continuation.resume(returning: bytes)
-                    } else if s.closing {
-                        continuation.resume(returning: nil)
-                    } else {
-                        s.writerWaiter = continuation
-                    }
-                }
-            }
-            guard let bytes else {
-                if state.withLock({ $0.closing }) { fail(.closed) }
-                return
-            }
-            do {
-                try await transport.write(bytes, deadline: nil)
-            } catch {
-                fail(.connectionClosed)
-                return
-            }
-        }
-    }
-
     /// Decodes responses and completes requests in order.
     func readLoop(decoder initial: PostgresMessageDecoder) async {
         var decoder = initial
         var response = ResponseAccumulator()
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            do {
+        await readLoop(feed: { decoder.feed($0) }) { () -> PostgresError? in
+            do throws(PostgresProtocolError) {
                 while let message = try decoder.next() {
-                    if let error = handle(message, &response) {
-                        fail(error)
-                        return
-                    }
+                    if let error = handle(message, &response) { return error }
                 }
+                return nil
             } catch {
-                fail(.protocolViolation(error.description))
-                return
+                return .protocolViolation(error.description)
             }
-            let count: Int
-            do {
-                count = try await transport.read(into: &buffer, deadline: nil)
-            } catch {
-                fail(isClosingOrFailed ? .closed : .connectionClosed)
-                return
-            }
-            if count == 0 {
-                fail(isClosingOrFailed ? .closed : .connectionClosed)
-                return
-            }
-            decoder.feed(buffer[0..<count])
         }
     }
-
-    private var isClosingOrFailed: Bool { state.withLock { $0.closing || $0.failure != nil } }
 
     /// Applies one message to the response of the request at the head; a returned error closes
     /// the connection.
@@ -106,7 +57,7 @@ extension PostgresConnection {
 
     private func complete(status: PostgresTransactionStatus, response r: ResponseAccumulator) {
         let (head, nextNeedsCancel) = state.withLock { s -> (InFlight?, Bool) in
-            s.transactionStatus = status
+            s.session.transactionStatus = status
             let head = s.popHead()
             guard s.inFlightHead < s.inFlight.count else { return (head, false) }
             let next = s.inFlight[s.inFlightHead]

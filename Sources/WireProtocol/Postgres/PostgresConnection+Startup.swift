@@ -9,15 +9,8 @@ extension PostgresConnection {
         onClose: @escaping @Sendable (PostgresConnection) -> Void
     ) async throws(PostgresError) -> PostgresConnection {
         let deadline = IODeadline.after(configuration.connectTimeout)
-        let where_ = "\(configuration.host):\(configuration.port)"
-        let tcp: TCPConnection
-        do {
-            tcp = try await TCPConnection.connect(
-                host: configuration.host, port: configuration.port, deadline: deadline)
-        } catch {
-            throw .connectionFailed("\(where_): \(describe(error))")
-        }
-        let transport: any PostgresTransport
+        let tcp = try await dial(host: configuration.host, port: configuration.port, deadline: deadline)
+        let transport: any ConnectionTransport
         if let tls, configuration.tlsMode != .disable {
             transport = try await negotiateTLS(tcp, configuration, tls, deadline: deadline)
         } else {
@@ -55,7 +48,7 @@ extension PostgresConnection {
             }
         } catch let error as StreamError {
             tcp.close()
-            throw .connectionFailed("\(where_): \(describe(error)) at SSLRequest")
+            throw .connectionFailed("\(where_): \(error.clientDescription) at SSLRequest")
         } catch let error as PostgresError {
             throw error
         } catch {
@@ -102,14 +95,14 @@ extension PostgresConnection {
     }
 
     private static func startup(
-        _ transport: any PostgresTransport, _ configuration: PostgresConfiguration, deadline: IODeadline
+        _ transport: any ConnectionTransport, _ configuration: PostgresConfiguration, deadline: IODeadline
     ) async throws(PostgresError) -> (PostgresMessageDecoder, (processID: Int32, secretKey: Int32)?) {
         let where_ = "\(configuration.host):\(configuration.port)"
         func send(_ bytes: [UInt8]) async throws(PostgresError) {
             do {
                 try await transport.write(bytes, deadline: deadline)
             } catch {
-                throw .connectionFailed("\(where_): \(describe(error)) during startup")
+                throw .connectionFailed("\(where_): \(error.clientDescription) during startup")
             }
         }
         var out: [UInt8] = []
@@ -144,7 +137,7 @@ extension PostgresConnection {
                 do {
                     count = try await transport.read(into: &buffer, deadline: deadline)
                 } catch {
-                    throw .connectionFailed("\(where_): \(describe(error)) during startup")
+                    throw .connectionFailed("\(where_): \(error.clientDescription) during startup")
                 }
                 guard count > 0 else {
                     throw .connectionFailed("\(where_): the server closed the connection during startup")
@@ -198,15 +191,6 @@ extension PostgresConnection {
                 throw .protocolViolation("unexpected \(message) during startup")
             }
             try await send(out)
-        }
-    }
-
-    static func describe(_ error: StreamError) -> String {
-        switch error {
-        case .disconnected: "connection reset by the server"
-        case .closed: "connection closed"
-        case .timedOut: "timed out"
-        case .system(let code): String(cString: strerror(code))
         }
     }
 }

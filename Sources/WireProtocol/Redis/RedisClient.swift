@@ -28,7 +28,7 @@ public final class RedisClient: Sendable {
         /// Set while the server is unreachable: why, and whether the reconnect task runs.
         var outage: String?
         var reconnecting = false
-        var backoff: Duration = .zero
+        var backoff = ReconnectBackoff()
     }
 
     public init(configuration: RedisConfiguration) {
@@ -161,7 +161,7 @@ public final class RedisClient: Sendable {
                 } else {
                     s.connection = connection
                     s.outage = nil
-                    s.backoff = .zero
+                    s.backoff.reset()
                 }
             case .failure(let error):
                 if !s.closed && (error.isUnavailable || error.isConnectFailure) {
@@ -202,9 +202,7 @@ public final class RedisClient: Sendable {
                     s.reconnecting = false
                     return nil
                 }
-                let (initial, maximum) = configuration.reconnectBackoff
-                s.backoff = s.backoff == .zero ? initial : min(s.backoff * 2, maximum)
-                return s.backoff
+                return s.backoff.next(configuration.reconnectBackoff)
             }
             guard let delay else { return }
             try? await Task.sleep(for: delay)

@@ -57,57 +57,20 @@ extension RedisConfiguration {
         guard rest.hasPrefix("redis://") else { throw fail("must start with redis://") }
         rest = rest.dropFirst("redis://".count)
         if rest.contains("?") || rest.contains("#") { throw fail("query options are not supported") }
-        let at = rest.lastIndex(of: "@")
-        let authorityEnd = rest[(at ?? rest.startIndex)...].firstIndex(of: "/") ?? rest.endIndex
-        let path = rest[authorityEnd...].dropFirst()
-        var authority = rest[..<authorityEnd]
-        var user: String?
-        var password: String?
-        if let at {
-            let userinfo = authority[..<at]
-            authority = authority[authority.index(after: at)...]
-            if let colon = userinfo.firstIndex(of: ":") {
-                let u = userinfo[..<colon]
-                guard let decodedUser = PostgresConfiguration.percentDecode(u) else {
-                    throw fail("bad escape in user name")
-                }
-                guard let p = PostgresConfiguration.percentDecode(userinfo[userinfo.index(after: colon)...])
-                else {
-                    throw fail("bad escape in password")
-                }
-                user = decodedUser.isEmpty ? nil : decodedUser
-                password = p
-            } else {
-                // Tools disagree on whether redis://word@host names a user or a password: refuse.
-                throw fail(
-                    "put the password after a colon: redis://:PASSWORD@host or redis://USER:PASSWORD@host")
-            }
+        let authority = try URLAuthority(rest, defaultPort: 6379, fail: fail)
+        // Tools disagree on whether redis://word@host names a user or a password: refuse.
+        if authority.user != nil && authority.password == nil {
+            throw fail("put the password after a colon: redis://:PASSWORD@host or redis://USER:PASSWORD@host")
         }
-        var host: Substring
-        var portText: Substring?
-        if authority.hasPrefix("[") {
-            guard let close = authority.firstIndex(of: "]") else { throw fail("unclosed [ in host") }
-            host = authority[authority.index(after: authority.startIndex)..<close]
-            let after = authority[authority.index(after: close)...]
-            if !after.isEmpty {
-                guard after.hasPrefix(":") else { throw fail("junk after ] in host") }
-                portText = after.dropFirst()
-            }
-        } else if let colon = authority.lastIndex(of: ":") {
-            host = authority[..<colon]
-            portText = authority[authority.index(after: colon)...]
-        } else {
-            host = authority
-        }
+        let user = authority.user?.isEmpty == false ? authority.user : nil
+        var password = authority.password
+        let host = authority.host
         guard !host.isEmpty else { throw fail("a host is required (redis://host:port/db)") }
         guard host.allSatisfy({ $0.isLetter || $0.isNumber || ".-_:%".contains($0) }) else {
             throw fail("invalid characters in the host")
         }
-        var port = 6379
-        if let portText {
-            guard let p = Int(portText), (1...65535).contains(p) else { throw fail("port must be 1-65535") }
-            port = p
-        }
+        let port = authority.port
+        let path = authority.path
         var database = 0
         if !path.isEmpty {
             guard let d = Int(path), (0...1_000_000).contains(d) else {

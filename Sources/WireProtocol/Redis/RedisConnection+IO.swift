@@ -1,5 +1,3 @@
-import Glibc
-
 extension RedisConnection {
     /// Connects, then AUTH, SELECT, CLIENT SETNAME and PING pipelined in one round trip, all
     /// within `connectTimeout`. The PING proves the server speaks RESP and that no password is
@@ -10,13 +8,7 @@ extension RedisConnection {
     ) async throws(RedisError) -> RedisConnection {
         let deadline = IODeadline.after(configuration.connectTimeout)
         let place = "\(configuration.host):\(configuration.port)"
-        let tcp: TCPConnection
-        do {
-            tcp = try await TCPConnection.connect(
-                host: configuration.host, port: configuration.port, deadline: deadline)
-        } catch {
-            throw .connectionFailed("\(place): \(describe(error))")
-        }
+        let tcp = try await dial(host: configuration.host, port: configuration.port, deadline: deadline)
         var commands: [RedisCommand] = []
         if let password = configuration.password {
             if let user = configuration.user {
@@ -50,7 +42,7 @@ extension RedisConnection {
             }
         } catch let error as StreamError {
             tcp.close()
-            throw .connectionFailed("\(place): \(describe(error))")
+            throw .connectionFailed("\(place): \(error.clientDescription)")
         } catch let error as RESPProtocolError {
             tcp.close()
             throw .protocolViolation("\(place): \(error.description)")
@@ -76,83 +68,26 @@ extension RedisConnection {
         return connection
     }
 
-    static func describe(_ error: StreamError) -> String {
-        switch error {
-        case .disconnected: "connection reset by the server"
-        case .closed: "connection closed"
-        case .timedOut: "timed out"
-        case .system(let code): String(cString: strerror(code))
-        }
-    }
-
-    /// Drains the outbox: each write carries everything queued since the previous one began.
-    func writeLoop() async {
-        while true {
-            let bytes: [UInt8]? = await withCheckedContinuation { continuation in
-                state.withLock { s in
-                    if s.failure != nil {
-                        continuation.resume(returning: nil)
-                    } else if !s.outbox.isEmpty {
-                        let bytes = s.outbox
-                        s.outbox = []
-                        continuation.resume(returning: bytes)
-                    } else if s.closing {
-                        continuation.resume(returning: nil)
-                    } else {
-                        s.writerWaiter = continuation
-                    }
-                }
-            }
-            guard let bytes else {
-                if state.withLock({ $0.closing }) { fail(.closed) }
-                return
-            }
-            do {
-                try await tcp.write(bytes, deadline: nil)
-            } catch {
-                fail(.connectionClosed)
-                return
-            }
-        }
-    }
-
     /// Decodes replies and completes requests in order (or hands them to `onPush`).
     func readLoop(decoder initial: RESPDecoder) async {
         var decoder = initial
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            do {
+        await readLoop(feed: { decoder.feed($0) }) { () -> RedisError? in
+            do throws(RESPProtocolError) {
                 while let value = try decoder.next() {
                     if let onPush {
                         onPush(value)
                     } else if !deliver(value) {
                         // QUIT's +OK arrives after close() emptied nothing: that one is expected.
-                        fail(
-                            isClosingOrFailed
-                                ? .closed : .protocolViolation("a reply with no command waiting for it"))
-                        return
+                        return isClosed
+                            ? .closed : .protocolViolation("a reply with no command waiting for it")
                     }
                 }
+                return nil
             } catch {
-                fail(.protocolViolation(error.description))
-                return
+                return .protocolViolation(error.description)
             }
-            let count: Int
-            do {
-                count = try await tcp.read(into: &buffer, deadline: nil)
-            } catch {
-                fail(isClosingOrFailed ? .closed : .connectionClosed)
-                return
-            }
-            if count == 0 {
-                fail(isClosingOrFailed ? .closed : .connectionClosed)
-                return
-            }
-            decoder.feed(buffer[0..<count])
         }
     }
-
-    private var isClosingOrFailed: Bool { state.withLock { $0.closing || $0.failure != nil } }
 
     /// Adds one reply to the request at the head; completes it when it has them all. False when
     /// no request waits (the server answered something never asked).
@@ -161,9 +96,9 @@ extension RedisConnection {
             guard s.inFlightHead < s.inFlight.count else { return .none }
             let head = s.inFlightHead
             s.inFlight[head].replies.append(value)
-            guard s.inFlight[head].replies.count == s.inFlight[head].expected else { return .some(nil) }
-            let done = s.inFlight[head]
-            s.dropHead()
+            guard s.inFlight[head].replies.count == s.inFlight[head].expected, let done = s.popHead() else {
+                return .some(nil)
+            }
             return .some((done.continuation, done.replies))
         }
         guard let finished else { return false }

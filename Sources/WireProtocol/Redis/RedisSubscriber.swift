@@ -176,9 +176,9 @@ public final class RedisSubscriber: Sendable {
 
     /// Reconnects with backoff and subscribes again to every channel.
     private func resubscribeLoop() async {
-        var delay = configuration.reconnectBackoff.initial
+        var backoff = ReconnectBackoff()
         while true {
-            try? await Task.sleep(for: delay)
+            try? await Task.sleep(for: backoff.next(configuration.reconnectBackoff))
             let channels = state.withLock { s -> [String]? in
                 guard !s.closed else {
                     s.reconnecting = false
@@ -200,7 +200,6 @@ public final class RedisSubscriber: Sendable {
                 }
                 return
             }
-            delay = min(delay * 2, configuration.reconnectBackoff.maximum)
         }
     }
 }

@@ -7,81 +7,16 @@ import WireProtocol
 
 @testable import RESTGateway
 
-/// A throwaway `redis-server` on a free loopback port, no persistence (`.ci/run` installs it).
-final class ThrowawayRedis: Sendable {
-    let port: Int
-    let process: Process
-    var url: String { "redis://127.0.0.1:\(port)/0" }
-
-    private init(port: Int, process: Process) {
-        self.port = port
-        self.process = process
-    }
-
-    static var binary: String? {
-        ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].first { access($0, X_OK) == 0 }
-    }
-
-    /// Starts one and waits until it answers PING.
-    static func start(port: Int? = nil) async throws -> ThrowawayRedis {
-        guard let binary else { throw ChildServer.StartFailed(description: "redis-server is not installed") }
-        let port = port ?? freePort()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = [
-            "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let redis = ThrowawayRedis(port: port, process: process)
-        try await within(seconds: 20, "redis-server to answer") {
-            while true {
-                if let client = try? RedisClient(url: redis.url) {
-                    let ok = (try? await client.ping(timeout: .seconds(1))) != nil
-                    await client.close()
-                    if ok { return }
-                }
-                try Task.checkCancellation()
-                try await Task.sleep(for: .milliseconds(20))  // polling a starting process
-            }
-        }
-        return redis
-    }
-
-    func stop() {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
-
-    /// A port that was free a moment ago (redis-server cannot be told to pick one and say which).
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-}
-
-/// Several `tmi-server` processes on loopback port 0 sharing one PostgreSQL schema and one
-/// Redis (docs/cluster.md), every node with the same HS256 token secret and the same public URL
-/// (the token issuer), so a token minted here is accepted by every node.
+/// Several `tmi-server` processes on loopback port 0 sharing one PostgreSQL schema and a Redis of
+/// their own (a dedicated `RedisTestServer`, docs/cluster.md), every node with the same HS256 token
+/// secret and the same public URL (the token issuer), so a token minted here is accepted by every
+/// node.
 final class ClusterHarness: @unchecked Sendable {
     // @unchecked: `nodes` is only changed by the test task that owns the harness (start, kill).
     static let publicURL = "http://tmi.cluster.test"
     static let jwtSecret = "cluster-test-jwt-secret-0123456789abcdef"
     let binary: String
-    let redis: ThrowawayRedis
+    let redis: RedisTestServer
     let databaseURL: String
     let schema: String
     let secret: String
@@ -94,7 +29,7 @@ final class ClusterHarness: @unchecked Sendable {
     /// Nodes killed; read by editor tasks while the test task kills (hence the lock).
     let dead = Mutex<Set<Int>>([])
 
-    init(binary: String, redis: ThrowawayRedis, databaseURL: String, leaseTTL: Int, secret: String) {
+    init(binary: String, redis: RedisTestServer, databaseURL: String, leaseTTL: Int, secret: String) {
         self.binary = binary
         self.redis = redis
         self.databaseURL = databaseURL
@@ -113,7 +48,7 @@ final class ClusterHarness: @unchecked Sendable {
     ) async throws -> ClusterHarness {
         let binary = try #require(ServerBinary.path)
         let url = try TestDatabase.requireURL()
-        let redis = try await ThrowawayRedis.start()
+        let redis = try await RedisTestServer.start()
         let harness = ClusterHarness(
             binary: binary, redis: redis, databaseURL: url, leaseTTL: leaseTTL, secret: secret)
         harness.firstNodeIsIssuer = firstNodeIsIssuer
@@ -171,7 +106,7 @@ final class ClusterHarness: @unchecked Sendable {
             dead.withLock { _ = $0.insert(i) }
             await nodes[i]?.kill9()
         }
-        redis.stop()
+        await redis.remove()
         // TMI_CHILD_STDERR=DIR keeps the nodes' logs there (debugging a failing test).
         if let keep = ProcessInfo.processInfo.environment["TMI_CHILD_STDERR"] {
             for i in directories.indices {
