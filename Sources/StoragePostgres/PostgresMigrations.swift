@@ -106,21 +106,6 @@ public enum PostgresMigrations {
                     $fn$
                     """,
                 ]),
-            Migration(
-                version: 3, name: "threat model revisions: what each node's list compares",
-                statements: [
-                    // A model's revision changes in the transaction of every change to it or to
-                    // its children and metadata (not a live session's cells: the list does not
-                    // show them), so a node compares (id, revision) with what it loaded and
-                    // reloads only what moved (`ThreatModelStore.refreshChanged`). A new row takes
-                    // a fresh value from the sequence, so a model deleted and created again under
-                    // the same id never matches an old copy; an update adds one under the row lock.
-                    "CREATE SEQUENCE \(t.revisionSequence)",
-                    """
-                    ALTER TABLE \(t.models)
-                        ADD COLUMN revision bigint NOT NULL DEFAULT nextval('\(t.revisionSequence)')
-                    """,
-                ]),
             // Identity's migrations are numbered from 10, so they and the store's own (2, 3, ...)
             // never take the same number while both evolve; versions are applied one by one.
             Migration(
@@ -202,6 +187,21 @@ public enum PostgresMigrations {
                     index(t.pendingLogins, "kind, expires_at"),
                     index(t.pendingLogins, "expires_at"),
                 ]),
+            Migration(
+                version: 13, name: "threat model revisions: what each node's list compares",
+                statements: [
+                    // A model's revision changes in the transaction of every change to it or to
+                    // its children and metadata (not a live session's cells: the list does not
+                    // show them), so a node compares (id, revision) with what it loaded and
+                    // reloads only what moved (`ThreatModelStore.refreshChanged`). A new row takes
+                    // a fresh value from the sequence, so a model deleted and created again under
+                    // the same id never matches an old copy; an update adds one under the row lock.
+                    "CREATE SEQUENCE \(t.revisionSequence)",
+                    """
+                    ALTER TABLE \(t.models)
+                        ADD COLUMN revision bigint NOT NULL DEFAULT nextval('\(t.revisionSequence)')
+                    """,
+                ]),
         ]
     }
 
@@ -276,7 +276,7 @@ public struct PostgresTables: Sendable, Equatable {
     /// Identity's logins in progress (migration 12).
     let pendingLogins: String
     let fences, fenceFunction, operations: String
-    /// Fresh revisions of new threat model rows (migration 3).
+    /// Fresh revisions of new threat model rows (migration 13).
     let revisionSequence: String
 
     public struct InvalidSchema: Error, CustomStringConvertible {

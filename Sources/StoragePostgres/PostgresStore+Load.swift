@@ -17,7 +17,7 @@ extension PostgresStore {
         try await loadRevised(client, t, model: only).state
     }
 
-    /// `load`, with each loaded model's revision (migration 3). A model's row (its fields and
+    /// `load`, with each loaded model's revision (migration 13). A model's row (its fields and
     /// revision) is read before its children, metadata and cells, so what is loaded is at least as
     /// new as the revision returned with it: a change racing the load can only make a later
     /// comparison reload once more, never hide a change.

@@ -19,7 +19,7 @@ struct StoreSQL: Sendable {
         return out
     }
 
-    /// Moves the revision (migration 3) of every model whose list-visible state the batch
+    /// Moves the revision (migration 13) of every model whose list-visible state the batch
     /// changed, in the batch's own transaction, so a node that sees the new revision reads the
     /// change with it. A `putModel` moves it itself; a live session's cells, fencing marks and
     /// operation ids do not move it (the list never shows them, and they are the hot path). Run

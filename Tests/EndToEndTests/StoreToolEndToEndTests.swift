@@ -120,8 +120,8 @@ import Testing
         let pg = ["--database-url", try TestDatabase.requireURL(), "--database-schema", schema]
         #expect(
             try await Self.tool(["migrate"] + pg)
-                == "schema at version 12; applied now: 1, 2, 3, 10, 11, 12\n")
-        #expect(try await Self.tool(["migrate"] + pg) == "schema at version 12; applied now: none\n")
+                == "schema at version 13; applied now: 1, 2, 10, 11, 12, 13\n")
+        #expect(try await Self.tool(["migrate"] + pg) == "schema at version 13; applied now: none\n")
         await #expect(throws: StoreTool.Failure.self) { _ = try await Self.tool(["migrate"]) }
     }
 }
