@@ -1,6 +1,6 @@
 /// The URL-safe base64 alphabet without padding (RFC 4648 §5), as JWS and JWK use it
 /// (RFC 7515 §2, "Base64url Encoding").
-enum Base64URL {
+public enum Base64URL {
     private static let alphabet = Array(
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
@@ -11,7 +11,7 @@ enum Base64URL {
         return table
     }()
 
-    static func encode(_ bytes: some Collection<UInt8>) -> String {
+    public static func encode(_ bytes: some Collection<UInt8>) -> String {
         var out = [UInt8]()
         out.reserveCapacity((bytes.count * 4 + 2) / 3)
         var iterator = bytes.makeIterator()
@@ -31,7 +31,7 @@ enum Base64URL {
     /// Strict decoding: padding, whitespace, characters of the standard alphabet (`+`, `/`), an
     /// impossible length, or non-zero unused trailing bits are all rejected, so one byte string
     /// has exactly one accepted encoding and a tampered token cannot hide in "don't care" bits.
-    static func decode(_ text: some StringProtocol) -> [UInt8]? { decode(bytes: Array(text.utf8)) }
+    public static func decode(_ text: some StringProtocol) -> [UInt8]? { decode(bytes: Array(text.utf8)) }
 
     /// `decode(_:)` of the UTF-8 bytes of the text.
     static func decode(bytes input: some Collection<UInt8>) -> [UInt8]? {

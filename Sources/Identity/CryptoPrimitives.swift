@@ -24,7 +24,7 @@ public struct CryptoError: Error, Sendable, CustomStringConvertible {
 }
 
 /// Hashes, MACs and random bytes over OpenSSL's one-shot APIs.
-enum CryptoPrimitives {
+public enum CryptoPrimitives {
     static let sha256Length = 32
 
     /// SHA-256 (FIPS 180-4) of `bytes`.
@@ -41,7 +41,7 @@ enum CryptoPrimitives {
     static func sha256(_ text: String) throws(CryptoError) -> [UInt8] { try sha256(Array(text.utf8)) }
 
     /// HMAC-SHA-256 (RFC 2104) of `message` under `key`.
-    static func hmacSHA256(key: [UInt8], message: [UInt8]) throws(CryptoError) -> [UInt8] {
+    public static func hmacSHA256(key: [UInt8], message: [UInt8]) throws(CryptoError) -> [UInt8] {
         var mac = [UInt8](repeating: 0, count: sha256Length)
         var length: UInt32 = 0
         let result = key.withUnsafeBytes { k in
@@ -58,7 +58,7 @@ enum CryptoPrimitives {
 
     /// Compares in time that depends only on the lengths, so an attacker timing responses learns
     /// nothing about how many leading bytes of a forged MAC or hash were right.
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    public static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         guard a.count == b.count else { return false }
         var difference: UInt8 = 0
         for i in 0..<a.count { difference |= a[i] ^ b[i] }

@@ -1,6 +1,5 @@
-import COpenSSL
 import CollabCore
-import FoundationEssentials
+import Identity
 import Synchronization
 import WireProtocol
 
@@ -83,13 +82,14 @@ struct RelaySignature: Sendable {
         let signature = try header(Self.signatureHeader)
         let expected = Self.hmac(
             secret, message(time: time, nonce: nonce, node: node, target: request.target, user: user))
-        guard Self.constantTimeEqual(Array(signature.utf8), Array(Self.base64url(expected).utf8)) else {
+        guard CryptoPrimitives.constantTimeEqual(Array(signature.utf8), Array(Self.base64url(expected).utf8))
+        else {
             throw .badSignature
         }
         guard let seconds = Double(time) else { throw .stale(.infinity) }
         guard abs(now - seconds) <= Self.maxSkew else { throw .stale(now - seconds) }
         guard nonces.insert(nonce, now: now, keep: 2 * Self.maxSkew) else { throw .replayed }
-        guard let bytes = Self.base64urlDecode(user), let json = try? JSONValue.parse(bytes),
+        guard let bytes = Base64URL.decode(user), let json = try? JSONValue.parse(bytes),
             let id = json["id"]?.stringValue, let email = json["email"]?.stringValue,
             let role = json["role"]?.stringValue.flatMap(CollabRole.init(rawValue:))
         else { throw .malformedUser }
@@ -101,38 +101,13 @@ struct RelaySignature: Sendable {
         )
     }
 
+    /// HMAC-SHA-256 and base64url are the identity module's (the same primitives sign our JWTs);
+    /// an HMAC OpenSSL cannot compute is empty, which no signature matches.
     static func hmac(_ key: [UInt8], _ data: [UInt8]) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var length: UInt32 = 0
-        let ok = key.withUnsafeBufferPointer { k in
-            data.withUnsafeBufferPointer { d in
-                out.withUnsafeMutableBufferPointer { o in
-                    HMAC(
-                        EVP_sha256(), k.baseAddress, Int32(k.count), d.baseAddress, d.count, o.baseAddress,
-                        &length)
-                }
-            }
-        }
-        return ok == nil ? [] : Array(out.prefix(Int(length)))
+        (try? CryptoPrimitives.hmacSHA256(key: key, message: data)) ?? []
     }
 
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var diff: UInt8 = 0
-        for i in a.indices { diff |= a[i] ^ b[i] }
-        return diff == 0
-    }
-
-    static func base64url(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
-
-    static func base64urlDecode(_ text: String) -> [UInt8]? {
-        var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while s.count % 4 != 0 { s += "=" }
-        return Data(base64Encoded: s).map { Array($0) }
-    }
+    static func base64url(_ bytes: [UInt8]) -> String { Base64URL.encode(bytes) }
 }
 
 /// Nonces seen recently, each forgotten once its timestamp could no longer pass the skew check.
