@@ -21,6 +21,25 @@ extension ThreatModelStore {
     {
         try await write(body, unavailable: APIError.storeUnavailable)
     }
+
+    /// `refresh(model:)` before a request acts on the model (several nodes): a shared backend
+    /// that cannot be read answers the request the same way.
+    func refreshForRequest(model: String) async throws(APIError) {
+        do {
+            try await refresh(model: model)
+        } catch {
+            throw APIError.storeUnavailable(error)
+        }
+    }
+
+    /// `refreshChanged()` before a request lists models (several nodes), failing like `refreshForRequest`.
+    func refreshChangedForRequest() async throws(APIError) {
+        do {
+            try await refreshChanged()
+        } catch {
+            throw APIError.storeUnavailable(error)
+        }
+    }
 }
 
 extension APIError {

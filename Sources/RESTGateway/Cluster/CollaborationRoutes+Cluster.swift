@@ -18,11 +18,7 @@ extension CollaborationRoutes {
         async throws -> HTTPResponse
     {
         let model = try ctx.uuidParameter("threat_model_id")
-        do {
-            try await store.refresh(model: model)
-        } catch {
-            throw APIError.storeUnavailable(error)
-        }
+        try await store.refreshForRequest(model: model)
         let t = try target(ctx, user: user)
         guard WebSocketUpgrade.isUpgradeRequest(ctx.request) else {
             throw APIError(
@@ -167,11 +163,7 @@ extension CollaborationRoutes {
             throw APIError.unavailable(error.description)
         }
         // Names and access as every node now has them (a reader added or removed elsewhere).
-        do {
-            try await store.refreshChanged()
-        } catch {
-            throw APIError.storeUnavailable(error)
-        }
+        try await store.refreshChangedForRequest()
         var out: [JSONValue] = []
         for entry in entries {
             guard let info = try? JSONValue.parse(Array(entry.info.utf8)),
@@ -228,11 +220,7 @@ extension CollaborationRoutes {
         guard let cluster else { return nil }
         let model = try ctx.uuidParameter("threat_model_id")
         let diagram = try ctx.uuidParameter("diagram_id")
-        do {
-            try await store.refresh(model: model)
-        } catch {
-            throw APIError.storeUnavailable(error)
-        }
+        try await store.refreshForRequest(model: model)
         guard let (node, url) = try await cluster.remoteOwner(of: diagram) else { return nil }
         return try await cluster.forward(ctx, to: url, node: node)
     }
@@ -241,11 +229,7 @@ extension CollaborationRoutes {
         async throws -> HTTPResponse
     {
         let model = try ctx.uuidParameter("threat_model_id")
-        do {
-            try await store.refresh(model: model)
-        } catch {
-            throw APIError.storeUnavailable(error)
-        }
+        try await store.refreshForRequest(model: model)
         let t = try target(ctx, user: user)
         let conflict = APIError(
             status: 409, code: "conflict",

@@ -33,11 +33,7 @@ struct SharedStoreRoutes: RouteProvider {
             let cluster = self.cluster
             wrapped.handler = { ctx in
                 if let model = ctx.pathParameters["threat_model_id"].flatMap(UUIDText.normalized) {
-                    do throws(StoreUnavailable) {
-                        try await store.refresh(model: model)
-                    } catch {
-                        throw APIError.storeUnavailable(error)
-                    }
+                    try await store.refreshForRequest(model: model)
                     if forwardable,
                         let diagram = ctx.pathParameters["diagram_id"].flatMap(UUIDText.normalized),
                         let response = try await Self.forwardIfOwnedElsewhere(
@@ -65,11 +61,7 @@ struct SharedStoreRoutes: RouteProvider {
         var wrapped = route
         let handler = route.handler
         wrapped.handler = { ctx in
-            do throws(StoreUnavailable) {
-                try await store.refreshChanged()
-            } catch {
-                throw APIError.storeUnavailable(error)
-            }
+            try await store.refreshChangedForRequest()
             return try await handler(ctx)
         }
         return wrapped
