@@ -17,8 +17,7 @@ public func fuzzDeflate(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 
     // 1. Hostile compressed data.
     guard
-        let inflater = try? PerMessageDeflateDecompressor(
-            windowBits: windowBits, noContextTakeover: noContextTakeover)
+        let inflater = try? PerMessageDeflateDecompressor(noContextTakeover: noContextTakeover)
     else { fatalError("inflater init") }
     var output: [UInt8] = []
     var start = 0
@@ -46,8 +45,7 @@ public func fuzzDeflate(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         let deflater = try? PerMessageDeflateCompressor(
             windowBits: windowBits, memLevel: 8, level: Int(control % 10),
             noContextTakeover: noContextTakeover),
-        let reader = try? PerMessageDeflateDecompressor(
-            windowBits: windowBits, noContextTakeover: noContextTakeover)
+        let reader = try? PerMessageDeflateDecompressor(noContextTakeover: noContextTakeover)
     else { fatalError("codec init") }
     for message in [plain, plain.reversed()] {
         do {

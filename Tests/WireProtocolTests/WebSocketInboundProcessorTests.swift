@@ -140,6 +140,27 @@ import Testing
         }
     }
 
+    /// A peer that agreed to a 256-byte window but refers 2,000 bytes back: the verdict must not
+    /// depend on how the frame was cut into reads. zlib with a small window accepted it in one read
+    /// and refused it byte by byte (a fuzz finding); the inflater's full window accepts it both ways.
+    @Test func matchPastTheAgreedWindowIsSplitIndependent() throws {
+        var seed: UInt32 = 12_345
+        let noise = (0..<2000).map { _ -> UInt8 in
+            seed = seed &* 1_103_515_245 &+ 12_345
+            return UInt8(truncatingIfNeeded: seed >> 16)
+        }
+        let payload = noise + noise.prefix(300)
+        let frame = try Self.compressedFrame(payload)
+        #expect(frame.count < payload.count - 200)
+        let side = PerMessageDeflateRuntime.Side(maxWindowBits: 8, noContextTakeover: false)
+        for mode in Feeding.allCases {
+            let (events, failure) = Feeding.run(Feeding.chunks(frame, mode), options: .make(inflate: side))
+            #expect(failure == nil, "\(mode)")
+            let delivered = events == [.message(.binary(payload))]
+            #expect(delivered, "\(mode)")
+        }
+    }
+
     /// A zip bomb: 8 MiB of zeros compresses to ~8 KB, well under the frame limit, but inflating
     /// it must stop at the 1 MiB message limit with 1009, not allocate 8 MiB.
     @Test func zipBombIs1009() throws {

@@ -82,12 +82,19 @@ final class PerMessageDeflateDecompressor {
     /// the next message.
     private var streamEnded = false
 
-    init(windowBits: Int, noContextTakeover: Bool) throws(WebSocketError) {
+    /// Always inflates with the largest window (2^15), whatever `*_max_window_bits` was agreed: a
+    /// larger window decodes every stream a smaller one does, and only the largest makes the
+    /// verdict on a misbehaving peer independent of how TCP cut its bytes. zlib checks a match
+    /// distance against its window *plus the output of the current call*, so with a small window
+    /// a distance past the agreed window is accepted when the frame arrived in one read and
+    /// refused ("invalid distance too far back") when it arrived in several (a fuzz finding).
+    /// No deflate distance exceeds 2^15, so with that window the check is exact. The cost is
+    /// zlib's window, 32 KiB instead of 2^bits, allocated on the first inflated byte.
+    init(noContextTakeover: Bool) throws(WebSocketError) {
         stream = .allocate(capacity: 1)
         stream.initialize(to: z_stream())
         self.noContextTakeover = noContextTakeover
-        // A larger inflate window than the peer's is always safe; see the compressor about 8.
-        let rc = tmi_inflateInit2(stream, -Int32(max(9, min(15, windowBits))))
+        let rc = tmi_inflateInit2(stream, -15)
         guard rc == Z_OK else {
             stream.deinitialize(count: 1)
             stream.deallocate()
