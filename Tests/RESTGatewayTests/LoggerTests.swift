@@ -160,6 +160,43 @@ import Testing
         #expect(last["user_id"] == nil)
     }
 
+    /// The access line is built byte by byte for speed: over many shapes (escapes in every
+    /// string, no query, durations from 0 through rounding edges to hours, odd statuses and
+    /// sizes, with and without a user) it is exactly the line the general formatter writes.
+    @Test func theFastAccessLineIsTheGeneralFormattersLine() {
+        let timestamps = MillisecondTimestampCache()
+        let durations: [UInt64] = [
+            0, 1, 499, 500, 999, 1_000, 1_499, 1_500, 10_000, 100_000, 999_499, 999_500, 1_000_000,
+            1_500_000, 1_234_567, 12_345_678_901, 3_600_000_000_000, 86_400_000_123_456,
+        ]
+        let targets = ["/", "/x/1?token=s", "/a\"b\\c", "/tab\there", "/é/ü?q", "?only", "/ctl\u{1}"]
+        var checked = 0
+        for (i, nanoseconds) in durations.enumerated() {
+            for (j, target) in targets.enumerated() {
+                let entry = AccessLogEntry(
+                    time: Date(timeIntervalSince1970: 1_750_000_000 + Double(i * 7 + j) * 0.0371),
+                    method: j % 2 == 0 ? "GET" : "PO\"ST", target: target, status: [200, 101, 599, 0][j % 4],
+                    nanoseconds: nanoseconds, bytes: [0, 10, 1 << 40][i % 3], requestID: "r-\(i)\n\(j)",
+                    peer: "[::1]:\(i)", userID: (i + j) % 3 == 0 ? nil : "u\"\(j)")
+                let path = target.firstIndex(of: "?").map { String(target[..<$0]) } ?? target
+                var fields: [(String, JSONValue)] = [
+                    ("method", .string(entry.method)), ("path", .string(path)),
+                    ("status", .number(Double(entry.status))),
+                    ("duration_ms", .number((Double(nanoseconds) / 1_000).rounded() / 1_000)),
+                    ("bytes", .number(Double(entry.bytes))), ("request_id", .string(entry.requestID)),
+                    ("peer", .string(entry.peer)),
+                ]
+                if let user = entry.userID { fields.append(("user_id", .string(user))) }
+                let general = Logger.format(
+                    timestamp: timestamps.format(entry.time), level: .info, message: "request", fields: fields)
+                let fast = entry.line(timestamps: timestamps)
+                #expect(fast == general, "\(String(decoding: fast, as: UTF8.self))")
+                checked += 1
+            }
+        }
+        #expect(checked == durations.count * targets.count)
+    }
+
     /// The deferred line is the line `Logger.log` would have written at request time.
     @Test func aDeferredEntryFormatsLikeALoggedLine() {
         let sink = CapturingLogSink()

@@ -19,21 +19,69 @@ public struct AccessLogEntry: Sendable {
     public var peer: String
     public var userID: String?
 
-    /// The JSON line, as `Logger.log(.info, "request", ...)` writes it.
+    /// The JSON line, byte for byte what `Logger.log(.info, "request", ...)` writes for the same
+    /// fields (`LoggerTests`), built straight into bytes: the general path (an array of
+    /// `JSONValue` fields, a timestamp `String`, `Double` printing) was 7 % of the server's CPU on
+    /// `GET /` (benchmarks/perf.md), since every request writes one of these.
     public func line(timestamps: MillisecondTimestampCache) -> [UInt8] {
+        var line: [UInt8] = []
+        line.reserveCapacity(192 + target.utf8.count + peer.utf8.count + (userID?.utf8.count ?? 0))
+        line.append(contentsOf: #"{"ts":""#.utf8)
+        timestamps.append(time, to: &line)
+        line.append(contentsOf: #"","level":"info","msg":"request","method":"#.utf8)
+        JSONValue.string(method).write(to: &line, sortedKeys: false)
+        line.append(contentsOf: #","path":"#.utf8)
         let path = target.utf8.firstIndex(of: UInt8(ascii: "?")).map { String(target[..<$0]) } ?? target
-        let milliseconds = (Double(nanoseconds) / 1_000).rounded() / 1_000
-        var fields: [(String, JSONValue)] = [
-            ("method", .string(method)),
-            ("path", .string(path)),
-            ("status", .number(Double(status))),
-            ("duration_ms", .number(milliseconds)),
-            ("bytes", .number(Double(bytes))),
-            ("request_id", .string(requestID)),
-            ("peer", .string(peer)),
-        ]
-        if let userID { fields.append(("user_id", .string(userID))) }
-        return Logger.format(
-            timestamp: timestamps.format(time), level: .info, message: "request", fields: fields)
+        JSONValue.string(path).write(to: &line, sortedKeys: false)
+        line.append(contentsOf: #","status":"#.utf8)
+        Self.appendDecimal(UInt64(status.magnitude), sign: status < 0, to: &line)
+        line.append(contentsOf: #","duration_ms":"#.utf8)
+        Self.appendMilliseconds(nanoseconds, to: &line)
+        line.append(contentsOf: #","bytes":"#.utf8)
+        Self.appendDecimal(UInt64(bytes.magnitude), sign: bytes < 0, to: &line)
+        line.append(contentsOf: #","request_id":"#.utf8)
+        JSONValue.string(requestID).write(to: &line, sortedKeys: false)
+        line.append(contentsOf: #","peer":"#.utf8)
+        JSONValue.string(peer).write(to: &line, sortedKeys: false)
+        if let userID {
+            line.append(contentsOf: #","user_id":"#.utf8)
+            JSONValue.string(userID).write(to: &line, sortedKeys: false)
+        }
+        line.append(contentsOf: "}\n".utf8)
+        return line
+    }
+
+    /// Writes `value` in decimal (with a leading minus when `sign`), no allocation.
+    static func appendDecimal(_ value: UInt64, sign: Bool, to out: inout [UInt8]) {
+        if sign && value != 0 { out.append(UInt8(ascii: "-")) }
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: UInt64.max has 20 digits
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var v = value
+            var i = buffer.count
+            repeat {
+                i -= 1
+                buffer[i] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+            } while v > 0
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[i...]))
+        }
+    }
+
+    /// The duration in milliseconds rounded to the microsecond, as `JSONValue` prints the
+    /// `Double` `(µs).rounded() / 1000`: the whole part, then up to three decimals without
+    /// trailing zeros ("1.5", "0.001", "12"). Exact for any duration below 2^53 µs (285 years),
+    /// where every such quotient prints in this shortest form.
+    static func appendMilliseconds(_ nanoseconds: UInt64, to out: inout [UInt8]) {
+        let micro = nanoseconds / 1_000 + (nanoseconds % 1_000 >= 500 ? 1 : 0)
+        appendDecimal(micro / 1_000, sign: false, to: &out)
+        var fraction = micro % 1_000
+        guard fraction != 0 else { return }
+        out.append(UInt8(ascii: "."))
+        var scale: UInt64 = 100
+        while fraction != 0 {
+            out.append(UInt8(ascii: "0") + UInt8(fraction / scale))
+            fraction %= scale
+            scale /= 10
+        }
     }
 }

@@ -7,20 +7,32 @@ import Synchronization
 public final class MillisecondTimestampCache: Sendable {
     public init() {}
 
-    private let cached = Mutex<(second: Int64, prefix: String)>((Int64.min, ""))
+    /// The second last formatted and its text up to the seconds ("2025-06-15T15:06:40").
+    private let cached = Mutex<(second: Int64, prefix: [UInt8])>((Int64.min, []))
 
     public func format(_ date: Date) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24)
+        append(date, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the timestamp ("2025-06-15T15:06:40.250Z") to `out` without building a `String`.
+    public func append(_ date: Date, to out: inout [UInt8]) {
         let interval = date.timeIntervalSince1970
         let second = Int64(interval.rounded(.down))
         let millisecond = min(max(Int((interval - Double(second)) * 1000), 0), 999)
-        let prefix = cached.withLock { cache -> String in
+        cached.withLock { cache in
             if cache.second != second {
                 let whole = RFC3339.format(Date(timeIntervalSince1970: Double(second)))
-                cache = (second, String(whole.dropLast()))  // drop the "Z"
+                cache = (second, Array(whole.utf8.dropLast()))  // drop the "Z"
             }
-            return cache.prefix
+            out.append(contentsOf: cache.prefix)
         }
-        let digits = String(millisecond)
-        return prefix + (millisecond < 10 ? ".00" : millisecond < 100 ? ".0" : ".") + digits + "Z"
+        out.append(UInt8(ascii: "."))
+        out.append(UInt8(ascii: "0") + UInt8(millisecond / 100))
+        out.append(UInt8(ascii: "0") + UInt8(millisecond / 10 % 10))
+        out.append(UInt8(ascii: "0") + UInt8(millisecond % 10))
+        out.append(UInt8(ascii: "Z"))
     }
 }
