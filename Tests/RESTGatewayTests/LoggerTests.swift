@@ -188,7 +188,8 @@ import Testing
                 ]
                 if let user = entry.userID { fields.append(("user_id", .string(user))) }
                 let general = Logger.format(
-                    timestamp: timestamps.format(entry.time), level: .info, message: "request", fields: fields)
+                    timestamp: timestamps.format(entry.time), level: .info, message: "request", fields: fields
+                )
                 let fast = entry.line(timestamps: timestamps)
                 #expect(fast == general, "\(String(decoding: fast, as: UTF8.self))")
                 checked += 1
