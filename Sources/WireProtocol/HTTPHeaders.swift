@@ -2,10 +2,18 @@
 ///
 /// Field order is kept as received; lookups compare names ASCII-case-insensitively.
 public struct HTTPHeaders: Sendable, Equatable, Sequence {
+    /// Changed only by `add`, `set` and `remove`, which keep `present` in step.
     public private(set) var fields: [(name: String, value: String)]
+    /// A one-word Bloom filter of the names present: one bit per name, chosen from its length and
+    /// its first and last bytes, case-folded. A lookup whose bit is clear answers "absent" without
+    /// comparing a name: most lookups are for fields a request does not have (a `GET` is asked for
+    /// `Connection`, `Transfer-Encoding`, `Content-Length`, `Expect`, `Upgrade`... about ten
+    /// times), and each miss was a case-insensitive scan of every field (issue 15's profile).
+    private var present: UInt64 = 0
 
     public init(_ fields: [(name: String, value: String)] = []) {
         self.fields = fields
+        present = Self.filter(of: fields)
     }
 
     public static func == (lhs: HTTPHeaders, rhs: HTTPHeaders) -> Bool {
@@ -21,13 +29,15 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
 
     /// The first value of `name`, or nil.
     public subscript(name: String) -> String? {
+        guard mayContain(name) else { return nil }
         for field in fields where field.name.equalsIgnoringASCIICase(name) { return field.value }
         return nil
     }
 
     /// Every value of `name`, in order.
     public func values(_ name: String) -> [String] {
-        fields.filter { $0.name.equalsIgnoringASCIICase(name) }.map(\.value)
+        guard mayContain(name) else { return [] }
+        return fields.filter { $0.name.equalsIgnoringASCIICase(name) }.map(\.value)
     }
 
     public func contains(_ name: String) -> Bool { self[name] != nil }
@@ -35,16 +45,42 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
     /// Appends a field, keeping any existing ones of the same name.
     public mutating func add(_ name: String, _ value: String) {
         fields.append((name, value))
+        present |= Self.bit(of: name)
     }
 
     /// Replaces every field of `name` with one field.
     public mutating func set(_ name: String, _ value: String) {
         remove(name)
         fields.append((name, value))
+        present |= Self.bit(of: name)
     }
 
     public mutating func remove(_ name: String) {
+        guard mayContain(name) else { return }
+        let before = fields.count
         fields.removeAll { $0.name.equalsIgnoringASCIICase(name) }
+        if fields.count != before { present = Self.filter(of: fields) }
+    }
+
+    /// False only when no field is named `name` (true may be a false positive).
+    @inline(__always)
+    func mayContain(_ name: String) -> Bool { present & Self.bit(of: name) != 0 }
+
+    private static func filter(of fields: [(name: String, value: String)]) -> UInt64 {
+        var bits: UInt64 = 0
+        for field in fields { bits |= bit(of: field.name) }
+        return bits
+    }
+
+    /// The name's filter bit. Names equal but for ASCII case get the same bit: the length is the
+    /// same, and `| 0x20` maps both cases of a letter to one byte (other bytes are compared as
+    /// they are, so they are the same in both names).
+    @inline(__always)
+    static func bit(of name: String) -> UInt64 {
+        let utf8 = name.utf8
+        guard let first = utf8.first, let last = utf8.last else { return 1 }
+        let mix = UInt64(utf8.count) &* 0x9E37 &+ UInt64(first | 0x20) &* 0x2F &+ UInt64(last | 0x20)
+        return 1 << (mix & 63)
     }
 }
 

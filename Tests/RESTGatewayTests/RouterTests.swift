@@ -122,6 +122,24 @@ import WireProtocol
         #expect(resolve(method, path) == expected)
     }
 
+    /// A path spelled exactly as a parameterless pattern is routed by the exact-path table;
+    /// the same path with a trailing slash (`//` for the root) takes the segment search. Both
+    /// must give the same answer for every method, including HEAD, OPTIONS and unknown ones.
+    @Test func exactPathsAnswerAsTheSegmentSearchDoes() {
+        let methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "BREW"]
+        var compared = 0
+        for (_, pattern) in Self.patterns where !pattern.contains("{") {
+            let other = pattern == "/" ? "//" : pattern + "/"
+            for method in methods {
+                #expect(resolve(method, pattern) == resolve(method, other), "\(method) \(pattern)")
+                compared += 1
+            }
+        }
+        #expect(compared == 5 * methods.count)
+        #expect(resolve("GET", "/") == .found("GET /", [:]))
+        #expect(resolve("POST", "/threat_models") == .found("POST /threat_models", [:]))
+    }
+
     @Test func duplicateRouteIsRejected() {
         let routes = [
             Route("GET", "/a/{x}", access: .open) { _ in .empty() },

@@ -50,6 +50,12 @@ import Testing
     @Test func fieldValuesCannotInjectLines() {
         let out = Self.text(HTTPResponse(status: 200, headers: HTTPHeaders([("X-A", "a\r\nSet-Cookie: b")])))
         #expect(out.contains("X-A: a  Set-Cookie: b\r\n"))
+        // A lone CR or LF, at either end too; an empty value stays empty.
+        let lone = Self.text(
+            HTTPResponse(
+                status: 200,
+                headers: HTTPHeaders([("X-B", "a\nb"), ("X-C", "\rc\r"), ("X-D", ""), ("X-E", "plain")])))
+        #expect(lone.contains("X-B: a b\r\nX-C:  c \r\nX-D: \r\nX-E: plain\r\n"))
     }
 
     @Test func largeBodiesAreASecondBuffer() {

@@ -5,6 +5,10 @@ extension Router {
     /// with the path's methods. An absolute-form target (`http://host/path`, RFC 9112 §3.2.2) is
     /// routed by its path.
     public func lookup(method: String, path rawPath: Substring) -> Lookup {
+        // OPTIONS is answered from the methods of the path, never by a route: the full search.
+        if method != "OPTIONS", let node = exactPaths[rawPath], let index = nodes[node].methods[method] {
+            return .found(index: index, parameters: [:])
+        }
         let path = Self.originForm(rawPath)
         guard path.first == "/" else { return .notFound }
         var segments = Self.segments(of: path)

@@ -40,6 +40,11 @@ public struct Router: Sendable {
 
     private(set) var nodes: [Node] = [Node()]
     private(set) var compiled: [Compiled] = []
+    /// Patterns without parameters, as written, to their node: a request path spelled exactly
+    /// so is routed with one dictionary lookup, before splitting it into segments (`GET /`, the
+    /// lists, the login endpoints). Any other spelling takes the full search, which would reach
+    /// the same node (statics are tried first).
+    private(set) var exactPaths: [Substring: Int] = [:]
 
     public init(routes: [Route]) throws(CompileError) {
         for route in routes { try insert(route) }
@@ -84,6 +89,7 @@ public struct Router: Sendable {
         }
         nodes[node].methods[method] = compiled.count
         compiled.append(Compiled(route: route, parameterNames: names))
+        if names.isEmpty && !route.pattern.contains("%") { exactPaths[Substring(route.pattern)] = node }
     }
 
     /// The path's segments between `/`, ignoring one trailing slash (`/threat_models/` is
