@@ -11,16 +11,13 @@ extension Router {
         }
         let path = Self.originForm(rawPath)
         guard path.first == "/" else { return .notFound }
-        var segments = Self.segments(of: path)
-        for i in segments.indices where segments[i].utf8.contains(UInt8(ascii: "%")) {
-            segments[i] = Substring(PercentDecoding.decode(segments[i]))
-        }
-        var search = Search(router: self, segments: segments, method: method == "OPTIONS" ? "" : method)
-        if let index = search.run(node: 0, depth: 0) {
+        var search = Search(router: self, path: path, method: method == "OPTIONS" ? "" : method)
+        if let index = search.run(node: 0, from: search.firstSegment) {
             let names = compiled[index].parameterNames
             var parameters: [String: String] = [:]
             parameters.reserveCapacity(names.count)
-            for (name, value) in zip(names, search.values) { parameters[name] = String(value) }
+            // `values` were collected deepest first, on the way back from the match.
+            for (name, value) in zip(names, search.values.reversed()) { parameters[name] = String(value) }
             return .found(index: index, parameters: parameters)
         }
         if search.allow.isEmpty { return .notFound }
@@ -46,38 +43,52 @@ extension Router {
         return target
     }
 
-    /// Depth-first search state; `values` holds the parameter segments on the current branch.
+    /// Depth-first search over the path's segments (as `segments(of:)` splits them), found one
+    /// at a time from the bytes: no array of segments is built per request. A segment holding
+    /// `%` is percent-decoded after splitting, so an encoded slash stays inside its segment.
     private struct Search {
         let router: Router
-        let segments: [Substring]
+        /// The path without its leading slash and one trailing slash.
+        let path: Substring.UTF8View
         let method: String
+        /// The parameter segments of the match, deepest first (filled only on success).
         var values: [Substring] = []
         var allow: Set<String> = []
 
-        init(router: Router, segments: [Substring], method: String) {
+        init(router: Router, path: Substring, method: String) {
+            var trimmed = path.dropFirst()
+            if trimmed.last == "/" { trimmed = trimmed.dropLast() }
             self.router = router
-            self.segments = segments
+            self.path = trimmed.utf8
             self.method = method
-            values.reserveCapacity(segments.count)
         }
 
-        mutating func run(node: Int, depth: Int) -> Int? {
+        /// Where the first segment starts; nil for the root (no segments).
+        var firstSegment: Substring.Index? { path.isEmpty ? nil : path.startIndex }
+
+        /// Searches below `node` for the segments from `start` on (nil: none left).
+        mutating func run(node: Int, from start: Substring.Index?) -> Int? {
             let current = router.nodes[node]
-            if depth == segments.count {
+            guard let start else {
                 if current.methods.isEmpty { return nil }
                 if let index = current.methods[method] { return index }
                 if method == "HEAD", let index = current.methods["GET"] { return index }
                 allow.formUnion(current.methods.keys)
                 return nil
             }
-            let segment = segments[depth]
-            if let next = current.statics[segment], let found = run(node: next, depth: depth + 1) {
+            let end = path[start...].firstIndex(of: UInt8(ascii: "/")) ?? path.endIndex
+            // After a slash comes another segment, empty if the slash ends the path.
+            let next = end == path.endIndex ? nil : path.index(after: end)
+            var segment = Substring(path[start..<end])
+            if segment.utf8.contains(UInt8(ascii: "%")) { segment = Substring(PercentDecoding.decode(segment)) }
+            if let child = current.statics[segment], let found = run(node: child, from: next) {
                 return found
             }
             if current.parameterChild >= 0 && !segment.isEmpty {
-                values.append(segment)
-                if let found = run(node: current.parameterChild, depth: depth + 1) { return found }
-                values.removeLast()
+                if let found = run(node: current.parameterChild, from: next) {
+                    values.append(segment)
+                    return found
+                }
             }
             return nil
         }
