@@ -120,8 +120,11 @@ public final class Gateway: Sendable {
 
     /// The global steps as plain calls around the route: what `chain` does, with one async call
     /// (the route's handler, after authentication) instead of two per step.
-    private func respondInline(_ context: RequestContext, steps: [any InlineMiddleware]) async throws
-        -> HTTPResponse
+    ///
+    /// The context is taken, not copied, and the route's parameters and user are set on this one
+    /// value: each copy of a `RequestContext` retains and later releases a dozen references.
+    private func respondInline(_ context: consuming RequestContext, steps: [any InlineMiddleware])
+        async throws -> HTTPResponse
     {
         var context = context
         var scratch = MiddlewareScratch()
@@ -139,7 +142,7 @@ public final class Gateway: Sendable {
             outcome = .success(early)
         } else {
             do {
-                outcome = .success(try await dispatchInline(context, scratch: &scratch))
+                outcome = .success(try await dispatchInline(&context, scratch: &scratch))
             } catch {
                 outcome = .failure(error)
             }
@@ -157,14 +160,14 @@ public final class Gateway: Sendable {
     }
 
     /// `dispatch` for the inline path: authenticates `.authenticated` routes here and notes the
-    /// user for the access log.
-    private func dispatchInline(_ context: RequestContext, scratch: inout MiddlewareScratch) async throws
-        -> HTTPResponse
+    /// user for the access log. The steps' `leave` then see the context with the route's
+    /// parameters and the user set.
+    private func dispatchInline(_ context: inout RequestContext, scratch: inout MiddlewareScratch)
+        async throws -> HTTPResponse
     {
         guard case .found(let index, let parameters) = context.routeLookup else {
             return try await Self.dispatch(context, router: router, handlers: handlers)
         }
-        var context = context
         context.pathParameters = parameters
         let route = bareRoutes[index]
         if route.authenticated {
