@@ -5,24 +5,30 @@ extension Router {
     /// with the path's methods. An absolute-form target (`http://host/path`, RFC 9112 §3.2.2) is
     /// routed by its path.
     public func lookup(method: String, path rawPath: Substring) -> Lookup {
-        // OPTIONS is answered from the methods of the path, never by a route: the full search.
-        if method != "OPTIONS", let node = exactPaths[rawPath], let index = nodes[node].methods[method] {
-            return .found(index: index, parameters: [:])
+        var path = Self.originForm(rawPath)
+        guard path.utf8.first == UInt8(ascii: "/") else { return .notFound }
+        let searchMethod = method == "OPTIONS" ? "" : method
+        let (index, values, allow) = path.withUTF8 { bytes in
+            // Without the leading slash and one trailing slash.
+            var end = bytes.count
+            if end > 1 && bytes[end - 1] == UInt8(ascii: "/") { end -= 1 }
+            var search = Search(
+                router: self, path: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[1..<end])),
+                method: searchMethod)
+            let index = search.run(node: 0, from: search.path.isEmpty ? nil : 0)
+            return (index, search.values, search.allow)
         }
-        let path = Self.originForm(rawPath)
-        guard path.first == "/" else { return .notFound }
-        var search = Search(router: self, path: path, method: method == "OPTIONS" ? "" : method)
-        if let index = search.run(node: 0, from: search.firstSegment) {
+        if let index {
             let names = compiled[index].parameterNames
             var parameters: [String: String] = [:]
             parameters.reserveCapacity(names.count)
             // `values` were collected deepest first, on the way back from the match.
-            for (name, value) in zip(names, search.values.reversed()) { parameters[name] = String(value) }
+            for (name, value) in zip(names, values.reversed()) { parameters[name] = value }
             return .found(index: index, parameters: parameters)
         }
-        if search.allow.isEmpty { return .notFound }
-        let allow = Self.allowList(search.allow)
-        return method == "OPTIONS" ? .options(allow: allow) : .methodNotAllowed(allow: allow)
+        if allow.isEmpty { return .notFound }
+        let allowed = Self.allowList(allow)
+        return method == "OPTIONS" ? .options(allow: allowed) : .methodNotAllowed(allow: allowed)
     }
 
     /// The methods for `Allow`: sorted, with HEAD where GET is served and OPTIONS always.
@@ -34,7 +40,7 @@ extension Router {
     }
 
     static func originForm(_ target: Substring) -> Substring {
-        guard target.first != "/" else { return target }
+        guard target.utf8.first != UInt8(ascii: "/") else { return target }
         for scheme in ["http://", "https://"] where target.lowercased().hasPrefix(scheme) {
             let rest = target.dropFirst(scheme.count)
             if let slash = rest.firstIndex(of: "/") { return rest[slash...] }
@@ -44,51 +50,60 @@ extension Router {
     }
 
     /// Depth-first search over the path's segments (as `segments(of:)` splits them), found one
-    /// at a time from the bytes: no array of segments is built per request. A segment holding
-    /// `%` is percent-decoded after splitting, so an encoded slash stays inside its segment.
+    /// at a time in the path's bytes: no array of segments and no `String` per segment is built
+    /// per request. A segment holding `%` is percent-decoded after splitting, so an encoded slash
+    /// stays inside its segment.
     private struct Search {
         let router: Router
-        /// The path without its leading slash and one trailing slash.
-        let path: Substring.UTF8View
+        /// The path without its leading slash and one trailing slash (valid during the search).
+        let path: UnsafeRawBufferPointer
         let method: String
-        /// The parameter segments of the match, deepest first (filled only on success).
-        var values: [Substring] = []
+        /// The parameter values of the match, deepest first (filled only on success).
+        var values: [String] = []
         var allow: Set<String> = []
 
-        init(router: Router, path: Substring, method: String) {
-            var trimmed = path.dropFirst()
-            if trimmed.last == "/" { trimmed = trimmed.dropLast() }
+        init(router: Router, path: UnsafeRawBufferPointer, method: String) {
             self.router = router
-            self.path = trimmed.utf8
+            self.path = path
             self.method = method
         }
 
-        /// Where the first segment starts; nil for the root (no segments).
-        var firstSegment: Substring.Index? { path.isEmpty ? nil : path.startIndex }
-
-        /// Searches below `node` for the segments from `start` on (nil: none left).
-        mutating func run(node: Int, from start: Substring.Index?) -> Int? {
+        /// Searches below `node` for the segments from offset `start` on (nil: none left).
+        mutating func run(node: Int, from start: Int?) -> Int? {
             let current = router.nodes[node]
             guard let start else {
                 if current.methods.isEmpty { return nil }
-                if let index = current.methods[method] { return index }
-                if method == "HEAD", let index = current.methods["GET"] { return index }
-                allow.formUnion(current.methods.keys)
+                if let index = current.route(for: method) { return index }
+                if method == "HEAD", let index = current.route(for: "GET") { return index }
+                allow.formUnion(current.methods.map(\.method))
                 return nil
             }
-            let end = path[start...].firstIndex(of: UInt8(ascii: "/")) ?? path.endIndex
+            let rest = UnsafeRawBufferPointer(rebasing: path[start...])
+            let end = rest.firstIndex(of: UInt8(ascii: "/")).map { start + $0 } ?? path.count
             // After a slash comes another segment, empty if the slash ends the path.
-            let next = end == path.endIndex ? nil : path.index(after: end)
-            var segment = Substring(path[start..<end])
-            if segment.utf8.contains(UInt8(ascii: "%")) { segment = Substring(PercentDecoding.decode(segment)) }
-            if let child = current.statics[segment], let found = run(node: child, from: next) {
+            let next = end == path.count ? nil : end + 1
+            let raw = UnsafeRawBufferPointer(rebasing: path[start..<end])
+            if raw.contains(UInt8(ascii: "%")) {
+                let decoded = PercentDecoding.decode(Substring(decoding: raw, as: UTF8.self))
+                return Array(decoded.utf8).withUnsafeBytes { segment in
+                    descend(current, segment, next, value: { decoded })
+                }
+            }
+            return descend(current, raw, next, value: { String(decoding: raw, as: UTF8.self) })
+        }
+
+        /// Static child first, then the parameter child (which takes only a non-empty segment).
+        private mutating func descend(
+            _ current: Router.Node, _ segment: UnsafeRawBufferPointer, _ next: Int?, value: () -> String
+        ) -> Int? {
+            if let child = current.child(segment), let found = run(node: child, from: next) {
                 return found
             }
-            if current.parameterChild >= 0 && !segment.isEmpty {
-                if let found = run(node: current.parameterChild, from: next) {
-                    values.append(segment)
-                    return found
-                }
+            if current.parameterChild >= 0 && !segment.isEmpty,
+                let found = run(node: current.parameterChild, from: next)
+            {
+                values.append(value())
+                return found
             }
             return nil
         }

@@ -1,6 +1,8 @@
+import Glibc
+
 /// The routing table, compiled once at start-up into a flat array of nodes.
 ///
-/// Each node holds its static children in a dictionary keyed by segment, at most one parameter
+/// Each node holds its static children (a short list of segments), at most one parameter
 /// child, and the route to run per method. Lookup walks the path's segments depth-first: a static
 /// segment is tried before a parameter, and if the static branch leads nowhere the parameter branch
 /// is tried (so `/threat_models/bulk` and `/threat_models/{id}` coexist). The first node reached
@@ -14,11 +16,30 @@ public struct Router: Sendable {
         case duplicate(method: String, pattern: String)
     }
 
+    /// A node of the tree. Children and methods are short lists searched in order: a node has a
+    /// handful of each, and comparing a few bytes costs less than hashing a `String` (which
+    /// normalizes Unicode) per segment of every request.
     struct Node: Sendable {
-        var statics: [Substring: Int] = [:]
+        /// Static segments (their UTF-8) and the node each leads to.
+        var statics: [(segment: [UInt8], node: Int)] = []
         var parameterChild: Int = -1
-        /// Method -> index into `routes`.
-        var methods: [String: Int] = [:]
+        /// Methods served here and the index into `routes` of each.
+        var methods: [(method: String, route: Int)] = []
+
+        func child(_ segment: UnsafeRawBufferPointer) -> Int? {
+            for entry in statics where entry.segment.count == segment.count {
+                let equal = entry.segment.withUnsafeBytes { stored in
+                    stored.isEmpty || memcmp(stored.baseAddress!, segment.baseAddress!, stored.count) == 0
+                }
+                if equal { return entry.node }
+            }
+            return nil
+        }
+
+        func route(for method: String) -> Int? {
+            for entry in methods where entry.method == method { return entry.route }
+            return nil
+        }
     }
 
     /// A route with its pattern's parameter names in order of appearance.
@@ -40,11 +61,6 @@ public struct Router: Sendable {
 
     private(set) var nodes: [Node] = [Node()]
     private(set) var compiled: [Compiled] = []
-    /// Patterns without parameters, as written, to their node: a request path spelled exactly
-    /// so is routed with one dictionary lookup, before splitting it into segments (`GET /`, the
-    /// lists, the login endpoints). Any other spelling takes the full search, which would reach
-    /// the same node (statics are tried first).
-    private(set) var exactPaths: [Substring: Int] = [:]
 
     public init(routes: [Route]) throws(CompileError) {
         for route in routes { try insert(route) }
@@ -74,22 +90,22 @@ public struct Router: Sendable {
                 guard !segment.isEmpty, !segment.contains("{"), !segment.contains("}") else {
                     throw .invalidPattern(route.pattern)
                 }
-                if let next = nodes[node].statics[segment] {
+                let bytes = Array(segment.utf8)
+                if let next = nodes[node].statics.first(where: { $0.segment == bytes })?.node {
                     node = next
                 } else {
                     nodes.append(Node())
-                    nodes[node].statics[Substring(String(segment))] = nodes.count - 1
+                    nodes[node].statics.append((bytes, nodes.count - 1))
                     node = nodes.count - 1
                 }
             }
         }
         let method = route.method.uppercased()
-        guard nodes[node].methods[method] == nil else {
+        guard nodes[node].route(for: method) == nil else {
             throw .duplicate(method: method, pattern: route.pattern)
         }
-        nodes[node].methods[method] = compiled.count
+        nodes[node].methods.append((method, compiled.count))
         compiled.append(Compiled(route: route, parameterNames: names))
-        if names.isEmpty && !route.pattern.contains("%") { exactPaths[Substring(route.pattern)] = node }
     }
 
     /// The path's segments between `/`, ignoring one trailing slash (`/threat_models/` is
