@@ -67,6 +67,7 @@ final class PolledDescriptor: Sendable {
     }
 
     /// Waits for readiness; maps the outcome to the stream's errors.
+    @inline(__always)
     func wait(for interest: IOInterest, deadline: IODeadline?) async throws(StreamError) {
         switch await poller.wait(registration, for: interest, deadline: deadline) {
         case .ready: return

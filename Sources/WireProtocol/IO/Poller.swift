@@ -181,6 +181,7 @@ public final class Poller: TaskExecutor, @unchecked Sendable {
 
     /// Suspends until the descriptor is (probably) ready in `interest`'s direction, the deadline
     /// passes, the registration ends, or the task is cancelled. Never blocks a thread.
+    @inline(__always)
     func wait(
         _ registration: PollerRegistration, for interest: IOInterest, deadline: IODeadline?
     ) async -> IOWaitResult {
