@@ -67,24 +67,28 @@ extension RequestContext {
 public enum UUIDText {
     /// The lowercase canonical form of a UUID string, or nil if it is not one.
     public static func normalized(_ s: String) -> String? {
-        let u = Array(s.utf8)
-        guard u.count == 36 else { return nil }
-        var out = [UInt8]()
-        out.reserveCapacity(36)
-        for (i, c) in u.enumerated() {
-            if i == 8 || i == 13 || i == 18 || i == 23 {
-                guard c == UInt8(ascii: "-") else { return nil }
-                out.append(c)
-            } else {
+        guard s.utf8.count == 36 else { return nil }
+        var text = s
+        // Checked on the string's own bytes; one already in canonical form (every id we issue)
+        // is returned as it is, with no copy.
+        let verdict = text.withUTF8 { u -> Bool? in
+            var upper = false
+            for i in 0..<36 {
+                let c = u[i]
+                if i == 8 || i == 13 || i == 18 || i == 23 {
+                    guard c == UInt8(ascii: "-") else { return nil }
+                    continue
+                }
                 switch c {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"):
-                    out.append(c)
-                case UInt8(ascii: "A")...UInt8(ascii: "F"): out.append(c | 0x20)
+                case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"): break
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): upper = true
                 default: return nil
                 }
             }
+            return upper
         }
-        return String(decoding: out, as: UTF8.self)
+        guard let upper = verdict else { return nil }
+        return upper ? s.lowercased() : s
     }
 
     /// A random (version 4) UUID in lowercase canonical form.
