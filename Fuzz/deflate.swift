@@ -17,7 +17,8 @@ public func fuzzDeflate(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 
     // 1. Hostile compressed data.
     guard
-        let inflater = try? PerMessageDeflateDecompressor(noContextTakeover: noContextTakeover)
+        let inflater = try? PerMessageDeflateDecompressor(
+            windowBits: windowBits, noContextTakeover: noContextTakeover)
     else { fatalError("inflater init") }
     var output: [UInt8] = []
     var start = 0
@@ -45,7 +46,8 @@ public func fuzzDeflate(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         let deflater = try? PerMessageDeflateCompressor(
             windowBits: windowBits, memLevel: 8, level: Int(control % 10),
             noContextTakeover: noContextTakeover),
-        let reader = try? PerMessageDeflateDecompressor(noContextTakeover: noContextTakeover)
+        let reader = try? PerMessageDeflateDecompressor(
+            windowBits: windowBits, noContextTakeover: noContextTakeover)
     else { fatalError("codec init") }
     for message in [plain, plain.reversed()] {
         do {

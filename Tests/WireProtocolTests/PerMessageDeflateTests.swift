@@ -99,7 +99,7 @@ import Testing
         let text = Array("{\"message_type\":\"diagram_operation\",\"operation_id\":\"8a0c\"}".utf8)
         let deflater = try PerMessageDeflateCompressor(
             windowBits: 12, memLevel: 5, level: 6, noContextTakeover: noContextTakeover)
-        let inflater = try PerMessageDeflateDecompressor(noContextTakeover: noContextTakeover)
+        let inflater = try PerMessageDeflateDecompressor(windowBits: 15, noContextTakeover: noContextTakeover)
         let first = try deflater.compress(text)
         let second = try deflater.compress(text)
         #expect(!first.suffix(4).elementsEqual([0, 0, 0xFF, 0xFF]))
@@ -119,7 +119,7 @@ import Testing
     @Test func windowBitsEightStillCompresses() throws {
         let deflater = try PerMessageDeflateCompressor(
             windowBits: 8, memLevel: 8, level: 6, noContextTakeover: false)
-        let inflater = try PerMessageDeflateDecompressor(noContextTakeover: false)
+        let inflater = try PerMessageDeflateDecompressor(windowBits: 8, noContextTakeover: false)
         let text = Array(String(repeating: "abcdefgh", count: 200).utf8)
         let compressed = try deflater.compress(text)
         var out: [UInt8] = []

@@ -1,6 +1,6 @@
 import CollabCore
-import Glibc
 import FoundationEssentials
+import Glibc
 
 /// One access-log line, kept as the facts of the request and formatted later.
 ///
@@ -34,12 +34,14 @@ public struct AccessLogEntry: Sendable {
         line.append(contentsOf: #","path":"#.utf8)
         var target = target
         // memchr: the generic search over a `String.UTF8View` was the costliest step of the line.
-        let path = target.withUTF8 { bytes -> String? in
-            guard let base = bytes.baseAddress, let mark = memchr(base, Int32(UInt8(ascii: "?")), bytes.count)
-            else { return nil }
-            let length = UnsafeRawPointer(mark) - UnsafeRawPointer(base)
-            return String(decoding: UnsafeBufferPointer(rebasing: bytes[..<length]), as: UTF8.self)
-        } ?? target
+        let path =
+            target.withUTF8 { bytes -> String? in
+                guard let base = bytes.baseAddress,
+                    let mark = memchr(base, Int32(UInt8(ascii: "?")), bytes.count)
+                else { return nil }
+                let length = UnsafeRawPointer(mark) - UnsafeRawPointer(base)
+                return String(decoding: UnsafeBufferPointer(rebasing: bytes[..<length]), as: UTF8.self)
+            } ?? target
         JSONValue.string(path).write(to: &line, sortedKeys: false)
         line.append(contentsOf: #","status":"#.utf8)
         Self.appendDecimal(UInt64(status.magnitude), sign: status < 0, to: &line)

@@ -81,20 +81,24 @@ final class PerMessageDeflateDecompressor {
     /// The peer ended the DEFLATE stream with a final block (RFC 7692 §7.2.2 allows it); reset before
     /// the next message.
     private var streamEnded = false
+    /// Compressed bytes of the current message not yet given to zlib: less than `blockSize`.
+    private var pending: [UInt8] = []
 
-    /// Always inflates with the largest window (2^15), whatever `*_max_window_bits` was agreed: a
-    /// larger window decodes every stream a smaller one does, and only the largest makes the
-    /// verdict on a misbehaving peer independent of how TCP cut its bytes. zlib checks a match
-    /// distance against its window *plus the output of the current call*, so with a small window
-    /// a distance past the agreed window is accepted when the frame arrived in one read and
-    /// refused ("invalid distance too far back") when it arrived in several (a fuzz finding).
-    /// No deflate distance exceeds 2^15, so with that window the check is exact. The cost is
-    /// zlib's window, 32 KiB instead of 2^bits, allocated on the first inflated byte.
-    init(noContextTakeover: Bool) throws(WebSocketError) {
+    /// zlib is given a message's compressed bytes in blocks of this size, counted from the start
+    /// of the message, never as TCP happened to deliver them. zlib checks a match distance
+    /// against its window *plus the output of the current call*, so how the input is cut into
+    /// calls can change its verdict on a peer that refers past the agreed window: one read could
+    /// pass what several reads refuse (a fuzz finding). With calls fixed by the message alone,
+    /// the verdict is a property of the bytes, and the inflater keeps the small agreed window
+    /// (2^bits of memory, not 32 KiB). Holds at most one block per connection, only mid-message.
+    static let blockSize = 1024
+
+    init(windowBits: Int, noContextTakeover: Bool) throws(WebSocketError) {
         stream = .allocate(capacity: 1)
         stream.initialize(to: z_stream())
         self.noContextTakeover = noContextTakeover
-        let rc = tmi_inflateInit2(stream, -15)
+        // A larger inflate window than the peer's is always safe; see the compressor about 8.
+        let rc = tmi_inflateInit2(stream, -Int32(max(9, min(15, windowBits))))
         guard rc == Z_OK else {
             stream.deinitialize(count: 1)
             stream.deallocate()
@@ -108,9 +112,43 @@ final class PerMessageDeflateDecompressor {
         stream.deallocate()
     }
 
-    /// Inflates `input`, appending to `output`; throws `.messageTooBig` once `output` exceeds
+    /// Takes the next compressed bytes of the message, inflating every whole block (see
+    /// `blockSize`) and appending to `output`; throws `.messageTooBig` once `output` exceeds
     /// `limit` bytes.
     func inflate(
+        _ input: UnsafeRawBufferPointer, into output: inout [UInt8], limit: Int
+    ) throws(WebSocketError) {
+        let size = Self.blockSize
+        var rest = input
+        if !pending.isEmpty {
+            let take = min(size - pending.count, rest.count)
+            pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: rest[..<take]))
+            rest = UnsafeRawBufferPointer(rebasing: rest[take...])
+            guard pending.count == size else { return }
+            try inflatePending(into: &output, limit: limit)
+        }
+        while rest.count >= size {
+            try inflateCall(UnsafeRawBufferPointer(rebasing: rest[..<size]), into: &output, limit: limit)
+            rest = UnsafeRawBufferPointer(rebasing: rest[size...])
+        }
+        if !rest.isEmpty { pending.append(contentsOf: rest) }
+    }
+
+    /// Gives zlib the held bytes (a whole block, or the message's last part) and empties them.
+    private func inflatePending(into output: inout [UInt8], limit: Int) throws(WebSocketError) {
+        var held: [UInt8] = []
+        swap(&held, &pending)
+        defer {
+            held.removeAll(keepingCapacity: true)
+            swap(&held, &pending)
+        }
+        try held.withUnsafeBytes { b in
+            Result { () throws(WebSocketError) in try inflateCall(b, into: &output, limit: limit) }
+        }.get()
+    }
+
+    /// One call of zlib on `input` (repeated while its output fills the scratch buffer).
+    private func inflateCall(
         _ input: UnsafeRawBufferPointer, into output: inout [UInt8], limit: Int
     ) throws(WebSocketError) {
         guard !streamEnded, input.count > 0 else { return }
@@ -152,16 +190,19 @@ final class PerMessageDeflateDecompressor {
         try result.get()
     }
 
-    /// Ends a message: feeds the stripped `00 00 FF FF` tail back (§7.2.2) and, without context
-    /// takeover or after a final block, resets the window for the next message.
+    /// Ends a message: inflates the held part, feeds the stripped `00 00 FF FF` tail back
+    /// (§7.2.2) and, without context takeover or after a final block, resets the window for the
+    /// next message. The held bytes' storage is let go: an idle connection keeps none.
     func finishMessage(into output: inout [UInt8], limit: Int) throws(WebSocketError) {
+        defer { pending = [] }
+        try inflatePending(into: &output, limit: limit)
         let tail: [UInt8] = [0, 0, 0xFF, 0xFF]
         // Move the buffer out and back instead of copying it (inout cannot cross the closure).
         var out: [UInt8] = []
         swap(&out, &output)
         defer { swap(&out, &output) }
         try tail.withUnsafeBytes { b in
-            Result { () throws(WebSocketError) in try inflate(b, into: &out, limit: limit) }
+            Result { () throws(WebSocketError) in try inflateCall(b, into: &out, limit: limit) }
         }.get()
         if noContextTakeover || streamEnded {
             inflateReset(stream)

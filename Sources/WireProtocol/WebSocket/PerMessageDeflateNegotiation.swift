@@ -8,8 +8,8 @@ public struct PerMessageDeflateConfiguration: Sendable, Equatable {
     public var clientNoContextTakeover = false
     /// Upper bound for the window we compress with (as server; as client, our own sending side).
     public var compressionWindowBits = 12
-    /// The window we ask the peer to compress with, when it allows us to choose (saves the peer's
-    /// memory; our inflater always keeps a 32 KiB window, see `PerMessageDeflateDecompressor`).
+    /// The window we ask the peer to compress with, when it allows us to choose (saves our
+    /// inflater's memory: 2^bits bytes per connection).
     public var peerMaxWindowBits = 12
     /// zlib memLevel: 5 keeps an idle compressed connection well under 80 KB.
     public var memoryLevel = 5

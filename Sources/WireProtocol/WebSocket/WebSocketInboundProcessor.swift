@@ -96,7 +96,8 @@ struct WebSocketInboundProcessor {
             compressed = header.rsv1
             utf8 = UTF8Validator()
             if compressed, inflater == nil, let side = options.inflate {
-                inflater = try PerMessageDeflateDecompressor(noContextTakeover: side.noContextTakeover)
+                inflater = try PerMessageDeflateDecompressor(
+                    windowBits: side.maxWindowBits, noContextTakeover: side.noContextTakeover)
             }
         }
         frameIsFinal = header.fin
