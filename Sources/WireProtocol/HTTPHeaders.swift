@@ -42,6 +42,14 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
 
     public func contains(_ name: String) -> Bool { self[name] != nil }
 
+    /// How many fields are named `name` (without collecting their values).
+    public func count(of name: String) -> Int {
+        guard mayContain(name) else { return 0 }
+        var n = 0
+        for field in fields where field.name.equalsIgnoringASCIICase(name) { n += 1 }
+        return n
+    }
+
     /// Appends a field, keeping any existing ones of the same name.
     public mutating func add(_ name: String, _ value: String) {
         fields.append((name, value))

@@ -27,6 +27,7 @@ import Testing
             #expect(headers.values(name) == expected, "step \(step): values(\(name))")
             #expect(headers[name] == expected.first, "step \(step): [\(name)]")
             #expect(headers.contains(name) == !expected.isEmpty, "step \(step): contains(\(name))")
+            #expect(headers.count(of: name) == expected.count, "step \(step): count(of: \(name))")
         }
     }
 

@@ -47,6 +47,13 @@ import Testing
             out == "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
     }
 
+    @Test(arguments: [0, 1, 9, 10, 11, 99, 100, 101, 999, 1_000, 65_536, 1_000_000, Int(Int32.max)])
+    func contentLengthIsWrittenInDecimal(_ count: Int) {
+        var out: [UInt8] = []
+        HTTPResponseWriter.appendDecimal(count, to: &out)
+        #expect(String(decoding: out, as: UTF8.self) == String(count))
+    }
+
     @Test func fieldValuesCannotInjectLines() {
         let out = Self.text(HTTPResponse(status: 200, headers: HTTPHeaders([("X-A", "a\r\nSet-Cookie: b")])))
         #expect(out.contains("X-A: a  Set-Cookie: b\r\n"))

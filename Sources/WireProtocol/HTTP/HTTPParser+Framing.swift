@@ -14,7 +14,7 @@ extension HTTPParser {
         case .request:
             // RFC 9112 §3.2: a server MUST respond 400 to an HTTP/1.1 request without exactly one Host.
             if head.versionMinor >= 1 {
-                let hosts = headers.values("host").count
+                let hosts = headers.count(of: "host")
                 if hosts == 0 { throw .badRequest("missing Host header") }
                 if hosts > 1 { throw .badRequest("more than one Host header") }
             }
