@@ -47,11 +47,14 @@ import Testing
             out == "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
     }
 
-    @Test(arguments: [0, 1, 9, 10, 11, 99, 100, 101, 999, 1_000, 65_536, 1_000_000, Int(Int32.max)])
-    func contentLengthIsWrittenInDecimal(_ count: Int) {
+    @Test(arguments: [
+        0, 1, 9, 10, 11, 99, 100, 101, 999, 1_000, 65_536, 1_000_000, Int(Int32.max), Int.max, -1, -10,
+        Int.min,
+    ])
+    func numbersAreWrittenInDecimal(_ value: Int) {
         var out: [UInt8] = []
-        HTTPResponseWriter.appendDecimal(count, to: &out)
-        #expect(String(decoding: out, as: UTF8.self) == String(count))
+        out.appendDecimal(value)
+        #expect(String(decoding: out, as: UTF8.self) == String(value))
     }
 
     @Test func fieldValuesCannotInjectLines() {

@@ -1,6 +1,7 @@
 import CollabCore
 import FoundationEssentials
 import Glibc
+import WireProtocol
 
 /// One access-log line, kept as the facts of the request and formatted later.
 ///
@@ -44,11 +45,11 @@ public struct AccessLogEntry: Sendable {
             } ?? target
         JSONValue.string(path).write(to: &line, sortedKeys: false)
         line.append(contentsOf: #","status":"#.utf8)
-        Self.appendDecimal(UInt64(status.magnitude), sign: status < 0, to: &line)
+        line.appendDecimal(status)
         line.append(contentsOf: #","duration_ms":"#.utf8)
         Self.appendMilliseconds(nanoseconds, to: &line)
         line.append(contentsOf: #","bytes":"#.utf8)
-        Self.appendDecimal(UInt64(bytes.magnitude), sign: bytes < 0, to: &line)
+        line.appendDecimal(bytes)
         line.append(contentsOf: #","request_id":"#.utf8)
         JSONValue.string(requestID).write(to: &line, sortedKeys: false)
         line.append(contentsOf: #","peer":"#.utf8)
@@ -61,29 +62,13 @@ public struct AccessLogEntry: Sendable {
         return line
     }
 
-    /// Writes `value` in decimal (with a leading minus when `sign`), no allocation.
-    static func appendDecimal(_ value: UInt64, sign: Bool, to out: inout [UInt8]) {
-        if sign && value != 0 { out.append(UInt8(ascii: "-")) }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: UInt64.max has 20 digits
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            var v = value
-            var i = buffer.count
-            repeat {
-                i -= 1
-                buffer[i] = UInt8(ascii: "0") + UInt8(v % 10)
-                v /= 10
-            } while v > 0
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[i...]))
-        }
-    }
-
     /// The duration in milliseconds rounded to the microsecond, as `JSONValue` prints the
     /// `Double` `(µs).rounded() / 1000`: the whole part, then up to three decimals without
     /// trailing zeros ("1.5", "0.001", "12"). Exact for any duration below 2^53 µs (285 years),
     /// where every such quotient prints in this shortest form.
     static func appendMilliseconds(_ nanoseconds: UInt64, to out: inout [UInt8]) {
         let micro = nanoseconds / 1_000 + (nanoseconds % 1_000 >= 500 ? 1 : 0)
-        appendDecimal(micro / 1_000, sign: false, to: &out)
+        out.appendDecimal(Int(micro / 1_000))
         var fraction = micro % 1_000
         guard fraction != 0 else { return }
         out.append(UInt8(ascii: "."))

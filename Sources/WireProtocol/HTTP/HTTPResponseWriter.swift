@@ -61,7 +61,7 @@ public struct HTTPResponseWriter: Sendable {
             out.append(contentsOf: Self.crlf)
             if status != 204 && status != 304 {
                 out.append(contentsOf: "Content-Length: ".utf8)
-                Self.appendDecimal(body.count, to: &out)
+                out.appendDecimal(body.count)
                 out.append(contentsOf: Self.crlf)
             }
             if !keepAlive {
@@ -80,18 +80,6 @@ public struct HTTPResponseWriter: Sendable {
     }
 
     static let crlf: [UInt8] = [13, 10]
-
-    /// A non-negative count in decimal, without building a `String`.
-    static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
-        var divisor = 1
-        while divisor <= value / 10 { divisor *= 10 }
-        var rest = max(value, 0)
-        repeat {
-            out.append(UInt8(ascii: "0") + UInt8(rest / divisor))
-            rest %= divisor
-            divisor /= 10
-        } while divisor > 0
-    }
 
     static func isWriterOwned(_ name: String) -> Bool {
         switch name.utf8.count {
