@@ -24,20 +24,24 @@ public struct HTTPRequest: Sendable {
     }
 
     /// The path part of the target (before `?`), still percent-encoded.
-    public var path: Substring {
-        if let q = queryMark { return target[..<q] }
-        return target[...]
-    }
+    public var path: Substring { Self.path(ofTarget: target) }
 
     /// The query part of the target (after `?`), or nil.
     public var query: Substring? {
-        guard let q = queryMark else { return nil }
+        guard let q = Self.queryMark(in: target) else { return nil }
         return target[target.index(after: q)...]
+    }
+
+    /// The path part of a request target (before `?`), still percent-encoded; for code that
+    /// holds only the target (the access log, the body-limit check).
+    public static func path(ofTarget target: String) -> Substring {
+        if let q = queryMark(in: target) { return target[..<q] }
+        return target[...]
     }
 
     /// Where the `?` is; `memchr` over the target's bytes (the gateway asks several times per
     /// request, and the generic search showed in issue 15's profile).
-    private var queryMark: String.Index? {
+    private static func queryMark(in target: String) -> String.Index? {
         let offset = target.utf8.withContiguousStorageIfAvailable { bytes -> Int? in
             guard let base = bytes.baseAddress,
                 let hit = memchr(base, Int32(UInt8(ascii: "?")), bytes.count)

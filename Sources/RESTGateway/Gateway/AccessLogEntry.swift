@@ -1,6 +1,5 @@
 import CollabCore
 import FoundationEssentials
-import Glibc
 import WireProtocol
 
 /// One access-log line, kept as the facts of the request and formatted later.
@@ -33,17 +32,9 @@ public struct AccessLogEntry: Sendable {
         line.append(contentsOf: #"","level":"info","msg":"request","method":"#.utf8)
         JSONValue.string(method).write(to: &line, sortedKeys: false)
         line.append(contentsOf: #","path":"#.utf8)
-        var target = target
-        // memchr: the generic search over a `String.UTF8View` was the costliest step of the line.
-        let path =
-            target.withUTF8 { bytes -> String? in
-                guard let base = bytes.baseAddress,
-                    let mark = memchr(base, Int32(UInt8(ascii: "?")), bytes.count)
-                else { return nil }
-                let length = UnsafeRawPointer(mark) - UnsafeRawPointer(base)
-                return String(decoding: UnsafeBufferPointer(rebasing: bytes[..<length]), as: UTF8.self)
-            } ?? target
-        JSONValue.string(path).write(to: &line, sortedKeys: false)
+        let path = HTTPRequest.path(ofTarget: target)
+        JSONValue.string(path.endIndex == target.endIndex ? target : String(path))
+            .write(to: &line, sortedKeys: false)
         line.append(contentsOf: #","status":"#.utf8)
         line.appendDecimal(status)
         line.append(contentsOf: #","duration_ms":"#.utf8)

@@ -111,8 +111,8 @@ public final class Gateway: Sendable {
     /// The largest body the route for this request head accepts, so the HTTP server can answer
     /// 413 before reading it (RFC 9110 §15.5.14). Unknown paths get the default.
     public func bodyLimit(method: String, target: String) -> Int {
-        let path = target.utf8.firstIndex(of: UInt8(ascii: "?")).map { target[..<$0] } ?? target[...]
-        if case .found(let index, _) = router.lookup(method: method, path: path) {
+        if case .found(let index, _) = router.lookup(method: method, path: HTTPRequest.path(ofTarget: target))
+        {
             return bodyLimits[index]
         }
         return fallbackBodyLimit

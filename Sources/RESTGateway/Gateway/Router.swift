@@ -1,5 +1,3 @@
-import Glibc
-
 /// The routing table, compiled once at start-up into a flat array of nodes.
 ///
 /// Each node holds its static children (a short list of segments), at most one parameter
@@ -28,10 +26,7 @@ public struct Router: Sendable {
 
         func child(_ segment: UnsafeRawBufferPointer) -> Int? {
             for entry in statics where entry.segment.count == segment.count {
-                let equal = entry.segment.withUnsafeBytes { stored in
-                    stored.isEmpty || memcmp(stored.baseAddress!, segment.baseAddress!, stored.count) == 0
-                }
-                if equal { return entry.node }
+                if entry.segment.elementsEqual(segment) { return entry.node }
             }
             return nil
         }

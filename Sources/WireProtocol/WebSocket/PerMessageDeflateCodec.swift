@@ -136,13 +136,8 @@ final class PerMessageDeflateDecompressor {
 
     /// Gives zlib the held bytes (a whole block, or the message's last part) and empties them.
     private func inflatePending(into output: inout [UInt8], limit: Int) throws(WebSocketError) {
-        var held: [UInt8] = []
-        swap(&held, &pending)
-        defer {
-            held.removeAll(keepingCapacity: true)
-            swap(&held, &pending)
-        }
-        try held.withUnsafeBytes { b in
+        defer { pending.removeAll(keepingCapacity: true) }
+        try pending.withUnsafeBytes { b in
             Result { () throws(WebSocketError) in try inflateCall(b, into: &output, limit: limit) }
         }.get()
     }
@@ -190,20 +185,14 @@ final class PerMessageDeflateDecompressor {
         try result.get()
     }
 
-    /// Ends a message: inflates the held part, feeds the stripped `00 00 FF FF` tail back
+    /// Ends a message: inflates the held part followed by the stripped `00 00 FF FF` tail
     /// (§7.2.2) and, without context takeover or after a final block, resets the window for the
     /// next message. The held bytes' storage is let go: an idle connection keeps none.
     func finishMessage(into output: inout [UInt8], limit: Int) throws(WebSocketError) {
         defer { pending = [] }
+        // The tail goes to zlib in the same last call as the held part.
+        pending.append(contentsOf: [0, 0, 0xFF, 0xFF] as [UInt8])
         try inflatePending(into: &output, limit: limit)
-        let tail: [UInt8] = [0, 0, 0xFF, 0xFF]
-        // Move the buffer out and back instead of copying it (inout cannot cross the closure).
-        var out: [UInt8] = []
-        swap(&out, &output)
-        defer { swap(&out, &output) }
-        try tail.withUnsafeBytes { b in
-            Result { () throws(WebSocketError) in try inflateCall(b, into: &out, limit: limit) }
-        }.get()
         if noContextTakeover || streamEnded {
             inflateReset(stream)
             streamEnded = false
