@@ -29,14 +29,7 @@ import Testing
 
     @Test(.enabled(if: canRun, "needs tmi-server, PostgreSQL and redis-server"), arguments: seeds)
     func thirtyEditorsOnThreeNodesSurviveAKillNineOfTheOwner(seed: UInt64) async throws {
-        let harness = try await ClusterHarness.start(nodes: 3)
-        do {
-            try await run(seed: seed, harness)
-        } catch {
-            await harness.shutdown()
-            throw error
-        }
-        await harness.shutdown()
+        try await ClusterHarness.start(nodes: 3).running { try await run(seed: seed, $0) }
     }
 
     func run(seed: UInt64, _ harness: ClusterHarness) async throws {

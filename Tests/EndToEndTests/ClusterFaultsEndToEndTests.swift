@@ -14,15 +14,10 @@ import WireProtocol
     static func withCluster(
         nodes: Int, secrets: [Int: String] = [:], _ body: (ClusterHarness) async throws -> Void
     ) async throws {
-        let harness = try await ClusterHarness.start(nodes: 0)
-        do {
+        try await ClusterHarness.start(nodes: 0).running { harness in
             for i in 0..<nodes { try await harness.startNode(i, secret: secrets[i]) }
             try await body(harness)
-        } catch {
-            await harness.shutdown()
-            throw error
         }
-        await harness.shutdown()
     }
 
     /// Sends an edit and waits for its acknowledgement.

@@ -33,8 +33,7 @@ import WireProtocol
 
     @Test(.enabled(if: ClusterFailoverEndToEndTests.canRun, "needs tmi-server, PostgreSQL and redis-server"))
     func whatOneNodeAcknowledgedIsInTheOtherNodesNextList() async throws {
-        let harness = try await ClusterHarness.start(nodes: 2)
-        do {
+        try await ClusterHarness.start(nodes: 2).running { harness in
             // Both nodes have answered a list (their memory is warm and empty).
             #expect(try await Self.listed(harness, 0).isEmpty)
             #expect(try await Self.listed(harness, 1).isEmpty)
@@ -97,10 +96,6 @@ import WireProtocol
                 try await harness.call(1, "POST", "/threat_models", ["name": "Gamma"]).json["id"]?.stringValue
             )
             #expect(try await Self.listed(harness, 0)[second]?["name"] == "Gamma")
-        } catch {
-            await harness.shutdown()
-            throw error
         }
-        await harness.shutdown()
     }
 }

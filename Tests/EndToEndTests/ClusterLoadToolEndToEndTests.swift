@@ -19,28 +19,8 @@ import Testing
             "needs tmi-server, tmi-loadtest, PostgreSQL and redis-server"))
     func theLoadToolSpreadsEditorsOverNodesAndReportsEachNode() async throws {
         let tool = try #require(Self.loadTool)
-        let harness = try await ClusterHarness.start(nodes: 3, firstNodeIsIssuer: true)
-        let report = LiveServer.temporaryDirectory() + "/report.json"
-        do {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: tool)
-            process.arguments =
-                harness.alive.flatMap { ["--url", harness.node($0).baseURL] } + [
-                    "--diagrams", "2", "--editors", "6", "--rate", "2", "--duration", "3", "--warmup", "1",
-                    "--json", report, "--quiet",
-                ]
-            let output = LiveServer.temporaryDirectory() + "/stdout.txt"
-            _ = FileManager.default.createFile(atPath: output, contents: nil)
-            process.standardOutput = FileHandle(forWritingAtPath: output)
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let status = await ChildServer.onThread {
-                process.waitUntilExit()
-                return process.terminationStatus
-            }
-            #expect(
-                status == 0, "tmi-loadtest: \((try? String(contentsOfFile: output, encoding: .utf8)) ?? "")")
-            let json = try JSONValue.parse(Array(try Data(contentsOf: URL(fileURLWithPath: report))))
+        try await ClusterHarness.start(nodes: 3, firstNodeIsIssuer: true).running { harness in
+            let json = try await harness.loadToolReport(tool)
             #expect(json["converged"] == true)
             let byNode = json["delivery_latency_by_node_ms"]?.arrayValue ?? []
             #expect(byNode.count == 3)
@@ -49,10 +29,6 @@ import Testing
             }
             #expect((json["delivery_latency_relayed_ms"]?["count"]?.doubleValue ?? 0) > 0)
             #expect((json["delivery_latency_direct_ms"]?["count"]?.doubleValue ?? 0) > 0)
-        } catch {
-            await harness.shutdown()
-            throw error
         }
-        await harness.shutdown()
     }
 }

@@ -54,14 +54,7 @@ import WireProtocol
     }
 
     static func withHarness(_ body: (ClusterHarness) async throws -> Void) async throws {
-        let harness = try await ClusterHarness.start(nodes: 3)
-        do {
-            try await body(harness)
-        } catch {
-            await harness.shutdown()
-            throw error
-        }
-        await harness.shutdown()
+        try await ClusterHarness.start(nodes: 3).running(body)
     }
 
     @Test(.enabled(if: ClusterFailoverEndToEndTests.canRun, "needs tmi-server, PostgreSQL and redis-server"))

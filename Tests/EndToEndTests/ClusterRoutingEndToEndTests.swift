@@ -10,8 +10,7 @@ import WireProtocol
 @Suite(.serialized) struct ClusterRoutingEndToEndTests {
     @Test(.enabled(if: ClusterFailoverEndToEndTests.canRun, "needs tmi-server, PostgreSQL and redis-server"))
     func aRestWriteOnAnotherNodeBecomesAnOperationOfTheOwnersSession() async throws {
-        let harness = try await ClusterHarness.start(nodes: 2)
-        do {
+        try await ClusterHarness.start(nodes: 2).running { harness in
             let target = try await harness.makeDiagram(on: 1)
             let a = try await ClusterEditor.join(index: 0, target: target, node: 0, harness: harness)
             let cell: JSONValue = [
@@ -60,10 +59,6 @@ import WireProtocol
             let again = try await harness.call(
                 1, "POST", "/threat_models/\(target.model)/diagrams/\(target.diagram)/collaborate")
             #expect(again.status == 409)
-        } catch {
-            await harness.shutdown()
-            throw error
         }
-        await harness.shutdown()
     }
 }

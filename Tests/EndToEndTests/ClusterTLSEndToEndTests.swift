@@ -27,15 +27,9 @@ import WireProtocol
         }
         let trust = try TLSContext.client(
             TLSClientConfiguration(trustsSystemRoots: false, additionalCAFile: pki.caCertificateFile))
-        let harness = try await ClusterHarness.start(
-            nodes: ca.count, firstNodeIsIssuer: firstNodeIsIssuer, nodeArguments: arguments, clientTLS: trust)
-        do {
-            try await body(harness)
-        } catch {
-            await harness.shutdown()
-            throw error
-        }
-        await harness.shutdown()
+        try await ClusterHarness.start(
+            nodes: ca.count, firstNodeIsIssuer: firstNodeIsIssuer, nodeArguments: arguments, clientTLS: trust
+        ).running(body)
     }
 
     /// The raw value of `tmi:node:{id}` ("instance advertise-URL").
@@ -227,28 +221,7 @@ import WireProtocol
         defer { pki.remove() }
         let ca = pki.caCertificateFile
         try await Self.withTLSCluster(pki, ca: [ca, ca, ca], firstNodeIsIssuer: true) { harness in
-            let directory = LiveServer.temporaryDirectory()
-            defer { try? FileManager.default.removeItem(atPath: directory) }
-            let report = directory + "/report.json"
-            let output = directory + "/stdout.txt"
-            _ = FileManager.default.createFile(atPath: output, contents: nil)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: tool)
-            process.arguments =
-                harness.alive.flatMap { ["--url", harness.url($0)] } + [
-                    "--ca-file", ca, "--diagrams", "2", "--editors", "6", "--rate", "2", "--duration", "3",
-                    "--warmup", "1", "--json", report, "--quiet",
-                ]
-            process.standardOutput = FileHandle(forWritingAtPath: output)
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let status = await ChildServer.onThread {
-                process.waitUntilExit()
-                return process.terminationStatus
-            }
-            #expect(
-                status == 0, "tmi-loadtest: \((try? String(contentsOfFile: output, encoding: .utf8)) ?? "")")
-            let json = try JSONValue.parse(Array(try Data(contentsOf: URL(fileURLWithPath: report))))
+            let json = try await harness.loadToolReport(tool, extraArguments: ["--ca-file", ca])
             #expect(json["converged"] == true)
             #expect(json["config"]?["url"]?.stringValue?.hasPrefix("https://") == true)
             #expect((json["delivery_latency_relayed_ms"]?["count"]?.doubleValue ?? 0) > 0)

@@ -21,17 +21,7 @@ import Testing
         defer { Task { await store.destroy() } }
         let server = try await LiveServer.start(store: store)
         let auth: JSONValue = [["subject": .string(Self.bob), "role": "writer"]]
-        let tm = try #require(
-            try await server.call(
-                "POST", "/threat_models", as: Self.alice, body: ["name": "Shop", "authorization": auth]
-            )
-            .json["id"]?.stringValue)
-        let d = try #require(
-            try await server.call(
-                "POST", "/threat_models/\(tm)/diagrams", as: Self.alice,
-                body: ["name": "DFD", "type": "DFD-1.0.0"]
-            )
-            .json["id"]?.stringValue)
+        let (tm, d) = try await server.makeDiagram(as: Self.alice, model: "Shop", authorization: auth)
 
         let a = try await DiagramClient.connect(port: server.port, model: tm, diagram: d, email: Self.alice)
         let sync = try await a.next("diagram_state_sync")
@@ -105,15 +95,8 @@ import Testing
         let server = try await LiveServer.start(store: store)
         defer { Task { await server.stop() } }
         let auth: JSONValue = [["subject": .string(Self.bob), "role": "reader"]]
-        let tm = try #require(
-            try await server.call(
-                "POST", "/threat_models", as: Self.alice, body: ["name": "M", "authorization": auth]
-            ).json["id"]?.stringValue)
-        let d = try #require(
-            try await server.call(
-                "POST", "/threat_models/\(tm)/diagrams", as: Self.alice,
-                body: ["name": "D", "type": "DFD-1.0.0"]
-            ).json["id"]?.stringValue)
+        let (tm, d) = try await server.makeDiagram(
+            as: Self.alice, model: "M", authorization: auth, diagram: "D")
         let path = "/threat_models/\(tm)/diagrams/\(d)/collaborate"
         #expect(try await server.call("GET", path, as: Self.alice).status == 404)
         #expect(try await server.call("PUT", path, as: Self.bob).status == 404)

@@ -21,17 +21,7 @@ import WireProtocol
     static func model(_ server: LiveServer, name: String, readers: [String]) async throws -> (String, String)
     {
         let auth: JSONValue = .array(readers.map { ["subject": .string($0), "role": "reader"] })
-        let tm = try #require(
-            try await server.call(
-                "POST", "/threat_models", as: alice, body: ["name": .string(name), "authorization": auth]
-            )
-            .json["id"]?.stringValue)
-        let d = try #require(
-            try await server.call(
-                "POST", "/threat_models/\(tm)/diagrams", as: alice,
-                body: ["name": "DFD", "type": "DFD-1.0.0"]
-            ).json["id"]?.stringValue)
-        return (tm, d)
+        return try await server.makeDiagram(as: alice, model: name, authorization: auth)
     }
 
     @Test func pageAndAssetsAreServedWithAStrictPolicy() async throws {

@@ -15,15 +15,7 @@ import WireProtocol
         let server = try await LiveServer.start()
         defer { Task { await server.stop() } }
         let auth: JSONValue = [["subject": .string(Self.bob), "role": "writer"]]
-        let tm = try #require(
-            try await server.call(
-                "POST", "/threat_models", as: Self.flooder, body: ["name": "Flood", "authorization": auth]
-            ).json["id"]?.stringValue)
-        let d = try #require(
-            try await server.call(
-                "POST", "/threat_models/\(tm)/diagrams", as: Self.flooder,
-                body: ["name": "DFD", "type": "DFD-1.0.0"]
-            ).json["id"]?.stringValue)
+        let (tm, d) = try await server.makeDiagram(as: Self.flooder, model: "Flood", authorization: auth)
         let f = try await DiagramClient.connect(port: server.port, model: tm, diagram: d, email: Self.flooder)
         _ = try await f.next("diagram_state_sync")
         let b = try await DiagramClient.connect(port: server.port, model: tm, diagram: d, email: Self.bob)

@@ -50,16 +50,9 @@ import WireProtocol
     @Test func countersMoveWithRequestsAndOperations() async throws {
         let server = try await LiveServer.start()
         defer { Task { await server.stop() } }
-        let tm = try #require(
-            try await server.call(
-                "POST", "/threat_models", as: Self.alice,
-                body: ["name": "M", "authorization": [["subject": .string(Self.bob), "role": "writer"]]]
-            ).json["id"]?.stringValue)
-        let d = try #require(
-            try await server.call(
-                "POST", "/threat_models/\(tm)/diagrams", as: Self.alice,
-                body: ["name": "D", "type": "DFD-1.0.0"]
-            ).json["id"]?.stringValue)
+        let (tm, d) = try await server.makeDiagram(
+            as: Self.alice, model: "M", authorization: [["subject": .string(Self.bob), "role": "writer"]],
+            diagram: "D")
         guard let before = try await Self.scrape(server.port) else { return }
 
         let route = ["method": "GET", "route": "/threat_models/{threat_model_id}", "status": "200"]

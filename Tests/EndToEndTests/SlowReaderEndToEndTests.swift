@@ -20,15 +20,7 @@ import WireProtocol
             ["subject": .string(Self.bob), "role": "writer"],
             ["subject": .string(Self.silent), "role": "reader"],
         ]
-        let tm = try #require(
-            try await server.call(
-                "POST", "/threat_models", as: Self.alice, body: ["name": "Slow", "authorization": auth]
-            ).json["id"]?.stringValue)
-        let d = try #require(
-            try await server.call(
-                "POST", "/threat_models/\(tm)/diagrams", as: Self.alice,
-                body: ["name": "DFD", "type": "DFD-1.0.0"]
-            ).json["id"]?.stringValue)
+        let (tm, d) = try await server.makeDiagram(as: Self.alice, model: "Slow", authorization: auth)
         let a = try await DiagramClient.connect(port: server.port, model: tm, diagram: d, email: Self.alice)
         _ = try await a.next("diagram_state_sync")
         let b = try await DiagramClient.connect(port: server.port, model: tm, diagram: d, email: Self.bob)

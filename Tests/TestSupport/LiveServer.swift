@@ -79,6 +79,30 @@ public struct LiveServer: Sendable {
 
     public func stop() async { await running.shutdown() }
 
+    /// Creates a threat model of `owner`'s named `model`, shared per `authorization` (the API's
+    /// entries), with one DFD diagram named `diagram`; fails unless both are created.
+    public func makeDiagram(
+        as owner: String, model: String, authorization: JSONValue = [], diagram: String = "DFD"
+    ) async throws -> (model: String, diagram: String) {
+        let created = try await call(
+            "POST", "/threat_models", as: owner,
+            body: ["name": .string(model), "authorization": authorization])
+        guard let tm = created.json["id"]?.stringValue else {
+            throw SetupFailed(step: "model", answer: created)
+        }
+        let dfd = try await call(
+            "POST", "/threat_models/\(tm)/diagrams", as: owner,
+            body: ["name": .string(diagram), "type": "DFD-1.0.0"])
+        guard let d = dfd.json["id"]?.stringValue else { throw SetupFailed(step: "diagram", answer: dfd) }
+        return (tm, d)
+    }
+
+    public struct SetupFailed: Error, CustomStringConvertible {
+        public var step: String
+        public var answer: (status: Int, json: JSONValue)
+        public var description: String { "creating the \(step) answered \(answer.status): \(answer.json)" }
+    }
+
     /// One request as `email` (nil: no token); the body as JSON.
     public func call(_ method: String, _ target: String, as email: String?, body: JSONValue? = nil)
         async throws -> (
