@@ -107,6 +107,8 @@ public final class Poller: TaskExecutor, @unchecked Sendable {
                 poller.run()
                 return nil
             }, context)
+        // Not reachable from input: loops are created once, at start-up; only a process that
+        // cannot create a thread then gets here, and it cannot serve anything.
         guard rc == 0 else { fatalError("Poller: pthread_create failed, \(rc)") }
         pthread_detach(thread)
     }
