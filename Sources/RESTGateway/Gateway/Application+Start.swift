@@ -130,14 +130,15 @@ extension Application {
 }
 
 /// The responder the server holds from the moment it binds; it forwards to the gateway once the
-/// gateway exists.
+/// gateway exists. The gateway is set once and read on every request from every I/O loop: an
+/// atomic reference, not a lock whose cache line the loops would pass back and forth.
 final class GatewaySlot: HTTPResponder {
-    private let gateway = Mutex<Gateway?>(nil)
+    private let gateway = AtomicLazyReference<Gateway>()
 
-    func install(_ gateway: Gateway) { self.gateway.withLock { $0 = gateway } }
+    func install(_ gateway: Gateway) { _ = self.gateway.storeIfNil(gateway) }
 
     func respond(to request: HTTPRequest, connection: HTTPConnectionInfo) async -> HTTPResponse {
-        guard let gateway = gateway.withLock({ $0 }) else {
+        guard let gateway = gateway.load() else {
             var headers = HTTPHeaders()
             headers.set("Retry-After", "1")
             return .error(
@@ -149,6 +150,6 @@ final class GatewaySlot: HTTPResponder {
     }
 
     func bodyLimit(for request: HTTPRequest) -> Int? {
-        gateway.withLock { $0 }?.bodyLimit(for: request)
+        gateway.load()?.bodyLimit(for: request)
     }
 }
