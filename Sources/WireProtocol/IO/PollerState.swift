@@ -24,9 +24,32 @@ struct FDSlot {
     init(generation: UInt32) { self.generation = generation }
 }
 
+/// The slots of a loop's descriptors, indexed by fd number: descriptor numbers are small and
+/// dense (the kernel hands out the lowest free one), so a flat array answers the three or four
+/// lookups of every request without hashing. It grows to the highest fd seen (about 60 bytes per
+/// number) and never shrinks.
+struct FDSlotTable {
+    private var table: [FDSlot?] = []
+
+    subscript(fd: Int32) -> FDSlot? {
+        get { fd >= 0 && Int(fd) < table.count ? table[Int(fd)] : nil }
+        set {
+            guard fd >= 0 else { return }
+            let index = Int(fd)
+            if index >= table.count {
+                guard newValue != nil else { return }
+                table.append(contentsOf: repeatElement(nil, count: max(index + 1, table.count * 2) - table.count))
+            }
+            table[index] = newValue
+        }
+    }
+
+    mutating func removeValue(forKey fd: Int32) { self[fd] = nil }
+}
+
 /// A loop's mutable state, only ever touched on its thread.
 struct PollerState {
-    var slots: [Int32: FDSlot] = [:]
+    var slots = FDSlotTable()
     var deadlines = DeadlineHeap()
     /// When the poller thread will wake on its own (its current `epoll_wait` timeout).
     var wakeAt = Int64.max
