@@ -61,7 +61,8 @@ extension JSONValue {
 
     static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
-    static func writeString(_ s: String, to out: inout [UInt8]) {
+    /// Appends `s` as a JSON string literal (what `JSONValue.string(s).write` appends).
+    public static func writeString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         // Copy runs of bytes that need no escape in one append each: byte-by-byte appends were
         // the largest serialization cost of a REST read (benchmarks/rest.md).

@@ -58,9 +58,10 @@ public struct AccessIndex: Sendable, Hashable {
             best = max(best ?? role, role)
         }
         consider(bySubject[user.id])
-        if !user.email.isEmpty { consider(bySubjectLowercased[user.email.lowercased()]) }
+        let email = user.email.isEmpty ? "" : user.email.lowercased()
+        if !email.isEmpty { consider(bySubjectLowercased[email]) }
         for provider in [user.idp, Principal.anyProvider] where !provider.isEmpty {
-            if let named = users[provider], !user.email.isEmpty { consider(named[user.email.lowercased()]) }
+            if let named = users[provider], !email.isEmpty { consider(named[email]) }
             if let named = usersExact[provider] { consider(named[user.id]) }
             if let members = groups[provider] {
                 for group in user.groups { consider(members[group]) }

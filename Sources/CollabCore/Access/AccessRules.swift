@@ -19,7 +19,34 @@ public struct UserIdentity: Sendable, Hashable {
     /// True when `subject` names this user: its id exactly, or its email ignoring case.
     public func matches(_ subject: String) -> Bool {
         if subject == id { return true }
-        return !email.isEmpty && subject.lowercased() == email.lowercased()
+        return !email.isEmpty && Self.equalIgnoringCase(subject, email)
+    }
+
+    /// `a.lowercased() == b.lowercased()`, without building either string when both are ASCII
+    /// (every access check of a model compares its owner with the caller's email).
+    static func equalIgnoringCase(_ a: String, _ b: String) -> Bool {
+        var a = a
+        var b = b
+        let ascii: Bool? = a.withUTF8 { x in
+            b.withUTF8 { y in
+                guard x.count == y.count else {
+                    return x.allSatisfy { $0 < 0x80 } && y.allSatisfy { $0 < 0x80 } ? false : nil
+                }
+                var equal = true
+                for i in 0..<x.count {
+                    let (p, q) = (x[i], y[i])
+                    if p >= 0x80 || q >= 0x80 { return nil }
+                    if p != q && lowerASCII(p) != lowerASCII(q) { equal = false }
+                }
+                return equal
+            }
+        }
+        return ascii ?? (a.lowercased() == b.lowercased())
+    }
+
+    @inline(__always)
+    private static func lowerASCII(_ byte: UInt8) -> UInt8 {
+        byte &- 0x41 < 26 ? byte | 0x20 : byte
     }
 }
 
