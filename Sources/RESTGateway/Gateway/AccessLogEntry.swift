@@ -27,14 +27,19 @@ public struct AccessLogEntry: Sendable {
     public func line(timestamps: MillisecondTimestampCache) -> [UInt8] {
         var line: [UInt8] = []
         line.reserveCapacity(192 + target.utf8.count + peer.utf8.count + (userID?.utf8.count ?? 0))
+        append(to: &line, timestamps: timestamps)
+        return line
+    }
+
+    /// Appends the line to `out` (the sink's batch, with no buffer of its own per line).
+    public func append(to line: inout [UInt8], timestamps: MillisecondTimestampCache) {
         line.append(contentsOf: #"{"ts":""#.utf8)
         timestamps.append(time, to: &line)
         line.append(contentsOf: #"","level":"info","msg":"request","method":"#.utf8)
-        JSONValue.string(method).write(to: &line, sortedKeys: false)
+        JSONValue.writeString(method, to: &line)
         line.append(contentsOf: #","path":"#.utf8)
         let path = HTTPRequest.path(ofTarget: target)
-        JSONValue.string(path.endIndex == target.endIndex ? target : String(path))
-            .write(to: &line, sortedKeys: false)
+        JSONValue.writeString(path.endIndex == target.endIndex ? target : String(path), to: &line)
         line.append(contentsOf: #","status":"#.utf8)
         line.appendDecimal(status)
         line.append(contentsOf: #","duration_ms":"#.utf8)
@@ -42,15 +47,14 @@ public struct AccessLogEntry: Sendable {
         line.append(contentsOf: #","bytes":"#.utf8)
         line.appendDecimal(bytes)
         line.append(contentsOf: #","request_id":"#.utf8)
-        JSONValue.string(requestID).write(to: &line, sortedKeys: false)
+        JSONValue.writeString(requestID, to: &line)
         line.append(contentsOf: #","peer":"#.utf8)
-        JSONValue.string(peer).write(to: &line, sortedKeys: false)
+        JSONValue.writeString(peer, to: &line)
         if let userID {
             line.append(contentsOf: #","user_id":"#.utf8)
-            JSONValue.string(userID).write(to: &line, sortedKeys: false)
+            JSONValue.writeString(userID, to: &line)
         }
         line.append(contentsOf: "}\n".utf8)
-        return line
     }
 
     /// The duration in milliseconds rounded to the microsecond, as `JSONValue` prints the

@@ -99,7 +99,7 @@ public final class StandardErrorSink: LogSink {
             for (offset, entry) in entries {
                 out.append(contentsOf: lines[copied..<offset])
                 copied = offset
-                out.append(contentsOf: entry.line(timestamps: timestamps))
+                entry.append(to: &out, timestamps: timestamps)
             }
             out.append(contentsOf: lines[copied...])
             writeAll(out)
