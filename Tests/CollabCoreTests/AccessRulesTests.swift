@@ -124,11 +124,13 @@ private func acl(_ entries: (String, Role)...) -> [Authorization] {
         let alphabet: [String] = ["a", "A", "z", "Z", "@", "[", "`", "{", ".", "0", "é", "É", "ß", "İ", "K"]
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<3_000 {
-            let a = (0..<Int.random(in: 0...5, using: &generator)).map { _ in alphabet.randomElement()! }.joined()
+            let a = (0..<Int.random(in: 0...5, using: &generator)).map { _ in alphabet.randomElement()! }
+                .joined()
             let b =
                 Bool.random()
                 ? a.map { c in Bool.random() ? c.uppercased() : String(c) }.joined()
-                : (0..<Int.random(in: 0...5, using: &generator)).map { _ in alphabet.randomElement()! }.joined()
+                : (0..<Int.random(in: 0...5, using: &generator)).map { _ in alphabet.randomElement()! }
+                    .joined()
             #expect(
                 UserIdentity.equalIgnoringCase(a, b) == (a.lowercased() == b.lowercased()), "\(a) vs \(b)")
         }

@@ -38,7 +38,8 @@ struct FDSlotTable {
             let index = Int(fd)
             if index >= table.count {
                 guard newValue != nil else { return }
-                table.append(contentsOf: repeatElement(nil, count: max(index + 1, table.count * 2) - table.count))
+                table.append(
+                    contentsOf: repeatElement(nil, count: max(index + 1, table.count * 2) - table.count))
             }
             table[index] = newValue
         }
