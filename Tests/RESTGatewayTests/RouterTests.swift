@@ -34,7 +34,7 @@ import WireProtocol
         switch Self.router.lookup(method: method, path: path[...]) {
         case .found(let index, let parameters):
             let route = Self.router.route(at: index)
-            return .found("\(route.method) \(route.pattern)", parameters)
+            return .found("\(route.method) \(route.pattern)", parameters.dictionary)
         case .methodNotAllowed(let allow): return .notAllowed(allow)
         case .options(let allow): return .options(allow)
         case .notFound: return .notFound
@@ -137,6 +137,22 @@ import WireProtocol
         #expect(compared == 5 * methods.count)
         #expect(resolve("GET", "/") == .found("GET /", [:]))
         #expect(resolve("POST", "/threat_models") == .found("POST /threat_models", [:]))
+    }
+
+    /// Handlers read parameters by name; a name the pattern lacks is absent.
+    @Test func parametersAreFoundByName() {
+        guard
+            case .found(_, let parameters) = Self.router.lookup(
+                method: "GET", path: "/threat_models/t1/threats/x9")
+        else {
+            Issue.record("no route")
+            return
+        }
+        #expect(parameters["threat_model_id"] == "t1")
+        #expect(parameters["threat_id"] == "x9")
+        #expect(parameters["diagram_id"] == nil)
+        #expect(parameters == ["threat_id": "x9", "threat_model_id": "t1"])
+        #expect(parameters != ["threat_id": "x9"])
     }
 
     @Test func duplicateRouteIsRejected() {

@@ -36,7 +36,7 @@ struct StubAuthenticator: Authenticator {
 let echoResponder: RequestResponder = { context in
     var o: [String: JSONValue] = [
         "request_id": .string(context.requestID),
-        "params": .object(context.pathParameters.mapValues { .string($0) }),
+        "params": .object(context.pathParameters.dictionary.mapValues { .string($0) }),
         "query": .object(context.query.mapValues { .string($0) }),
     ]
     if let user = context.user { o["user"] = .string(user.id) }

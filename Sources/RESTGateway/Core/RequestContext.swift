@@ -25,7 +25,7 @@ public struct AuthenticatedUser: Sendable, Hashable, Codable {
 public struct RequestContext: Sendable {
     public var request: HTTPRequest
     /// Values of `{name}` segments of the matched route pattern, percent-decoded.
-    public var pathParameters: [String: String]
+    public var pathParameters: PathParameters
     /// Query parameters, percent-decoded; a repeated name keeps its first value.
     public var query: [String: String]
     /// Unique per request; echoed in `X-Request-ID` and the access log.
@@ -41,7 +41,7 @@ public struct RequestContext: Sendable {
     var routeLookup: Router.Lookup?
 
     public init(
-        request: HTTPRequest, pathParameters: [String: String] = [:], query: [String: String] = [:],
+        request: HTTPRequest, pathParameters: PathParameters = [:], query: [String: String] = [:],
         requestID: String = "", user: AuthenticatedUser? = nil, accessToken: String? = nil,
         peer: String = ""
     ) {

@@ -133,12 +133,32 @@ extension Application {
 /// gateway exists. The gateway is set once and read on every request from every I/O loop: an
 /// atomic reference, not a lock whose cache line the loops would pass back and forth.
 final class GatewaySlot: HTTPResponder {
-    private let gateway = AtomicLazyReference<Gateway>()
+    /// The installed gateway's address (0 until installed). The slot holds one retain of it,
+    /// released in `deinit`.
+    private let gateway = Atomic<UInt>(0)
 
-    func install(_ gateway: Gateway) { _ = self.gateway.storeIfNil(gateway) }
+    deinit {
+        if let raw = UnsafeRawPointer(bitPattern: gateway.load(ordering: .acquiring)) {
+            Unmanaged<Gateway>.fromOpaque(raw).release()
+        }
+    }
+
+    /// Installs the gateway; only the first call counts.
+    func install(_ gateway: Gateway) {
+        let raw = Unmanaged.passRetained(gateway).toOpaque()
+        let (stored, _) = self.gateway.compareExchange(
+            expected: 0, desired: UInt(bitPattern: raw), ordering: .releasing)
+        if !stored { Unmanaged<Gateway>.fromOpaque(raw).release() }
+    }
+
+    private var installed: Gateway? {
+        UnsafeRawPointer(bitPattern: gateway.load(ordering: .acquiring)).map {
+            Unmanaged<Gateway>.fromOpaque($0).takeUnretainedValue()
+        }
+    }
 
     func respond(to request: HTTPRequest, connection: HTTPConnectionInfo) async -> HTTPResponse {
-        guard let gateway = gateway.load() else {
+        guard let gateway = installed else {
             var headers = HTTPHeaders()
             headers.set("Retry-After", "1")
             return .error(
@@ -150,6 +170,6 @@ final class GatewaySlot: HTTPResponder {
     }
 
     func bodyLimit(for request: HTTPRequest) -> Int? {
-        gateway.load()?.bodyLimit(for: request)
+        installed?.bodyLimit(for: request)
     }
 }

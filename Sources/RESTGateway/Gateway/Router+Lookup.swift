@@ -19,12 +19,12 @@ extension Router {
             return (index, search.values, search.allow)
         }
         if let index {
-            let names = compiled[index].parameterNames
-            var parameters: [String: String] = [:]
-            parameters.reserveCapacity(names.count)
             // `values` were collected deepest first, on the way back from the match.
-            for (name, value) in zip(names, values.reversed()) { parameters[name] = value }
-            return .found(index: index, parameters: parameters)
+            var values = values
+            values.reverse()
+            return .found(
+                index: index,
+                parameters: PathParameters(names: compiled[index].parameterNames, values: values))
         }
         if allow.isEmpty { return .notFound }
         let allowed = Self.allowList(allow)
@@ -70,12 +70,12 @@ extension Router {
 
         /// Searches below `node` for the segments from offset `start` on (nil: none left).
         mutating func run(node: Int, from start: Int?) -> Int? {
-            let current = router.nodes[node]
             guard let start else {
-                if current.methods.isEmpty { return nil }
-                if let index = current.route(for: method) { return index }
-                if method == "HEAD", let index = current.route(for: "GET") { return index }
-                allow.formUnion(current.methods.map(\.method))
+                let methods = router.nodes[node].methods
+                if methods.isEmpty { return nil }
+                if let index = router.nodes[node].route(for: method) { return index }
+                if method == "HEAD", let index = router.nodes[node].route(for: "GET") { return index }
+                allow.formUnion(methods.map(\.method))
                 return nil
             }
             let rest = UnsafeRawBufferPointer(rebasing: path[start...])
@@ -86,22 +86,21 @@ extension Router {
             if raw.contains(UInt8(ascii: "%")) {
                 let decoded = PercentDecoding.decode(Substring(decoding: raw, as: UTF8.self))
                 return Array(decoded.utf8).withUnsafeBytes { segment in
-                    descend(current, segment, next, value: { decoded })
+                    descend(node, segment, next, value: { decoded })
                 }
             }
-            return descend(current, raw, next, value: { String(decoding: raw, as: UTF8.self) })
+            return descend(node, raw, next, value: { String(decoding: raw, as: UTF8.self) })
         }
 
         /// Static child first, then the parameter child (which takes only a non-empty segment).
         private mutating func descend(
-            _ current: Router.Node, _ segment: UnsafeRawBufferPointer, _ next: Int?, value: () -> String
+            _ node: Int, _ segment: UnsafeRawBufferPointer, _ next: Int?, value: () -> String
         ) -> Int? {
-            if let child = current.child(segment), let found = run(node: child, from: next) {
+            if let child = router.nodes[node].child(segment), let found = run(node: child, from: next) {
                 return found
             }
-            if current.parameterChild >= 0 && !segment.isEmpty,
-                let found = run(node: current.parameterChild, from: next)
-            {
+            let parameterChild = router.nodes[node].parameterChild
+            if parameterChild >= 0 && !segment.isEmpty, let found = run(node: parameterChild, from: next) {
                 values.append(value())
                 return found
             }

@@ -1,3 +1,5 @@
+import Glibc
+
 /// The routing table, compiled once at start-up into a flat array of nodes.
 ///
 /// Each node holds its static children (a short list of segments), at most one parameter
@@ -16,23 +18,44 @@ public struct Router: Sendable {
 
     /// A node of the tree. Children and methods are short lists searched in order: a node has a
     /// handful of each, and comparing a few bytes costs less than hashing a `String` (which
-    /// normalizes Unicode) per segment of every request.
+    /// normalizes Unicode) per segment of every request. The static segments sit end to end in
+    /// one byte array, so the search compares bytes without copying (and reference-counting) a
+    /// per-segment array for every child it passes (the root has a dozen).
     struct Node: Sendable {
-        /// Static segments (their UTF-8) and the node each leads to.
-        var statics: [(segment: [UInt8], node: Int)] = []
+        /// The static segments' UTF-8, end to end; segment `i` ends at `staticEnds[i]`.
+        private(set) var staticBytes: [UInt8] = []
+        private(set) var staticEnds: [Int] = []
+        /// The node static segment `i` leads to.
+        private(set) var staticNodes: [Int] = []
         var parameterChild: Int = -1
         /// Methods served here and the index into `routes` of each.
         var methods: [(method: String, route: Int)] = []
 
         func child(_ segment: UnsafeRawBufferPointer) -> Int? {
-            for entry in statics where entry.segment.count == segment.count {
-                if entry.segment.elementsEqual(segment) { return entry.node }
+            staticBytes.withUnsafeBytes { all in
+                var start = 0
+                for i in staticEnds.indices {
+                    let end = staticEnds[i]
+                    if end - start == segment.count
+                        && (segment.isEmpty
+                            || memcmp(all.baseAddress! + start, segment.baseAddress!, segment.count) == 0)
+                    {
+                        return staticNodes[i]
+                    }
+                    start = end
+                }
+                return nil
             }
-            return nil
+        }
+
+        mutating func addStatic(_ segment: [UInt8], node: Int) {
+            staticBytes.append(contentsOf: segment)
+            staticEnds.append(staticBytes.count)
+            staticNodes.append(node)
         }
 
         func route(for method: String) -> Int? {
-            for entry in methods where entry.method == method { return entry.route }
+            for i in methods.indices where methods[i].method == method { return methods[i].route }
             return nil
         }
     }
@@ -46,7 +69,7 @@ public struct Router: Sendable {
     /// The outcome of a lookup.
     public enum Lookup: Sendable {
         /// `index` into `routes`; `parameters` decoded, named as in the route's pattern.
-        case found(index: Int, parameters: [String: String])
+        case found(index: Int, parameters: PathParameters)
         /// The path exists with other methods; `allow` is the value for the `Allow` header.
         case methodNotAllowed(allow: [String])
         /// `OPTIONS` on an existing path (RFC 9110 §9.3.7): answer with `Allow`.
@@ -86,11 +109,11 @@ public struct Router: Sendable {
                     throw .invalidPattern(route.pattern)
                 }
                 let bytes = Array(segment.utf8)
-                if let next = nodes[node].statics.first(where: { $0.segment == bytes })?.node {
+                if let next = bytes.withUnsafeBytes({ nodes[node].child($0) }) {
                     node = next
                 } else {
                     nodes.append(Node())
-                    nodes[node].statics.append((bytes, nodes.count - 1))
+                    nodes[node].addStatic(bytes, node: nodes.count - 1)
                     node = nodes.count - 1
                 }
             }
@@ -116,4 +139,34 @@ public struct Router: Sendable {
             Substring($0)
         }
     }
+}
+
+/// The values a route pattern's `{name}` segments took. A route has at most a few, so they are
+/// kept as the pattern's list of names (shared, not copied) beside the values and searched by
+/// name: building a dictionary for them cost more than the rest of the route search.
+public struct PathParameters: Sendable, Equatable, ExpressibleByDictionaryLiteral {
+    private var names: [String]
+    private var values: [String]
+
+    init(names: [String], values: [String]) {
+        self.names = names
+        self.values = values
+    }
+
+    public init(dictionaryLiteral elements: (String, String)...) {
+        self.names = elements.map(\.0)
+        self.values = elements.map(\.1)
+    }
+
+    public subscript(name: String) -> String? {
+        for i in names.indices where names[i] == name { return values[i] }
+        return nil
+    }
+
+    /// The parameters by name.
+    public var dictionary: [String: String] {
+        Dictionary(zip(names, values), uniquingKeysWith: { first, _ in first })
+    }
+
+    public static func == (a: PathParameters, b: PathParameters) -> Bool { a.dictionary == b.dictionary }
 }
