@@ -89,7 +89,8 @@ public final class HTTPServer: Sendable {
                 let loop = loops[slot]
                 let connection: TCPConnection
                 do throws(StreamError) {
-                    connection = try await listener.accept(on: loop)
+                    // Connection tasks are never cancelled: shutdown closes their sockets.
+                    connection = try await listener.accept(on: loop, cancellable: false)
                 } catch {
                     if error == .closed { break }
                     continue

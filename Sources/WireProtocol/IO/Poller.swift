@@ -184,11 +184,32 @@ public final class Poller: TaskExecutor, @unchecked Sendable {
     /// Suspends until the descriptor is (probably) ready in `interest`'s direction, the deadline
     /// passes, the registration ends, or the task is cancelled. Never blocks a thread.
     @inline(__always)
+    ///
+    /// A wait that is not `cancellable` (see `PolledDescriptor.observesCancellation`) ends only
+    /// by readiness, its deadline or the descriptor's close.
     func wait(
-        _ registration: PollerRegistration, for interest: IOInterest, deadline: IODeadline?
+        _ registration: PollerRegistration, for interest: IOInterest, deadline: IODeadline?,
+        cancellable: Bool = true
     ) async -> IOWaitResult {
         if isOnLoop, let immediate = state.takeReady(registration, interest) { return immediate }
         let id = nextWaiterID.add(1, ordering: .relaxed).newValue
+        if !cancellable {
+            return await withUnsafeContinuation { continuation in
+                let waiter = IOWaiter(id: id, continuation: continuation)
+                if self.isOnLoop {
+                    let (immediate, _) = self.state.park(
+                        registration, interest, deadline: deadline, waiter: waiter)
+                    if let immediate { continuation.resume(returning: immediate) }
+                } else {
+                    self.submit(
+                        .action {
+                            let (immediate, _) = self.state.park(
+                                registration, interest, deadline: deadline, waiter: waiter)
+                            if let immediate { continuation.resume(returning: immediate) }
+                        })
+                }
+            }
+        }
         let cancelled = CancelFlag()
         return await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<IOWaitResult, Never>) in

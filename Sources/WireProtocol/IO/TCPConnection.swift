@@ -18,11 +18,16 @@ public final class TCPConnection: ByteStream {
     /// task touches it (relaxed: it is never read on another thread concurrently).
     private let drained = Atomic<Bool>(false)
 
-    init(adopting fd: Int32, peer: String, poller: Poller = .shared) throws(StreamError) {
+    /// `observesCancellation`: whether a cancelled task's wait on the socket ends (see
+    /// `PolledDescriptor.observesCancellation`).
+    init(adopting fd: Int32, peer: String, poller: Poller = .shared, observesCancellation: Bool = true)
+        throws(StreamError)
+    {
         var one: Int32 = 1
         // Responses are written whole; Nagle would only delay them.
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        self.descriptor = try PolledDescriptor(adopting: fd, poller: poller)
+        self.descriptor = try PolledDescriptor(
+            adopting: fd, poller: poller, observesCancellation: observesCancellation)
         self.peerDescription = peer
     }
 

@@ -41,7 +41,12 @@ public final class TCPListener: Sendable {
 
     /// Waits for the next connection, registered with `loop` (by default the listener's own).
     /// Fails with `.closed` once the listener is closed.
-    public func accept(on loop: Poller? = nil) async throws(StreamError) -> TCPConnection {
+    ///
+    /// `cancellable: false` makes the accepted connection's waits ignore task cancellation (for a
+    /// server, whose connection tasks are ended by closing their sockets).
+    public func accept(on loop: Poller? = nil, cancellable: Bool = true) async throws(StreamError)
+        -> TCPConnection
+    {
         while true {
             var peer = sockaddr_storage()
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
@@ -56,7 +61,8 @@ public final class TCPListener: Sendable {
                 let description = SocketAddress(storage: peer, length: length).description
                 do {
                     return try TCPConnection(
-                        adopting: fd, peer: description, poller: loop ?? descriptor.poller)
+                        adopting: fd, peer: description, poller: loop ?? descriptor.poller,
+                        observesCancellation: cancellable)
                 } catch {
                     continue
                 }
