@@ -23,7 +23,7 @@ public final class AccessLogNotes: Sendable {
 /// Writes one JSON line per request: method, path, status, duration, body bytes, request id,
 /// peer, and the user id once authentication has run. Install it inside `RequestIDMiddleware`
 /// (so the id is known) and outside error rendering (so failures are logged with their status).
-public struct AccessLogMiddleware: InlineMiddleware {
+public final class AccessLogMiddleware: InlineMiddleware {
     let logger: Logger
     /// Monotonic nanoseconds; injectable so tests can pin durations.
     let nanoseconds: @Sendable () -> UInt64
@@ -79,11 +79,11 @@ public struct AccessLogMiddleware: InlineMiddleware {
     }
 
     private func write(_ context: RequestContext, status: Int, bytes: Int, start: UInt64, user: String?) {
-        logger.access(
-            AccessLogEntry(
-                time: logger.time, method: context.request.method, target: context.request.target,
-                status: status, nanoseconds: nanoseconds() &- start, bytes: bytes,
-                requestID: context.requestID, peer: context.peer, userID: user ?? context.user?.id))
+        let entry = AccessLogEntry(
+            time: logger.time, method: context.request.method, target: context.request.target,
+            status: status, nanoseconds: nanoseconds() &- start, bytes: bytes,
+            requestID: context.requestID, peer: context.peer, userID: user ?? context.user?.id)
+        logger.access(entry)
     }
 
     public static func monotonicNanoseconds() -> UInt64 {

@@ -7,7 +7,7 @@ import WireProtocol
 /// and `Access-Control-Request-Method`) is answered here with 204, before routing, so it never
 /// needs a route of its own. Tokens travel in `Authorization`, not cookies, so credentials mode is
 /// not enabled.
-public struct CORSMiddleware: InlineMiddleware {
+public final class CORSMiddleware: InlineMiddleware {
     /// Origins allowed to call; nil allows any and echoes it back.
     let allowedOrigins: Set<String>?
     let allowMethods = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"

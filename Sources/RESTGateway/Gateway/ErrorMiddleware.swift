@@ -6,7 +6,7 @@ import WireProtocol
 /// An `APIError` is rendered as it is. Anything else is a bug or an I/O failure: the client gets
 /// a 500 `internal_error` that names only the request id, and the error itself goes to the log,
 /// so internals (paths, SQL-like messages, stack details) never reach the wire.
-public struct ErrorMiddleware: InlineMiddleware {
+public final class ErrorMiddleware: InlineMiddleware {
     let logger: Logger
 
     public init(logger: Logger) {

@@ -5,7 +5,7 @@ import WireProtocol
 /// report and a log line can be matched. A client-supplied id is kept when it is sane (1-128
 /// characters of `A-Z a-z 0-9 - _ . :`), so ids can be traced across a proxy; anything else is
 /// replaced, so log lines never carry attacker-chosen control characters.
-public struct RequestIDMiddleware: InlineMiddleware {
+public final class RequestIDMiddleware: InlineMiddleware {
     public static let header = "X-Request-ID"
 
     public init() {}
