@@ -33,6 +33,37 @@ import Testing
         #expect(keys.last == 1)
     }
 
+    /// Random inserts, moves, removals and pops against a plain dictionary of deadlines.
+    @Test func agreesWithAPlainModelUnderRandomOperations() {
+        var heap = DeadlineHeap()
+        var model: [Int: Int64] = [:]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let key = Int.random(in: 0..<300, using: &generator)
+            switch Int.random(in: 0..<10, using: &generator) {
+            case 0..<5:
+                let deadline = Int64.random(in: 0..<1_000, using: &generator)
+                heap.insert(key: key, deadline: deadline)
+                model[key] = deadline
+            case 5..<8:
+                heap.remove(key: key)
+                model[key] = nil
+            default:
+                let now = Int64.random(in: 0..<1_000, using: &generator)
+                let popped = heap.popDue(now: now)
+                let due = model.filter { $0.value <= now }
+                if let popped {
+                    #expect(due[popped] == due.values.min())
+                    model[popped] = nil
+                } else {
+                    #expect(due.isEmpty)
+                }
+            }
+            #expect(heap.count == model.count)
+            #expect(heap.earliest == model.values.min())
+        }
+    }
+
     @Test func tokenPacksGenerationAboveTheDescriptor() {
         let registration = PollerRegistration(fd: 7, generation: 3)
         #expect(registration.token == (3 << 32) | 7)

@@ -3,23 +3,35 @@
 /// The poller keeps one entry per task that waits with a deadline (key = fd and direction), and
 /// removes the entry as soon as the wait ends, so the heap never holds more entries than there are
 /// waiting tasks — unlike a lazy heap, which would accumulate one stale entry per request.
+///
+/// Keys are small and dense (twice the fd number, plus the direction), so each entry's position
+/// is kept in an array indexed by key: every request inserts and removes one entry, and each
+/// step of a sift moves two positions, which a dictionary would hash.
 struct DeadlineHeap {
     private var items: [(deadline: Int64, key: Int)] = []
-    private var positions: [Int: Int] = [:]
+    /// `positions[key]` is the entry's index in `items`, or -1.
+    private var positions: [Int] = []
 
     var earliest: Int64? { items.first?.deadline }
     var count: Int { items.count }
 
     /// Adds `key`, or moves it if present.
     mutating func insert(key: Int, deadline: Int64) {
-        if positions[key] != nil { remove(key: key) }
+        precondition(key >= 0, "negative deadline key")
+        if key >= positions.count {
+            positions.append(
+                contentsOf: repeatElement(-1, count: max(key + 1, positions.count * 2) - positions.count))
+        }
+        if positions[key] >= 0 { remove(key: key) }
         items.append((deadline, key))
         positions[key] = items.count - 1
         siftUp(items.count - 1)
     }
 
     mutating func remove(key: Int) {
-        guard let position = positions.removeValue(forKey: key) else { return }
+        guard key >= 0, key < positions.count, positions[key] >= 0 else { return }
+        let position = positions[key]
+        positions[key] = -1
         let last = items.count - 1
         if position != last {
             items.swapAt(position, last)
