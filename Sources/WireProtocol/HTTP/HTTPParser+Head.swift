@@ -123,7 +123,11 @@ extension HTTPParser {
         }
         head.versionMinor = try parseVersion(buf, (sp2 + 1)..<line.upperBound)
         head.method = HTTPSyntax.string(buf, method)
-        head.target = originForm(HTTPSyntax.string(buf, target))
+        // The origin form ("/path?q", nearly every request) is kept as it is, without the copy
+        // `originForm` makes to look at it.
+        let first = buf[target.lowerBound]
+        let text = HTTPSyntax.string(buf, target)
+        head.target = first == UInt8(ascii: "/") || first == UInt8(ascii: "*") ? text : originForm(text)
     }
 
     /// RFC 9112 §3.2.2: a server MUST accept the absolute form ("http://host/path?q"); routing
