@@ -183,10 +183,10 @@ public final class Poller: TaskExecutor, @unchecked Sendable {
 
     /// Suspends until the descriptor is (probably) ready in `interest`'s direction, the deadline
     /// passes, the registration ends, or the task is cancelled. Never blocks a thread.
-    @inline(__always)
     ///
     /// A wait that is not `cancellable` (see `PolledDescriptor.observesCancellation`) ends only
     /// by readiness, its deadline or the descriptor's close.
+    @inline(__always)
     func wait(
         _ registration: PollerRegistration, for interest: IOInterest, deadline: IODeadline?,
         cancellable: Bool = true
@@ -195,42 +195,14 @@ public final class Poller: TaskExecutor, @unchecked Sendable {
         let id = nextWaiterID.add(1, ordering: .relaxed).newValue
         if !cancellable {
             return await withUnsafeContinuation { continuation in
-                let waiter = IOWaiter(id: id, continuation: continuation)
-                if self.isOnLoop {
-                    let (immediate, _) = self.state.park(
-                        registration, interest, deadline: deadline, waiter: waiter)
-                    if let immediate { continuation.resume(returning: immediate) }
-                } else {
-                    self.submit(
-                        .action {
-                            let (immediate, _) = self.state.park(
-                                registration, interest, deadline: deadline, waiter: waiter)
-                            if let immediate { continuation.resume(returning: immediate) }
-                        })
-                }
+                self.park(IOWaiter(id: id, continuation: continuation), registration, interest, deadline, nil)
             }
         }
         let cancelled = CancelFlag()
         return await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<IOWaitResult, Never>) in
-                let waiter = IOWaiter(id: id, continuation: continuation)
-                if self.isOnLoop {
-                    let (immediate, _) = self.state.park(
-                        registration, interest, deadline: deadline, waiter: waiter)
-                    if let immediate { continuation.resume(returning: immediate) }
-                    return
-                }
-                let alreadyCancelled = Task.isCancelled
-                self.submit(
-                    .action {
-                        if alreadyCancelled || cancelled.isSet {
-                            continuation.resume(returning: .closed)
-                            return
-                        }
-                        let (immediate, _) = self.state.park(
-                            registration, interest, deadline: deadline, waiter: waiter)
-                        if let immediate { continuation.resume(returning: immediate) }
-                    })
+                self.park(
+                    IOWaiter(id: id, continuation: continuation), registration, interest, deadline, cancelled)
             }
         } onCancel: {
             cancelled.set()
@@ -239,6 +211,31 @@ public final class Poller: TaskExecutor, @unchecked Sendable {
                 waiter?.continuation.resume(returning: .closed)
             }
         }
+    }
+
+    /// Parks `waiter`, or resumes it at once when the answer is already known: directly on the
+    /// loop thread, else as a message to it. A message checks `cancelled` (when the wait observes
+    /// cancellation) before parking, since the task may have been cancelled on the way.
+    private func park(
+        _ waiter: IOWaiter, _ registration: PollerRegistration, _ interest: IOInterest,
+        _ deadline: IODeadline?, _ cancelled: CancelFlag?
+    ) {
+        if isOnLoop {
+            let (immediate, _) = state.park(registration, interest, deadline: deadline, waiter: waiter)
+            if let immediate { waiter.continuation.resume(returning: immediate) }
+            return
+        }
+        let alreadyCancelled = cancelled != nil && Task.isCancelled
+        submit(
+            .action {
+                if alreadyCancelled || cancelled?.isSet == true {
+                    waiter.continuation.resume(returning: .closed)
+                    return
+                }
+                let (immediate, _) = self.state.park(
+                    registration, interest, deadline: deadline, waiter: waiter)
+                if let immediate { waiter.continuation.resume(returning: immediate) }
+            })
     }
 }
 
