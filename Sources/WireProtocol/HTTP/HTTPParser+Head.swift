@@ -123,20 +123,17 @@ extension HTTPParser {
         }
         head.versionMinor = try parseVersion(buf, (sp2 + 1)..<line.upperBound)
         head.method = HTTPSyntax.string(buf, method)
-        // The origin form ("/path?q", nearly every request) is kept as it is, without the copy
-        // `originForm` makes to look at it.
-        let first = buf[target.lowerBound]
-        let text = HTTPSyntax.string(buf, target)
-        head.target = first == UInt8(ascii: "/") || first == UInt8(ascii: "*") ? text : originForm(text)
+        head.target = originForm(HTTPSyntax.string(buf, target))
     }
 
     /// RFC 9112 §3.2.2: a server MUST accept the absolute form ("http://host/path?q"); routing
     /// only needs the path and query, so it is reduced to the origin form ("/path?q").
     static func originForm(_ target: String) -> String {
-        let bytes = Array(target.utf8)
-        guard let first = bytes.first, first != UInt8(ascii: "/"), first != UInt8(ascii: "*") else {
+        // Nearly every target is already in origin form: it is returned before any copy.
+        guard let first = target.utf8.first, first != UInt8(ascii: "/"), first != UInt8(ascii: "*") else {
             return target
         }
+        let bytes = Array(target.utf8)
         let scheme: Int
         if bytes.count >= 7, String(decoding: bytes[0..<7], as: UTF8.self).lowercased() == "http://" {
             scheme = 7
