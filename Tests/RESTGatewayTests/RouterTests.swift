@@ -155,6 +155,18 @@ import WireProtocol
         #expect(parameters != ["threat_id": "x9"])
     }
 
+    /// A name a pattern repeats takes its last segment's value, as when parameters were a
+    /// dictionary filled in pattern order.
+    @Test func aRepeatedNameTakesTheLastValue() throws {
+        let router = try Router(routes: [Route("GET", "/a/{x}/b/{x}", access: .open) { _ in .empty() }])
+        guard case .found(_, let parameters) = router.lookup(method: "GET", path: "/a/1/b/2") else {
+            Issue.record("no route")
+            return
+        }
+        #expect(parameters["x"] == "2")
+        #expect(parameters.dictionary == ["x": "2"])
+    }
+
     @Test func duplicateRouteIsRejected() {
         let routes = [
             Route("GET", "/a/{x}", access: .open) { _ in .empty() },

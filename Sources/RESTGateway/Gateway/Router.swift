@@ -1,5 +1,3 @@
-import Glibc
-
 /// The routing table, compiled once at start-up into a flat array of nodes.
 ///
 /// Each node holds its static children (a short list of segments), at most one parameter
@@ -37,8 +35,7 @@ public struct Router: Sendable {
                 for i in staticEnds.indices {
                     let end = staticEnds[i]
                     if end - start == segment.count
-                        && (segment.isEmpty
-                            || memcmp(all.baseAddress! + start, segment.baseAddress!, segment.count) == 0)
+                        && UnsafeRawBufferPointer(rebasing: all[start..<end]).elementsEqual(segment)
                     {
                         return staticNodes[i]
                     }
@@ -158,14 +155,14 @@ public struct PathParameters: Sendable, Equatable, ExpressibleByDictionaryLitera
         self.values = elements.map(\.1)
     }
 
+    /// The value of `{name}`; a name the pattern repeats takes its last segment's value.
     public subscript(name: String) -> String? {
-        for i in names.indices where names[i] == name { return values[i] }
-        return nil
+        names.lastIndex(of: name).map { values[$0] }
     }
 
     /// The parameters by name.
     public var dictionary: [String: String] {
-        Dictionary(zip(names, values), uniquingKeysWith: { first, _ in first })
+        Dictionary(zip(names, values), uniquingKeysWith: { _, last in last })
     }
 
     public static func == (a: PathParameters, b: PathParameters) -> Bool { a.dictionary == b.dictionary }
