@@ -18,10 +18,7 @@ struct DeadlineHeap {
     /// Adds `key`, or moves it if present.
     mutating func insert(key: Int, deadline: Int64) {
         precondition(key >= 0, "negative deadline key")
-        if key >= positions.count {
-            positions.append(
-                contentsOf: repeatElement(-1, count: max(key + 1, positions.count * 2) - positions.count))
-        }
+        positions.grow(toInclude: key, filler: -1)
         if positions[key] >= 0 { remove(key: key) }
         items.append((deadline, key))
         positions[key] = items.count - 1

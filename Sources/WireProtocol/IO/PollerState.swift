@@ -38,14 +38,22 @@ struct FDSlotTable {
             let index = Int(fd)
             if index >= table.count {
                 guard newValue != nil else { return }
-                table.append(
-                    contentsOf: repeatElement(nil, count: max(index + 1, table.count * 2) - table.count))
+                table.grow(toInclude: index, filler: nil)
             }
             table[index] = newValue
         }
     }
 
     mutating func removeValue(forKey fd: Int32) { self[fd] = nil }
+}
+
+extension Array {
+    /// Grows the array with `filler` so that `index` is valid, to at least twice its count: the
+    /// poller's tables indexed by fd number grow a logarithmic number of times.
+    mutating func grow(toInclude index: Int, filler: Element) {
+        guard index >= count else { return }
+        append(contentsOf: repeatElement(filler, count: Swift.max(index + 1, count * 2) - count))
+    }
 }
 
 /// A loop's mutable state, only ever touched on its thread.
