@@ -90,7 +90,7 @@ public final class HTTPServer: Sendable {
                 let connection: TCPConnection
                 do throws(StreamError) {
                     // Connection tasks are never cancelled: shutdown closes their sockets.
-                    connection = try await listener.accept(on: loop, cancellable: false)
+                    connection = try await listener.accept(on: loop, connectionObservesCancellation: false)
                 } catch {
                     if error == .closed { break }
                     continue

@@ -42,10 +42,11 @@ public final class TCPListener: Sendable {
     /// Waits for the next connection, registered with `loop` (by default the listener's own).
     /// Fails with `.closed` once the listener is closed.
     ///
-    /// `cancellable: false` makes the accepted connection's waits ignore task cancellation (for a
-    /// server, whose connection tasks are ended by closing their sockets).
-    public func accept(on loop: Poller? = nil, cancellable: Bool = true) async throws(StreamError)
-        -> TCPConnection
+    /// `connectionObservesCancellation: false` makes the accepted connection's waits ignore task
+    /// cancellation (for a server, whose connection tasks are ended by closing their sockets);
+    /// the accept itself always ends when its task is cancelled.
+    public func accept(on loop: Poller? = nil, connectionObservesCancellation: Bool = true)
+        async throws(StreamError) -> TCPConnection
     {
         while true {
             var peer = sockaddr_storage()
@@ -62,7 +63,7 @@ public final class TCPListener: Sendable {
                 do {
                     return try TCPConnection(
                         adopting: fd, peer: description, poller: loop ?? descriptor.poller,
-                        observesCancellation: cancellable)
+                        observesCancellation: connectionObservesCancellation)
                 } catch {
                     continue
                 }
