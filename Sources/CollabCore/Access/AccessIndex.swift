@@ -58,7 +58,7 @@ public struct AccessIndex: Sendable, Hashable {
             best = max(best ?? role, role)
         }
         consider(bySubject[user.id])
-        let email = user.email.isEmpty ? "" : user.email.lowercased()
+        let email = user.email.lowercased()
         if !email.isEmpty { consider(bySubjectLowercased[email]) }
         for provider in [user.idp, Principal.anyProvider] where !provider.isEmpty {
             if let named = users[provider], !email.isEmpty { consider(named[email]) }
