@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Side-by-side HTTP benchmark (issue 15): the full tmi-server (router, request id, access log,
-# CORS, auth) against a Hummingbird 2.28.1 twin answering the same bytes and nginx (static
-# `return 200`, 1 worker and 2 workers), on two paths:
+# CORS, auth) against a Hummingbird 2.28.1 twin answering the same bytes, our own HTTP layer with
+# no gateway (tmi-httpbench, "tmi-bare", the same bytes) and nginx (static `return 200`, 1 worker
+# and 2 workers), on two paths:
 #   GET /                      the 325-byte ApiInfo JSON (tmi-server: the real handler)
 #   GET /threat_models/{id}    the ~1 KB JSON of a seeded threat model, with a bearer token
 #                              (tmi-server: auth, access check, store; the others: the same bytes)
@@ -115,11 +116,13 @@ if [ -z "${SKIP_BUILD:-}" ]; then
         echo "== building Hummingbird twin in $hb_dir (release)"
         swift build -c release --package-path "$hb_dir" --product hb-bench 2>&1 | tail -n 3
     fi
-    echo "== building tmi-server (release, .build-release)"
+    echo "== building tmi-server and tmi-httpbench (release, .build-release)"
     swift build -c release --scratch-path .build-release --product tmi-server 2>&1 | tail -n 1
+    swift build -c release --scratch-path .build-release --product tmi-httpbench 2>&1 | tail -n 1
 fi
 hb_bin="$hb_dir/.build/release/hb-bench"
 tmi_bin="$repo/.build-release/release/tmi-server"
+bare_bin="$repo/.build-release/release/tmi-httpbench"
 
 # --- (c) wrk, nginx ------------------------------------------------------------------------------
 command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
@@ -181,6 +184,9 @@ PY
 model_path="/threat_models/$(cat "$tmp/model")"
 token=$(cat "$tmp/token")
 [ -n "${SKIP_HB:-}" ] || start hummingbird "$hb_bin" --port 0 --json-file "$tmp/model.json"
+# Our HTTP layer alone (tmi-httpbench: the same static bytes, no gateway): the ceiling of
+# tmi-server on this machine, and how much of the gap to nginx is the wire layer's.
+start tmi-bare "$bare_bin" --port 0 --json-file "$tmp/model.json"
 # The same ApiInfo bytes tmi-server answers, for the static servers.
 curl -s "http://127.0.0.1:$tmi_port/" -o "$tmp/root.json"
 start_nginx() { # name, workers
@@ -214,8 +220,8 @@ NGINX
 }
 start_nginx nginx-1w 1
 start_nginx nginx-2w 2
-servers=(hummingbird tmi-server nginx-1w nginx-2w)
-[ -z "${SKIP_HB:-}" ] || servers=(tmi-server nginx-1w nginx-2w)
+servers=(hummingbird tmi-server tmi-bare nginx-1w nginx-2w)
+[ -z "${SKIP_HB:-}" ] || servers=(tmi-server tmi-bare nginx-1w nginx-2w)
 # BASELINE=/path/to/tmi-server adds an older build of ours (e.g. main before this work) as "tmi-base".
 if [ -n "${BASELINE:-}" ]; then
     mkdir -p "$data_dir/base"
@@ -301,7 +307,7 @@ for server, label, _round, rps, p50, p99, cpu in rows:
 names = {"root": "`GET /`", "json": "`GET /threat_models/{id}`"}
 for label in ("root", "json"):
     med = lambda s, k: statistics.median(by[(label, s)][k]) if (label, s) in by else None
-    for server in ("tmi-server", "tmi-base", "hummingbird", "nginx-1w", "nginx-2w"):
+    for server in ("tmi-server", "tmi-base", "tmi-bare", "hummingbird", "nginx-1w", "nginx-2w"):
         d = by.get((label, server))
         if not d:
             continue
