@@ -92,6 +92,33 @@ import Testing
         #expect(!HTTPResponseWriter.isCompressible(nil))
     }
 
+    /// The byte-level check agrees with the plain definition (lowercase, cut at `;`, trim, then
+    /// compare as strings) on generated content types: case, whitespace, parameters, near misses.
+    @Test func compressibleTypesMatchTheDefinition() {
+        func reference(_ value: String) -> Bool {
+            let type = value.lowercased()
+            var media = type.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+            while let c = media.first, c == " " || c == "\t" { media.removeFirst() }
+            while let c = media.last, c == " " || c == "\t" { media.removeLast() }
+            return media.hasPrefix("text/") || media == "application/json" || media.hasSuffix("+json")
+                || media == "application/javascript" || media == "application/xml" || media.hasSuffix("+xml")
+        }
+        let pieces = [
+            "text/", "Text/Plain", "application/json", "APPLICATION/JSON", "application/jsonx",
+            "application/js", "application/javascript", "application/xml", "application/problem+json",
+            "image/svg+XML", "+json", "+xml", "json", "image/png", "", " ", "\t", ";", "; charset=utf-8",
+            ";q=1", "x", "+", "/",
+        ]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<5_000 {
+            var value = ""
+            for _ in 0..<Int.random(in: 0...4, using: &generator) {
+                value += pieces.randomElement(using: &generator)!
+            }
+            #expect(HTTPResponseWriter.isCompressible(value) == reference(value), "\(value.debugDescription)")
+        }
+    }
+
     @Test func dateIsIMFFixdate() {
         #expect(
             String(decoding: HTTPDate.format(784_111_777), as: UTF8.self) == "Sun, 06 Nov 1994 08:49:37 GMT")

@@ -22,11 +22,22 @@ extension HTTPResponseWriter {
         headers.add("Content-Encoding", "gzip")
     }
 
+    /// Whether the media type of `contentType` (before any parameters, ASCII case-insensitive,
+    /// RFC 9110 §8.3.1) is worth compressing. Runs for every response of 1 KB or more, so it reads
+    /// the value's bytes in place: lowercasing, splitting and trimming it as strings was 12 % of
+    /// the CPU of a bare 1 KB JSON response (issue 15).
     static func isCompressible(_ contentType: String?) -> Bool {
-        guard let type = contentType?.lowercased() else { return false }
-        let media = type.split(separator: ";", maxSplits: 1).first.map { $0.trimmingWhitespace() } ?? ""
-        return media.hasPrefix("text/") || media == "application/json" || media.hasSuffix("+json")
-            || media == "application/javascript" || media == "application/xml" || media.hasSuffix("+xml")
+        guard var type = contentType else { return false }
+        return type.withUTF8 { bytes in
+            var start = 0
+            var end = bytes.firstIndex(of: UInt8(ascii: ";")) ?? bytes.count
+            while start < end && (bytes[start] == 32 || bytes[start] == 9) { start += 1 }
+            while end > start && (bytes[end - 1] == 32 || bytes[end - 1] == 9) { end -= 1 }
+            let media = UnsafeBufferPointer(rebasing: bytes[start..<end])
+            return media.hasASCIIPrefix("text/") || media.equalsASCII("application/json")
+                || media.hasASCIISuffix("+json") || media.equalsASCII("application/javascript")
+                || media.equalsASCII("application/xml") || media.hasASCIISuffix("+xml")
+        }
     }
 
     /// Whether `Accept-Encoding` allows gzip: listed (or `*`) with a non-zero q-value.
@@ -49,5 +60,29 @@ extension HTTPResponseWriter {
         }
         if let gzip { return gzip > 0 }
         return (wildcard ?? 0) > 0
+    }
+}
+
+extension UnsafeBufferPointer<UInt8> {
+    /// Whether these bytes, from `offset`, are `lowercase` (lowercase ASCII) ignoring ASCII case.
+    fileprivate func matchesLowercase(_ lowercase: StaticString, at offset: Int) -> Bool {
+        let count = lowercase.utf8CodeUnitCount
+        guard offset >= 0, offset + count <= self.count else { return false }
+        let literal = lowercase.utf8Start
+        for i in 0..<count {
+            let byte = self[offset + i]
+            if (byte >= 65 && byte <= 90 ? byte | 0x20 : byte) != literal[i] { return false }
+        }
+        return true
+    }
+
+    fileprivate func equalsASCII(_ lowercase: StaticString) -> Bool {
+        count == lowercase.utf8CodeUnitCount && matchesLowercase(lowercase, at: 0)
+    }
+
+    fileprivate func hasASCIIPrefix(_ lowercase: StaticString) -> Bool { matchesLowercase(lowercase, at: 0) }
+
+    fileprivate func hasASCIISuffix(_ lowercase: StaticString) -> Bool {
+        matchesLowercase(lowercase, at: count - lowercase.utf8CodeUnitCount)
     }
 }
