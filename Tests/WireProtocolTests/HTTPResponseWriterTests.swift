@@ -84,6 +84,36 @@ import Testing
         #expect(HTTPResponseWriter.acceptsGzip([header]) == accepted)
     }
 
+    /// `Vary` names `Accept-Encoding` once on every response that could have been gzipped, joined
+    /// to the handler's own `Vary` when there is one; `Content-Encoding` only when it was.
+    @Test func varyAndContentEncodingFields() {
+        let writer = HTTPResponseWriter()
+        let body = Array(String(repeating: "{\"a\":1},", count: 300).utf8)
+        func head(_ fields: [(String, String)], acceptEncoding: String?) -> [String] {
+            var request = HTTPMessageHead.make()
+            if let acceptEncoding { request.headers.add("Accept-Encoding", acceptEncoding) }
+            let response = HTTPResponse(status: 200, headers: HTTPHeaders(fields), body: body)
+            let (bytes, _) = writer.serialize(response, to: request, keepAlive: true)
+            // "\r\n" is one Character: the head is the lines before the first empty one.
+            let lines = String(decoding: bytes, as: UTF8.self).split(
+                separator: "\r\n", omittingEmptySubsequences: false)
+            return lines.prefix { !$0.isEmpty }.map(String.init)
+        }
+        let json = ("Content-Type", "application/json")
+        let plain = head([json], acceptEncoding: nil)
+        #expect(plain.filter { $0.hasPrefix("Vary:") } == ["Vary: Accept-Encoding"])
+        #expect(!plain.contains { $0.hasPrefix("Content-Encoding:") })
+        let gzipped = head([json], acceptEncoding: "gzip")
+        #expect(gzipped.filter { $0.hasPrefix("Vary:") } == ["Vary: Accept-Encoding"])
+        #expect(gzipped.filter { $0.hasPrefix("Content-Encoding:") } == ["Content-Encoding: gzip"])
+        let joined = head([json, ("Vary", "Origin")], acceptEncoding: "gzip")
+        #expect(joined.filter { $0.hasPrefix("Vary:") } == ["Vary: Origin, Accept-Encoding"])
+        let already = head([json, ("Vary", "accept-encoding")], acceptEncoding: nil)
+        #expect(already.filter { $0.hasPrefix("Vary:") } == ["Vary: accept-encoding"])
+        let image = head([("Content-Type", "image/png")], acceptEncoding: "gzip")
+        #expect(!image.contains { $0.hasPrefix("Vary:") || $0.hasPrefix("Content-Encoding:") })
+    }
+
     @Test func compressibleTypes() {
         #expect(HTTPResponseWriter.isCompressible("application/json; charset=utf-8"))
         #expect(HTTPResponseWriter.isCompressible("application/problem+json"))

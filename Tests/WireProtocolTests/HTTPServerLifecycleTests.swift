@@ -83,9 +83,11 @@ import Testing
         #expect(gzipped.text == json)
         let refused = try await client.get("/", headers: HTTPHeaders([("Accept-Encoding", "gzip;q=0")]))
         #expect(refused.headers["content-encoding"] == nil)
+        #expect(refused.headers["vary"] == "Accept-Encoding")
         #expect(refused.body == Array(json.utf8))
         let small = try await client.get("/small", headers: HTTPHeaders([("Accept-Encoding", "gzip")]))
         #expect(small.headers["content-encoding"] == nil)
+        #expect(small.headers["vary"] == nil)
         await client.close()
         await server.shutdown()
     }

@@ -1,25 +1,37 @@
 extension HTTPResponseWriter {
+    /// Fields the compression decision adds to the head. They are written straight into it:
+    /// adding them to the response's headers would copy the handler's (often shared) field list
+    /// for every large response.
+    struct AddedFields {
+        /// `Vary: Accept-Encoding`.
+        var vary = false
+        /// `Content-Encoding: gzip`.
+        var gzip = false
+    }
+
     /// Gzips the body when it is large enough, of a compressible type, not already encoded, and
     /// the client accepts gzip (RFC 9110 §12.5.3). Any response that could have been compressed
     /// carries `Vary: Accept-Encoding` so caches keep both forms apart (§12.5.5).
     func negotiateCompression(
         _ headers: inout HTTPHeaders, _ body: inout [UInt8], status: Int, request: HTTPMessageHead
-    ) {
+    ) -> AddedFields {
+        var added = AddedFields()
         guard compression.enabled, body.count >= compression.minimumSize, status != 206,
             !headers.contains("content-encoding"), Self.isCompressible(headers["content-type"])
-        else { return }
+        else { return added }
         if let vary = headers["vary"] {
             if !HTTPSyntax.listElements([vary]).contains("accept-encoding") {
                 headers.set("Vary", vary + ", Accept-Encoding")
             }
         } else {
-            headers.add("Vary", "Accept-Encoding")
+            added.vary = true
         }
         guard Self.acceptsGzip(request.headers.values("accept-encoding")),
             let compressed = Gzip.compress(body, level: compression.level), compressed.count < body.count
-        else { return }
+        else { return added }
         body = compressed
-        headers.add("Content-Encoding", "gzip")
+        added.gzip = true
+        return added
     }
 
     /// Whether the media type of `contentType` (before any parameters, ASCII case-insensitive,

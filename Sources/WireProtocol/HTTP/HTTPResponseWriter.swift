@@ -36,7 +36,7 @@ public struct HTTPResponseWriter: Sendable {
         let status = response.status
         let informational = status < 200
         let bodyless = informational || status == 204 || status == 304
-        if !bodyless { negotiateCompression(&headers, &body, status: status, request: request) }
+        let added = bodyless ? AddedFields() : negotiateCompression(&headers, &body, status: status, request: request)
         let sendBody = !bodyless && request.method != "HEAD"
 
         var out: [UInt8] = []
@@ -55,6 +55,8 @@ public struct HTTPResponseWriter: Sendable {
             if !informational && Self.isWriterOwned(field.name) { continue }
             Self.appendField(field.name, field.value, to: &out)
         }
+        if added.vary { out.append(contentsOf: "Vary: Accept-Encoding\r\n".utf8) }
+        if added.gzip { out.append(contentsOf: "Content-Encoding: gzip\r\n".utf8) }
         if !informational {
             out.append(contentsOf: "Date: ".utf8)
             out.append(contentsOf: HTTPDate.current())
