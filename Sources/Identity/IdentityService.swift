@@ -131,15 +131,27 @@ public final class IdentityService: Sendable {
         return encoder
     }()
 
-    /// Stages `users.json`; call with the lock held, right after the change.
+    /// Stages `users.json`; call with the lock held, right after the change. The registry is
+    /// copied (a value) and encoded by the flush, off the lock.
     func stageUsers(_ s: IdentityState) throws {
-        usersFile.stage(Array(try Self.encoder.encode(s.users.all)))
+        let users = s.users
+        usersFile.stage { Array(try Self.encoder.encode(users.all)) }
     }
 
-    /// Stages `tokens.json`; call with the lock held, right after the change.
+    /// How often the ledger drops expired entries: pruning walks every token, so it runs at most
+    /// this often rather than on every login and refresh. Until then expired entries are only
+    /// kept, never honoured (every use checks expiry).
+    static let ledgerPruneInterval: Int64 = 60
+
+    /// Stages `tokens.json`; call with the lock held, right after the change. The ledger is
+    /// copied (a value) and encoded by the flush, off the lock.
     func stageTokens(_ s: inout IdentityState, now: Int64) throws {
-        s.ledger.prune(now: now, leeway: configuration.leeway)
-        tokensFile.stage(Array(try Self.encoder.encode(s.ledger)))
+        if now >= s.ledgerPrunedAt + Self.ledgerPruneInterval || now < s.ledgerPrunedAt {
+            s.ledger.prune(now: now, leeway: configuration.leeway)
+            s.ledgerPrunedAt = now
+        }
+        let ledger = s.ledger
+        tokensFile.stage { Array(try Self.encoder.encode(ledger)) }
     }
 
     /// Makes staged changes durable before the caller answers.

@@ -48,6 +48,8 @@ struct IdentityState: Sendable {
     var ledger: TokenLedger
     /// When logins in progress were last purged of expired entries.
     var lastPrune: Int64 = 0
+    /// When the token ledger was last pruned (`IdentityService.stageTokens`).
+    var ledgerPrunedAt: Int64 = Int64.min / 2
 
     /// Unauthenticated clients create pending logins: bound their number.
     static let maxPending = 10_000

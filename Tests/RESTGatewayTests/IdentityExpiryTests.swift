@@ -1,4 +1,5 @@
 import CollabCore
+import FoundationEssentials
 import Testing
 import WireProtocol
 
@@ -54,6 +55,32 @@ import WireProtocol
         let last = try #require(try JSONValue.parse(stillValid.body)["refresh_token"]?.stringValue)
         clock.advance(30 * 24 * 3600)
         #expect(await harness.send("POST", "/oauth2/refresh", form: "refresh_token=\(last)").status == 401)
+    }
+
+    /// Expired sessions leave the ledger, in memory and in `tokens.json`, at the first change
+    /// after a prune interval (`IdentityService.ledgerPruneInterval`) has passed.
+    @Test func expiredSessionsLeaveTheLedger() async throws {
+        let clock = ManualClock()
+        let harness = try await IdentityHarness.make(clock: clock)
+        let alice = try await harness.login("alice")
+        func families() -> Int { harness.service.state.withLock { $0.ledger.families.count } }
+        func onDisk() throws -> TokenLedger {
+            let path = harness.service.configuration.directory + "/tokens.json"
+            let bytes = try #require(try IdentityDisk.read(path))
+            return try JSONDecoder().decode(TokenLedger.self, from: Data(bytes))
+        }
+        #expect(families() == 1)
+        // Past the refresh token's 30 days: refused at once, forgotten at the next change.
+        clock.advance(30 * 24 * 3600 + 1)
+        let refresh = "refresh_token=\(alice["refresh_token"] ?? "")"
+        #expect(await harness.send("POST", "/oauth2/refresh", form: refresh).status == 401)
+        _ = try await harness.login("bob")
+        #expect(families() == 1)
+        #expect(try onDisk().families.count == 1)
+        #expect(try onDisk() == harness.service.state.withLock { $0.ledger })
+        let bob = harness.service.users.first { $0.email.hasPrefix("bob") }?.id
+        #expect(bob != nil)
+        #expect(try onDisk().families.values.map(\.userID) == [bob])
     }
 
     @Test func aLoginInProgressExpiresAfterTenMinutes() async throws {
