@@ -36,7 +36,8 @@ public struct HTTPResponseWriter: Sendable {
         let status = response.status
         let informational = status < 200
         let bodyless = informational || status == 204 || status == 304
-        let added = bodyless ? AddedFields() : negotiateCompression(&headers, &body, status: status, request: request)
+        let added =
+            bodyless ? AddedFields() : negotiateCompression(&headers, &body, status: status, request: request)
         let sendBody = !bodyless && request.method != "HEAD"
 
         var out: [UInt8] = []
