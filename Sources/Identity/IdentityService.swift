@@ -151,7 +151,7 @@ public final class IdentityService: Sendable {
             s.ledgerPrunedAt = now
         }
         let ledger = s.ledger
-        tokensFile.stage { Array(try Self.encoder.encode(ledger)) }
+        tokensFile.stage { ledger.encoded() }
     }
 
     /// Makes staged changes durable before the caller answers.
