@@ -142,9 +142,9 @@ extension IdentityService {
                     try await shared.revokeFamily(family)
                     try await revocations.sync(shared, now: now, leeway: configuration.leeway)
                 } else {
-                    try state.withLock { s in
+                    state.withLock { s in
                         s.ledger.revokeFamily(family)
-                        try stageTokens(&s, now: now)
+                        stageTokens(&s, now: now)
                     }
                     try await flush(tokens: true)
                 }

@@ -64,13 +64,13 @@ extension IdentityService {
             }
             if let known { state.withLock { $0.users.adopt(known) } }
         }
-        let (user, changed) = try state.withLock { s in
+        let (user, changed) = state.withLock { s in
             let (user, changed) = s.users.login(
                 identity: LinkedIdentity(provider: provider, subject: identity.subject),
                 email: identity.email,
                 name: identity.name, emailVerified: identity.emailVerified, now: now,
                 newID: { UUID().uuidString.lowercased() })
-            if changed { try stageUsers(s) }
+            if changed { stageUsers(s) }
             return (user, changed)
         }
         if changed {
@@ -97,13 +97,13 @@ extension IdentityService {
                 token, accessJTI: claims.id, accessExpiresAt: claims.expiresAt, requireLiveFamily: false)
             return (response, family)
         }
-        try state.withLock { s in
+        state.withLock { s in
             s.ledger.startFamily(family, userID: user.id, origin: origin)
             s.ledger.addRefreshToken(
                 hash: hash, family: family, userID: user.id,
                 expiresAt: now + configuration.refreshTokenLifetime)
             s.ledger.recordAccessToken(jti: claims.id, expiresAt: claims.expiresAt, family: family)
-            try stageTokens(&s, now: now)
+            stageTokens(&s, now: now)
         }
         try await flush(tokens: true)
         return (response, family)
@@ -118,10 +118,10 @@ extension IdentityService {
         }
         let now = now()
         let hash = Self.hash(token)
-        let spent = try state.withLock { s -> Result<TokenLedger.RefreshRecord, TokenLedger.RefreshFailure> in
+        let spent = state.withLock { s -> Result<TokenLedger.RefreshRecord, TokenLedger.RefreshFailure> in
             let result = s.ledger.spend(hash: hash, now: now)
             if case .failure(.unknown) = result { return result }
-            try stageTokens(&s, now: now)
+            stageTokens(&s, now: now)
             return result
         }
         let record: TokenLedger.RefreshRecord
@@ -143,14 +143,14 @@ extension IdentityService {
             s.ledger.families[record.family].map { LoginOrigin(idp: $0.idp ?? "", groups: $0.groups ?? []) }
         }
         let (response, claims, newHash) = try mint(for: user, origin: origin ?? LoginOrigin(), now: now)
-        let stillLive = try state.withLock { s -> Bool in
+        let stillLive = state.withLock { s -> Bool in
             // A concurrent reuse may have revoked the family while we were signing.
             guard s.ledger.families[record.family] != nil else { return false }
             s.ledger.addRefreshToken(
                 hash: newHash, family: record.family, userID: user.id,
                 expiresAt: now + configuration.refreshTokenLifetime)
             s.ledger.recordAccessToken(jti: claims.id, expiresAt: claims.expiresAt, family: record.family)
-            try stageTokens(&s, now: now)
+            stageTokens(&s, now: now)
             return true
         }
         try await flush(tokens: true)
@@ -187,7 +187,7 @@ extension IdentityService {
             try await revocations.sync(shared, now: now, leeway: configuration.leeway)
             return
         }
-        let changed = try state.withLock { s -> Bool in
+        let changed = state.withLock { s -> Bool in
             if let claims {
                 s.ledger.revokeAccessToken(jti: claims.id, expiresAt: claims.expiresAt)
             } else if let record = s.ledger.refreshTokens[Self.hash(token)], record.userID == callerID {
@@ -195,14 +195,14 @@ extension IdentityService {
             } else {
                 return false
             }
-            try stageTokens(&s, now: now)
+            stageTokens(&s, now: now)
             return true
         }
         if !changed, hint == "refresh_token", let claims = asAccess() {
             // RFC 7009 §2.1: the hint is only a hint; fall back to the other token type.
-            try state.withLock { s in
+            state.withLock { s in
                 s.ledger.revokeAccessToken(jti: claims.id, expiresAt: claims.expiresAt)
-                try stageTokens(&s, now: now)
+                stageTokens(&s, now: now)
             }
         }
         try await flush(tokens: true)

@@ -133,7 +133,7 @@ public final class IdentityService: Sendable {
 
     /// Stages `users.json`; call with the lock held, right after the change. The registry is
     /// copied (a value) and encoded by the flush, off the lock.
-    func stageUsers(_ s: IdentityState) throws {
+    func stageUsers(_ s: IdentityState) {
         let users = s.users
         usersFile.stage { Array(try Self.encoder.encode(users.all)) }
     }
@@ -145,7 +145,7 @@ public final class IdentityService: Sendable {
 
     /// Stages `tokens.json`; call with the lock held, right after the change. The ledger is
     /// copied (a value) and encoded by the flush, off the lock.
-    func stageTokens(_ s: inout IdentityState, now: Int64) throws {
+    func stageTokens(_ s: inout IdentityState, now: Int64) {
         if now >= s.ledgerPrunedAt + Self.ledgerPruneInterval || now < s.ledgerPrunedAt {
             s.ledger.prune(now: now, leeway: configuration.leeway)
             s.ledgerPrunedAt = now
