@@ -76,25 +76,23 @@ extension HTTPResponseWriter {
 }
 
 extension UnsafeBufferPointer<UInt8> {
-    /// Whether these bytes, from `offset`, are `lowercase` (lowercase ASCII) ignoring ASCII case.
-    fileprivate func matchesLowercase(_ lowercase: StaticString, at offset: Int) -> Bool {
-        let count = lowercase.utf8CodeUnitCount
+    /// Whether these bytes, from `offset`, are `literal`, ignoring ASCII case (the comparison
+    /// header names use, `String.asciiCaseInsensitiveEqual`).
+    fileprivate func matchesASCII(_ literal: StaticString, at offset: Int) -> Bool {
+        let count = literal.utf8CodeUnitCount
         guard offset >= 0, offset + count <= self.count else { return false }
-        let literal = lowercase.utf8Start
-        for i in 0..<count {
-            let byte = self[offset + i]
-            if (byte >= 65 && byte <= 90 ? byte | 0x20 : byte) != literal[i] { return false }
-        }
-        return true
+        return String.asciiCaseInsensitiveEqual(
+            UnsafeBufferPointer(rebasing: self[offset..<offset + count]),
+            UnsafeBufferPointer(start: literal.utf8Start, count: count))
     }
 
-    fileprivate func equalsASCII(_ lowercase: StaticString) -> Bool {
-        count == lowercase.utf8CodeUnitCount && matchesLowercase(lowercase, at: 0)
+    fileprivate func equalsASCII(_ literal: StaticString) -> Bool {
+        count == literal.utf8CodeUnitCount && matchesASCII(literal, at: 0)
     }
 
-    fileprivate func hasASCIIPrefix(_ lowercase: StaticString) -> Bool { matchesLowercase(lowercase, at: 0) }
+    fileprivate func hasASCIIPrefix(_ literal: StaticString) -> Bool { matchesASCII(literal, at: 0) }
 
-    fileprivate func hasASCIISuffix(_ lowercase: StaticString) -> Bool {
-        matchesLowercase(lowercase, at: count - lowercase.utf8CodeUnitCount)
+    fileprivate func hasASCIISuffix(_ literal: StaticString) -> Bool {
+        matchesASCII(literal, at: count - literal.utf8CodeUnitCount)
     }
 }
