@@ -13,8 +13,8 @@ import Synchronization
 /// What is staged is a rendering of a copy of the state (a value, so the copy is free), run by
 /// the flush on the I/O thread: encoding a large file under the service's lock held every
 /// token check on the I/O loops waiting behind each login (with 3,000 live sessions, a login
-/// took the lock for ~50 ms, and authenticated reads fell from 58,000 to 4,000 per second while
-/// logins ran).
+/// took the lock for ~50 ms, and authenticated reads fell from 74,000 to 3,500 per second while
+/// logins ran: benchmarks/perf.md, "Fifth pass").
 final class IdentityFile: Sendable {
     typealias Rendering = @Sendable () throws -> [UInt8]
     let path: String
