@@ -21,6 +21,8 @@ final class FakeServer: LoadTestTransport {
         var operations = 0
         var socketsOpened = 0
         var dropAfterOperations: Int? = nil
+        /// Every socket ever opened, closed ones included, for `isSettled`.
+        var inboxes: [Inbox] = []
     }
 
     let state = Mutex(State())
@@ -31,11 +33,15 @@ final class FakeServer: LoadTestTransport {
     /// Called as each operation is sequenced, before its broadcast, with the running count
     /// (e.g. to interrupt a run).
     let onOperation: (@Sendable (Int) -> Void)?
+    /// How many times a socket's reader yields before it gets each message: a reader that runs
+    /// late, as on a saturated thread pool.
+    let readerLag: Int
 
     init(
         unreachable: Bool = false, loginStatus: Int = 302, dropAfterOperations: Int? = nil,
-        restGhostCell: Bool = false, onOperation: (@Sendable (Int) -> Void)? = nil
+        restGhostCell: Bool = false, readerLag: Int = 0, onOperation: (@Sendable (Int) -> Void)? = nil
     ) {
+        self.readerLag = readerLag
         self.unreachable = unreachable
         self.restGhostCell = restGhostCell
         self.loginStatus = loginStatus
@@ -44,6 +50,13 @@ final class FakeServer: LoadTestTransport {
     }
 
     struct Refused: Error {}
+
+    /// Whether every message sent to an editor has been handled: each inbox is empty and its
+    /// reader has come back for the next message (or the socket is closed). `VirtualClock`
+    /// waits for this before moving time.
+    var isSettled: Bool {
+        state.withLock { s in s.inboxes.allSatisfy(\.isSettled) }
+    }
 
     static func uuid(_ n: Int) -> String {
         let hex = String(n, radix: 16)
@@ -119,6 +132,7 @@ final class FakeServer: LoadTestTransport {
         let socket = FakeSocket(server: self, diagram: parts[3])
         let sync: JSONValue? = state.withLock { s in
             s.socketsOpened += 1
+            s.inboxes.append(socket.inbox)
             guard s.sessions[parts[3]] != nil else { return nil }
             s.sessions[parts[3]]!.sockets.append(socket)
             return s.sessions[parts[3]]!.sequencer.stateSync
@@ -198,7 +212,10 @@ final class FakeSocket: LoadTestSocket {
         server.receive(text, from: self)
     }
 
-    func receive() async throws -> String? { await inbox.next() }
+    func receive() async throws -> String? {
+        for _ in 0..<server.readerLag { await Task.yield() }
+        return await inbox.next()
+    }
 
     func close() async {
         inbox.finish()
@@ -213,17 +230,25 @@ final class Inbox: Sendable {
         var head = 0
         var waiter: CheckedContinuation<String?, Never>?
         var finished = false
+        /// The reader took a message and has not yet asked for the next one: it is still
+        /// handling it.
+        var inHand = false
     }
 
     let state = Mutex(State())
 
     var isFinished: Bool { state.withLock { $0.finished } }
 
+    var isSettled: Bool {
+        state.withLock { s in s.finished || (s.head == s.queue.count && !s.inHand) }
+    }
+
     func push(_ text: String) {
         let waiter = state.withLock { s -> CheckedContinuation<String?, Never>? in
             guard !s.finished else { return nil }
             if let w = s.waiter {
                 s.waiter = nil
+                s.inHand = true
                 return w
             }
             s.queue.append(text)
@@ -244,7 +269,9 @@ final class Inbox: Sendable {
     func next() async -> String? {
         await withCheckedContinuation { (c: CheckedContinuation<String?, Never>) in
             let immediate = state.withLock { s -> String?? in
+                s.inHand = false
                 if s.head < s.queue.count {
+                    s.inHand = true
                     defer { s.head += 1 }
                     return .some(s.queue[s.head])
                 }
