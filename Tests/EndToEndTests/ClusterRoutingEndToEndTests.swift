@@ -34,6 +34,27 @@ import WireProtocol
             #expect(database.revision == 1)
             #expect(database.cells["d0000000-0000-4000-8000-000000000001"] != nil)
 
+            // Later forwards reuse node 1's kept-alive connection to the owner: three more writes
+            // add at most the metrics reads' own connections to the owner's count, not three.
+            func connectionsAccepted() async throws -> Int {
+                let text = String(decoding: try await harness.call(0, "GET", "/metrics").body, as: UTF8.self)
+                let line = text.split(separator: "\n").first { $0.hasPrefix("tmi_http_connections_total ") }
+                return Int(line?.split(separator: " ").last ?? "") ?? -1
+            }
+            let before = try await connectionsAccepted()
+            for n in 2...4 {
+                var added = cell
+                added["id"] = .string("d0000000-0000-4000-8000-00000000000\(n)")
+                let more: JSONValue = [["op": "add", "path": "/cells/-", "value": added]]
+                let forwarded = try await Browser.send(
+                    "PATCH",
+                    harness.node(1).baseURL + "/threat_models/\(target.model)/diagrams/\(target.diagram)",
+                    headers: headers, body: more.serialized())
+                #expect(forwarded.status == 200)
+            }
+            let after = try await connectionsAccepted()
+            #expect(before > 0 && after - before <= 2, "forwards opened \(after - before - 1) connections")
+
             // Both nodes describe the one session, owned by n0, with the editor in it.
             for n in [0, 1] {
                 let session = try await harness.call(

@@ -26,6 +26,8 @@ public final class ClusterCoordinator: Sendable {
     let signature: RelaySignature
     /// Verifies peers reached over `https`/`wss` advertise URLs (`--cluster-ca` or the system store).
     let peerTLS: TLSContext?
+    /// Keep-alive connections to the other nodes for forwarded requests.
+    let peers: PeerClientPool
     private let placing = Mutex<[String: Task<Placement, any Error>]>([:])
 
     public var nodeID: String { directory.node.id }
@@ -35,6 +37,7 @@ public final class ClusterCoordinator: Sendable {
         logger: Logger, peerTLS: TLSContext? = nil
     ) {
         self.peerTLS = peerTLS
+        self.peers = PeerClientPool(tls: peerTLS, timeout: Self.peerTimeout)
         self.directory = directory
         self.store = store
         self.sessions = sessions
@@ -182,16 +185,12 @@ public final class ClusterCoordinator: Sendable {
         request.headers.remove("Content-Length")
         request.headers.remove("Transfer-Encoding")
         request.headers.remove("Accept-Encoding")
-        // One connection per forward, closed after it (as over plain http): over TLS each forward
-        // pays a handshake (docs/cluster.md, BENCHMARKS.md). The 10 s timeout bounds every read
-        // and write, the TCP connect and the TLS handshake included.
-        let client = HTTPClient(
-            host: peer.host, port: peer.port, timeout: Self.peerTimeout, tls: peer.tls ? peerTLS : nil)
+        // On a kept-alive connection to the owner (`PeerClientPool`). The 10 s timeout bounds
+        // every read and write, the TCP connect and the TLS handshake included.
         let answer: HTTPClientResponse
         do {
-            answer = try await client.send(request)
+            answer = try await peers.send(request, to: peer)
         } catch {
-            await client.close()
             let reason = Self.describe(error)
             logger.warning(
                 "forward to owner failed",
@@ -199,7 +198,6 @@ public final class ClusterCoordinator: Sendable {
             throw APIError.unavailable(
                 "node \(node), which owns the diagram's session, did not answer: \(reason)")
         }
-        await client.close()
         var headers = HTTPHeaders()
         let hopByHop: Set<String> = [
             "content-length", "transfer-encoding", "connection", "date", "content-encoding",

@@ -3,7 +3,7 @@
 /// verified against `--cluster-ca`, or the system store). The same parser checks this node's own
 /// `--advertise-url` at start, so a URL another node could not use is refused there with the
 /// reason, not discovered later as a broken relay.
-struct PeerEndpoint: Sendable, Equatable {
+struct PeerEndpoint: Sendable, Hashable {
     var tls: Bool
     /// The host name or address as connected to and verified against the certificate (an IPv6
     /// literal without its brackets).

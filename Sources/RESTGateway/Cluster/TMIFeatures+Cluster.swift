@@ -15,6 +15,7 @@ extension TMIFeatures {
 
         func stop() async {
             upkeep.cancel()
+            await coordinator.peers.close()
             await coordinator.directory.stop()
             await redis.close()
         }
