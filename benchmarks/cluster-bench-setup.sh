@@ -31,12 +31,12 @@ for _ in $(seq 100); do redis-cli -p "$RPORT" ping >/dev/null 2>&1 && break; sle
 SECRET=bench-cluster-secret-0123456789
 JWT=bench-jwt-secret-0123456789abcdef0123
 
-# Starts a node; echoes "PID URL". ARGS...
+# Starts a node (the build in $NODE_BIN when set); echoes "PID URL". ARGS...
 start_node() {
   local dir out
   dir=$(mktemp -d -p "$work")
   out="$dir/out"
-  "$BIN/tmi-server" --port 0 --data-dir "$dir" --log-level warning --jwt-alg HS256 --jwt-secret "$JWT" \
+  "${NODE_BIN:-$BIN/tmi-server}" --port 0 --data-dir "$dir" --log-level warning --jwt-alg HS256 --jwt-secret "$JWT" \
     "$@" >"$out" 2>"$dir/err" &
   local p=$!
   for _ in $(seq 300); do grep -q '^listening on ' "$out" 2>/dev/null && break; sleep 0.05; done

@@ -7,8 +7,9 @@
 #      over the nodes (about two thirds relayed).
 #   2. What a forwarded REST write costs: $WRITES sequential PATCHes of a live diagram, sent by
 #      curl over keep-alive alternately to the owner A (direct) and to node B (forwarded to A),
-#      over http and over https. B opens one connection per forward (as over plain http), so over
-#      https each forward includes a TLS handshake to A: forwarded minus direct shows it.
+#      over http and over https: forwarded minus direct is what the hop from B to A costs. B keeps
+#      its connections to A alive (PeerClientPool). BASELINE=/path/to/older/tmi-server runs the
+#      same writes against clusters of that build too ("base-plain", "base-tls"), interleaved.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-2}
@@ -115,7 +116,7 @@ EOF
   bad=$(awk '$2 != 200' "$work/forward-$1-$2.txt" | wc -l)
   direct=$(awk '$1 == "direct" {print $3 * 1000}' "$work/forward-$1-$2.txt" | median)
   forwarded=$(awk '$1 == "forwarded" {print $3 * 1000}' "$work/forward-$1-$2.txt" | median)
-  printf '%s #%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$bad" "$direct" "$forwarded" \
+  printf '%s%s #%s\t%s\t%s\t%s\t%s\n' "${NODE_LABEL:-}" "$1" "$2" "$bad" "$direct" "$forwarded" \
     "$(python3 -c "print(round($forwarded - $direct, 3))")"
 }
 
@@ -129,4 +130,8 @@ printf '\nforward run\tnon_200\tdirect_p50_ms\tforwarded_p50_ms\tforwarded_minus
 for round in $(seq "$ROUNDS"); do
   forward_run plain "$round"
   forward_run tls "$round"
+  if [[ -n ${BASELINE:-} ]]; then
+    NODE_BIN=$BASELINE NODE_LABEL=base- forward_run plain "$round"
+    NODE_BIN=$BASELINE NODE_LABEL=base- forward_run tls "$round"
+  fi
 done
