@@ -80,6 +80,11 @@ let package = Package(
             name: "tmi-httpbench", dependencies: ["WireProtocol"], path: "benchmarks/tmi-httpbench",
             swiftSettings: strict),
 
+        // The gateway's CPU per request without sockets (benchmarks/perf.md).
+        .executableTarget(
+            name: "tmi-gatewaybench", dependencies: ["RESTGateway", "WireProtocol", "CollabCore"],
+            path: "benchmarks/tmi-gatewaybench", swiftSettings: strict),
+
         // Micro-benchmark of the collaboration engine and session (benchmarks/collab.md).
         .executableTarget(
             name: "tmi-collabbench", dependencies: ["CollabCore", "SessionActors"],

@@ -63,21 +63,24 @@ extension JSONValue {
 
     /// Appends `s` as a JSON string literal (what `JSONValue.string(s).write` appends).
     public static func writeString(_ s: String, to out: inout [UInt8]) {
+        var text = s
+        text.withUTF8 { writeString(utf8: $0, to: &out) }
+    }
+
+    /// Appends the UTF-8 text `bytes` as a JSON string literal (as `writeString(_:to:)` does).
+    public static func writeString(utf8 bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         // Copy runs of bytes that need no escape in one append each: byte-by-byte appends were
         // the largest serialization cost of a REST read (benchmarks/rest.md).
-        var text = s
-        text.withUTF8 { bytes in
-            var start = 0
-            for i in bytes.indices {
-                let b = bytes[i]
-                guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else { continue }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
-                appendEscaped(b, to: &out)
-                start = i + 1
-            }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
+        var start = 0
+        for i in bytes.indices {
+            let b = bytes[i]
+            guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else { continue }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
+            appendEscaped(b, to: &out)
+            start = i + 1
         }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
         out.append(UInt8(ascii: "\""))
     }
 

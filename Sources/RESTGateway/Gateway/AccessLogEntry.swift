@@ -1,12 +1,12 @@
-import CollabCore
 import FoundationEssentials
 import WireProtocol
 
 /// One access-log line, kept as the facts of the request and formatted later.
 ///
-/// The request thread only copies a few references and numbers into this value; the JSON
-/// line (timestamp text, escaping, number formatting) is built by the sink's writer thread
-/// (`StandardErrorSink`) when it writes a batch, not on the I/O loop that served the request.
+/// The request thread only copies a few references and numbers into this value, and the sink
+/// copies its bytes into its batch (`AccessLogRecord`); the JSON line (timestamp text, escaping,
+/// number formatting) is built by the sink's writer thread (`StandardErrorSink`) when it writes a
+/// batch, not on the I/O loop that served the request.
 /// Sinks that keep lines (tests) format at once, so what they capture is the same text.
 public struct AccessLogEntry: Sendable {
     public var time: Date
@@ -31,30 +31,13 @@ public struct AccessLogEntry: Sendable {
         return line
     }
 
-    /// Appends the line to `out` (the sink's batch, with no buffer of its own per line).
+    /// Appends the line to `out`: packed as the sink's batches are, then formatted the same way
+    /// (`AccessLogRecord`), so there is one formatter of the access line.
     public func append(to line: inout [UInt8], timestamps: MillisecondTimestampCache) {
-        line.append(contentsOf: #"{"ts":""#.utf8)
-        timestamps.append(time, to: &line)
-        line.append(contentsOf: #"","level":"info","msg":"request","method":"#.utf8)
-        JSONValue.writeString(method, to: &line)
-        line.append(contentsOf: #","path":"#.utf8)
-        let path = HTTPRequest.path(ofTarget: target)
-        JSONValue.writeString(path.endIndex == target.endIndex ? target : String(path), to: &line)
-        line.append(contentsOf: #","status":"#.utf8)
-        line.appendDecimal(status)
-        line.append(contentsOf: #","duration_ms":"#.utf8)
-        Self.appendMilliseconds(nanoseconds, to: &line)
-        line.append(contentsOf: #","bytes":"#.utf8)
-        line.appendDecimal(bytes)
-        line.append(contentsOf: #","request_id":"#.utf8)
-        JSONValue.writeString(requestID, to: &line)
-        line.append(contentsOf: #","peer":"#.utf8)
-        JSONValue.writeString(peer, to: &line)
-        if let userID {
-            line.append(contentsOf: #","user_id":"#.utf8)
-            JSONValue.writeString(userID, to: &line)
-        }
-        line.append(contentsOf: "}\n".utf8)
+        var record: [UInt8] = []
+        record.reserveCapacity(64 + target.utf8.count + peer.utf8.count + requestID.utf8.count)
+        AccessLogRecord.append(self, offset: 0, to: &record)
+        AccessLogRecord.format(record, between: [], into: &line, timestamps: timestamps)
     }
 
     /// The duration in milliseconds rounded to the microsecond, as `JSONValue` prints the

@@ -30,10 +30,10 @@ public final class StandardErrorSink: LogSink {
     private struct State {
         var buffer: [UInt8] = []
         var spare: [UInt8] = []
-        /// Access-log entries not yet formatted, each after `buffer.count` bytes of lines that
-        /// were written before it (so a batch keeps the order it was written in).
-        var entries: [(offset: Int, entry: AccessLogEntry)] = []
-        var spareEntries: [(offset: Int, entry: AccessLogEntry)] = []
+        /// Access-log entries not yet formatted, packed (`AccessLogRecord`), each to be written
+        /// after the `buffer.count` bytes of lines written before it (so a batch keeps its order).
+        var records: [UInt8] = []
+        var spareRecords: [UInt8] = []
         var scheduled = false
     }
 
@@ -65,7 +65,7 @@ public final class StandardErrorSink: LogSink {
     /// Queues the entry; the writer formats it with the batch it belongs to.
     public func write(deferred entry: AccessLogEntry) {
         let schedule = state.withLock { s -> Bool in
-            s.entries.append((s.buffer.count, entry))
+            AccessLogRecord.append(entry, offset: s.buffer.count, to: &s.records)
             if s.scheduled { return false }
             s.scheduled = true
             return true
@@ -80,36 +80,30 @@ public final class StandardErrorSink: LogSink {
 
     private func drain() {
         var lines: [UInt8] = []
-        var entries: [(offset: Int, entry: AccessLogEntry)] = []
+        var records: [UInt8] = []
         state.withLock { s in
             s.scheduled = false
             swap(&lines, &s.spare)  // lines: the empty spare, keeping its capacity
             swap(&lines, &s.buffer)  // lines: the batch; producers continue in the spare
-            swap(&entries, &s.spareEntries)
-            swap(&entries, &s.entries)
+            swap(&records, &s.spareRecords)
+            swap(&records, &s.records)
         }
-        if lines.isEmpty && entries.isEmpty { return }
-        if entries.isEmpty {
+        if lines.isEmpty && records.isEmpty { return }
+        if records.isEmpty {
             writeAll(lines)
         } else {
             // Format the entries here, on the writer's queue, between the lines around them.
             var out: [UInt8] = []
-            out.reserveCapacity(lines.count + entries.count * 200)
-            var copied = 0
-            for (offset, entry) in entries {
-                out.append(contentsOf: lines[copied..<offset])
-                copied = offset
-                entry.append(to: &out, timestamps: timestamps)
-            }
-            out.append(contentsOf: lines[copied...])
+            out.reserveCapacity(lines.count + records.count * 2)
+            AccessLogRecord.format(records, between: lines, into: &out, timestamps: timestamps)
             writeAll(out)
         }
         // Keep the buffers for the next batch unless a burst made them unreasonably large.
         lines.removeAll(keepingCapacity: lines.capacity <= 1 << 20)
-        entries.removeAll(keepingCapacity: entries.capacity <= 1 << 14)
+        records.removeAll(keepingCapacity: records.capacity <= 1 << 20)
         state.withLock { s in
             if s.spare.capacity < lines.capacity { swap(&s.spare, &lines) }
-            if s.spareEntries.capacity < entries.capacity { swap(&s.spareEntries, &entries) }
+            if s.spareRecords.capacity < records.capacity { swap(&s.spareRecords, &records) }
         }
     }
 
