@@ -160,6 +160,49 @@ import Testing
         #expect(last["user_id"] == nil)
     }
 
+    /// A reader that falls behind cannot grow the sink's memory without bound: past `maxPending`
+    /// bytes waiting, lines are dropped, and the batch ends with a warning that counts them.
+    @Test func linesPastTheBoundAreDroppedAndCounted() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]) }
+        // Nothing is written before `flush` (60 s coalescing): everything waits, as behind a
+        // reader that stopped.
+        let sink = StandardErrorSink(descriptor: fds[1], coalescing: .seconds(60), maxPending: 4_096)
+        let logger = Logger(sink: sink)
+        for i in 0..<200 {
+            if i % 2 == 0 {
+                sink.write(Array("plain line \(1000 + i)\n".utf8))
+            } else {
+                logger.access(Self.entry(i))
+            }
+        }
+        sink.flush()
+        // The count starts again after a batch: the next one has no warning.
+        sink.write(Array("after\n".utf8))
+        sink.flush()
+        close(fds[1])
+        var text: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(fds[0], &chunk, chunk.count)
+            if n <= 0 { break }
+            text += chunk[0..<n]
+        }
+        var lines = String(decoding: text, as: UTF8.self).split(separator: "\n").map(String.init)
+        #expect(lines.removeLast() == "after")
+        let warning = try JSONValue.parse(try #require(lines.last))
+        #expect(warning["level"] == "warning")
+        let dropped = try #require(warning["dropped"]?.doubleValue)
+        // Every line is either written or counted, and the bound held.
+        #expect(lines.count - 1 + Int(dropped) == 200)
+        #expect(dropped > 100)
+        #expect(text.count < 4_096 * 4)
+        // What was kept is the first lines, in order.
+        #expect(lines.first == "plain line 1000")
+        #expect(try JSONValue.parse(lines[1])["request_id"] == "r-1")
+    }
+
     /// The access line is built byte by byte for speed: over many shapes (escapes in every
     /// string, no query, durations from 0 through rounding edges to hours, odd statuses and
     /// sizes, with and without a user) it is exactly the line the general formatter writes.

@@ -18,6 +18,8 @@ import WireProtocol
 /// query may carry tokens and is never logged.
 enum AccessLogRecord {
     static let noUser = UInt32.max
+    /// The bytes of a record besides its texts' (five words, five lengths).
+    static let fixedSize = 5 * 8 + 5 * 4
 
     /// Packs `entry`, to be written after the first `offset` bytes of the batch's plain lines.
     static func append(_ entry: AccessLogEntry, offset: Int, to records: inout [UInt8]) {

@@ -1,4 +1,5 @@
 import Dispatch
+import FoundationEssentials
 import Glibc
 import Synchronization
 
@@ -26,6 +27,11 @@ let deferredTimestamps = MillisecondTimestampCache()
 /// Under load one write carries many lines: a drain is scheduled `coalescing` after the first
 /// line of a batch, and two buffers are swapped between producers and the writer, so the steady
 /// state costs one queue hop and one `write` per batch and no allocation.
+///
+/// Bounded: when the reader of stderr stops reading, the writer blocks in `write` and lines
+/// accumulate; past `maxPending` bytes waiting, new lines are dropped and counted, and the next
+/// batch written ends with one warning line giving the count. Memory stays bounded, and the gap
+/// in the log is stated in the log.
 public final class StandardErrorSink: LogSink {
     private struct State {
         var buffer: [UInt8] = []
@@ -35,6 +41,17 @@ public final class StandardErrorSink: LogSink {
         var records: [UInt8] = []
         var spareRecords: [UInt8] = []
         var scheduled = false
+        /// Lines dropped since the last batch because too much was waiting.
+        var dropped = 0
+
+        /// Whether a line of about `count` bytes may still wait; counts it as dropped if not.
+        mutating func admits(_ count: Int, limit: Int) -> Bool {
+            guard buffer.count + records.count + count <= limit else {
+                dropped += 1
+                return false
+            }
+            return true
+        }
     }
 
     private let state = Mutex(State())
@@ -43,17 +60,23 @@ public final class StandardErrorSink: LogSink {
     private let descriptor: Int32
     /// Timestamp texts of deferred entries (only the writer's queue formats them).
     private let timestamps = MillisecondTimestampCache()
+    private let maxPending: Int
 
     /// - Parameters:
     ///   - descriptor: where to write (2, stderr, except in tests).
     ///   - coalescing: how long a line may wait for others to share its write.
-    public init(descriptor: Int32 = 2, coalescing: DispatchTimeInterval = .milliseconds(2)) {
+    ///   - maxPending: the most bytes (lines and packed entries) waiting to be written.
+    public init(
+        descriptor: Int32 = 2, coalescing: DispatchTimeInterval = .milliseconds(2), maxPending: Int = 32 << 20
+    ) {
         self.descriptor = descriptor
         self.coalescing = coalescing
+        self.maxPending = maxPending
     }
 
     public func write(_ line: [UInt8]) {
         let schedule = state.withLock { s -> Bool in
+            guard s.admits(line.count, limit: maxPending) else { return false }
             s.buffer.append(contentsOf: line)
             if s.scheduled { return false }
             s.scheduled = true
@@ -65,6 +88,7 @@ public final class StandardErrorSink: LogSink {
     /// Queues the entry; the writer formats it with the batch it belongs to.
     public func write(deferred entry: AccessLogEntry) {
         let schedule = state.withLock { s -> Bool in
+            guard s.admits(AccessLogRecord.fixedSize, limit: maxPending) else { return false }
             AccessLogRecord.append(entry, offset: s.buffer.count, to: &s.records)
             if s.scheduled { return false }
             s.scheduled = true
@@ -81,12 +105,20 @@ public final class StandardErrorSink: LogSink {
     private func drain() {
         var lines: [UInt8] = []
         var records: [UInt8] = []
-        state.withLock { s in
+        let dropped = state.withLock { s -> Int in
             s.scheduled = false
             swap(&lines, &s.spare)  // lines: the empty spare, keeping its capacity
             swap(&lines, &s.buffer)  // lines: the batch; producers continue in the spare
             swap(&records, &s.spareRecords)
             swap(&records, &s.records)
+            defer { s.dropped = 0 }
+            return s.dropped
+        }
+        if dropped > 0 {
+            lines += Logger.format(
+                timestamp: timestamps.format(Date()), level: .warning,
+                message: "log lines dropped: the reader of the log fell behind",
+                fields: [("dropped", .number(Double(dropped)))])
         }
         if lines.isEmpty && records.isEmpty { return }
         if records.isEmpty {
