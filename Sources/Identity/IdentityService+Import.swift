@@ -2,14 +2,16 @@ import Storage
 
 /// A node that ran embedded and is restarted on a shared database keeps its users logged in:
 /// the refresh tokens (hashes), their families' access tokens and the revocations in its own
-/// `identity/tokens.json` are carried into the shared store once, with the users they belong to.
+/// token ledger (`identity/tokens.json` and its journal) are carried into the shared store once,
+/// with the users they belong to.
 extension IdentityService {
     /// The suffix `tokens.json` gets once imported: never read again, kept for the operator.
     static let importedSuffix = ".imported"
 
-    /// Imports `tokens.json` into `shared` and renames it, so it is done once. The file's
-    /// SHA-256 is recorded in the shared store first (`keepFirst`): the same file brought back,
-    /// or found by a node restarted after a crash before the rename, is never imported again,
+    /// Folds the journal into `tokens.json`, imports it into `shared` and renames it, so it is
+    /// done once. The file's SHA-256 is recorded in the shared store first (`keepFirst`): the
+    /// same file brought back, or found by a node restarted after a crash before the rename (the
+    /// fold leaves a file with no journal beside it as it is), is never imported again,
     /// which could bring back a family revoked since (its rows are deleted). Every write is
     /// idempotent besides (a token, access id or revocation already there is kept; a user already
     /// there is not overwritten by this node's older copy). Expired tokens and revoked families
@@ -18,6 +20,8 @@ extension IdentityService {
         let (ledger, users) = state.withLock { ($0.ledger, $0.users) }
         guard !ledger.refreshTokens.isEmpty || !ledger.revokedAccessTokens.isEmpty else { return }
         let path = configuration.directory + "/tokens.json"
+        // Everything into tokens.json, the journal gone: the file is what is imported and marked.
+        try await tokensFile.compact()
         let rename = { [io] in
             try await io.run { () throws(StorageError) in
                 try IdentityDisk.move(path, to: path + Self.importedSuffix)

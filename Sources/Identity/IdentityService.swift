@@ -18,7 +18,7 @@ public final class IdentityService: Sendable {
     let jwks: JSONValue
     let state: Mutex<IdentityState>
     let usersFile: IdentityFile
-    let tokensFile: IdentityFile
+    let tokensFile: TokenLedgerFile
     /// Access tokens already verified (see `VerifiedTokenCache`).
     let verifiedTokens = VerifiedTokenCache()
     /// Each OIDC provider's signing keys, by provider id.
@@ -80,9 +80,14 @@ public final class IdentityService: Sendable {
             // Never publish a shared secret: with HS256 there is no public key to offer.
             jwks = ["keys": []]
         }
-        state = Mutex(IdentityState(users: UserRegistry(users: loaded.users), ledger: loaded.ledger))
+        state = Mutex(IdentityState(users: UserRegistry(users: loaded.users), ledger: loaded.tokens.ledger))
         usersFile = IdentityFile(path: configuration.directory + "/users.json", io: io)
-        tokensFile = IdentityFile(path: configuration.directory + "/tokens.json", io: io)
+        tokensFile = TokenLedgerFile(directory: configuration.directory, io: io, loaded: loaded.tokens)
+        if loaded.tokens.skippedLines > 0 {
+            configuration.warn(
+                "skipped \(loaded.tokens.skippedLines) torn line(s) of tokens.journal (a write a crash cut short)"
+            )
+        }
         let clock = configuration
         poller = configuration.sharedStore.map { [revocations] store in
             RevocationCache.poll(revocations, store, leeway: clock.leeway, now: { clock.now() })
@@ -143,15 +148,15 @@ public final class IdentityService: Sendable {
     /// kept, never honoured (every use checks expiry).
     static let ledgerPruneInterval: Int64 = 60
 
-    /// Stages `tokens.json`; call with the lock held, right after the change. The ledger is
-    /// copied (a value) and encoded by the flush, off the lock.
+    /// Stages the token ledger; call with the lock held, right after the change. The ledger is
+    /// copied (a value); the flush journals what changed, off the lock (`TokenLedgerFile`).
     func stageTokens(_ s: inout IdentityState, now: Int64) {
         if now >= s.ledgerPrunedAt + Self.ledgerPruneInterval || now < s.ledgerPrunedAt {
             s.ledger.prune(now: now, leeway: configuration.leeway)
             s.ledgerPrunedAt = now
         }
-        let ledger = s.ledger
-        tokensFile.stage { ledger.encoded() }
+        let changes = s.ledger.takeChanges()
+        tokensFile.stage(s.ledger, changes: changes)
     }
 
     /// Makes staged changes durable before the caller answers.
@@ -167,7 +172,7 @@ private struct Loaded: @unchecked Sendable {
     // are plain values. Built on the I/O thread and handed over once.
     var key: SigningKey
     var users: [UserRecord]
-    var ledger: TokenLedger
+    var tokens: TokenLedgerFile.Loaded
 
     /// `sharedKey`: the key (or secret) every node shares (`IdentityService.sharedKey`); nil
     /// keeps the data directory's, generated on first start.
@@ -219,9 +224,6 @@ private struct Loaded: @unchecked Sendable {
             try IdentityDisk.read(directory + "/users.json").map {
                 try decoder.decode([UserRecord].self, from: Data($0))
             } ?? []
-        ledger =
-            try IdentityDisk.read(directory + "/tokens.json").map {
-                try decoder.decode(TokenLedger.self, from: Data($0))
-            } ?? TokenLedger()
+        tokens = try TokenLedgerFile.load(directory: directory)
     }
 }

@@ -1,5 +1,6 @@
 /// Refresh tokens and access-token revocations: everything about issued tokens that must survive
-/// a restart. Persisted as `identity/tokens.json`; a pure value type so its rules test directly.
+/// a restart. Persisted as `identity/tokens.json` and its journal (`TokenLedgerFile`); a pure value
+/// type so its rules test directly.
 ///
 /// Refresh tokens are stored only as SHA-256 hashes (a stolen file yields no usable token). Each
 /// login starts a *family*; every refresh spends one token and issues the next in the same family
@@ -32,22 +33,72 @@ struct TokenLedger: Codable, Sendable, Equatable {
     }
 
     /// SHA-256 (hex) of the refresh token -> record.
-    var refreshTokens: [String: RefreshRecord] = [:]
-    var families: [String: Family] = [:]
+    private(set) var refreshTokens: [String: RefreshRecord] = [:]
+    private(set) var families: [String: Family] = [:]
     /// Revoked access-token ids -> their `exp`: kept only while the token could still be used.
-    var revokedAccessTokens: [String: Int64] = [:]
+    private(set) var revokedAccessTokens: [String: Int64] = [:]
+    /// The keys whose entries the methods below changed since `takeChanges()`: what the journal
+    /// writes (`TokenLedgerFile`), so a login costs its own entries, not a pass over the ledger.
+    /// Every change goes through these methods (the maps cannot be set from outside), so none is
+    /// missed. Neither stored nor compared.
+    private(set) var changes = ChangedKeys()
+
+    struct ChangedKeys: Sendable, Equatable {
+        var families: Set<String> = []
+        var refreshTokens: Set<String> = []
+        var revokedAccessTokens: Set<String> = []
+
+        var isEmpty: Bool { families.isEmpty && refreshTokens.isEmpty && revokedAccessTokens.isEmpty }
+
+        mutating func formUnion(_ other: ChangedKeys) {
+            families.formUnion(other.families)
+            refreshTokens.formUnion(other.refreshTokens)
+            revokedAccessTokens.formUnion(other.revokedAccessTokens)
+        }
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case refreshTokens, families, revokedAccessTokens
+    }
+
+    init() {}
+
+    /// A ledger with these entries (tests; no changes recorded).
+    init(
+        refreshTokens: [String: RefreshRecord], families: [String: Family],
+        revokedAccessTokens: [String: Int64]
+    ) {
+        self.refreshTokens = refreshTokens
+        self.families = families
+        self.revokedAccessTokens = revokedAccessTokens
+    }
+
+    static func == (lhs: TokenLedger, rhs: TokenLedger) -> Bool {
+        lhs.refreshTokens == rhs.refreshTokens && lhs.families == rhs.families
+            && lhs.revokedAccessTokens == rhs.revokedAccessTokens
+    }
+
+    /// The changes recorded since the last call, which start again from none.
+    mutating func takeChanges() -> ChangedKeys {
+        defer { changes = ChangedKeys() }
+        return changes
+    }
 
     mutating func startFamily(_ family: String, userID: String, origin: LoginOrigin = LoginOrigin()) {
         families[family] = Family(userID: userID, accessTokens: [:], idp: origin.idp, groups: origin.groups)
+        changes.families.insert(family)
     }
 
     mutating func addRefreshToken(hash: String, family: String, userID: String, expiresAt: Int64) {
         refreshTokens[hash] = RefreshRecord(
             family: family, userID: userID, expiresAt: expiresAt, spent: false)
+        changes.refreshTokens.insert(hash)
     }
 
     mutating func recordAccessToken(jti: String, expiresAt: Int64, family: String) {
+        guard families[family] != nil else { return }
         families[family]?.accessTokens[jti] = expiresAt
+        changes.families.insert(family)
     }
 
     /// Spends the token with `hash`, returning its family and user, or why it cannot be used.
@@ -61,6 +112,7 @@ struct TokenLedger: Codable, Sendable, Equatable {
         }
         guard now < record.expiresAt else { return .failure(.expired) }
         refreshTokens[hash]?.spent = true
+        changes.refreshTokens.insert(hash)
         return .success(record)
     }
 
@@ -75,12 +127,20 @@ struct TokenLedger: Codable, Sendable, Equatable {
     /// Ends a family: its refresh tokens are forgotten and its access tokens revoked.
     mutating func revokeFamily(_ family: String) {
         guard let removed = families.removeValue(forKey: family) else { return }
-        for (jti, exp) in removed.accessTokens { revokedAccessTokens[jti] = exp }
-        refreshTokens = refreshTokens.filter { $0.value.family != family }
+        changes.families.insert(family)
+        for (jti, exp) in removed.accessTokens {
+            revokedAccessTokens[jti] = exp
+            changes.revokedAccessTokens.insert(jti)
+        }
+        for (hash, record) in refreshTokens where record.family == family {
+            refreshTokens[hash] = nil
+            changes.refreshTokens.insert(hash)
+        }
     }
 
     mutating func revokeAccessToken(jti: String, expiresAt: Int64) {
         revokedAccessTokens[jti] = expiresAt
+        changes.revokedAccessTokens.insert(jti)
     }
 
     func isRevoked(jti: String) -> Bool { revokedAccessTokens[jti] != nil }
@@ -89,15 +149,43 @@ struct TokenLedger: Codable, Sendable, Equatable {
     /// reuse is still detected), families without tokens, and revocations of expired tokens
     /// (`leeway` past `exp`, since verification tolerates that much skew).
     mutating func prune(now: Int64, leeway: Int64) {
-        refreshTokens = refreshTokens.filter { $0.value.expiresAt > now }
-        let liveFamilies = Set(refreshTokens.values.map(\.family))
-        var kept: [String: Family] = [:]
-        for (key, family) in families where liveFamilies.contains(key) {
-            var family = family
-            family.accessTokens = family.accessTokens.filter { $0.value + leeway > now }
-            kept[key] = family
+        for (hash, record) in refreshTokens where record.expiresAt <= now {
+            refreshTokens[hash] = nil
+            changes.refreshTokens.insert(hash)
         }
-        families = kept
-        revokedAccessTokens = revokedAccessTokens.filter { $0.value + leeway > now }
+        let liveFamilies = Set(refreshTokens.values.map(\.family))
+        for (key, family) in families {
+            guard liveFamilies.contains(key) else {
+                families[key] = nil
+                changes.families.insert(key)
+                continue
+            }
+            let live = family.accessTokens.filter { $0.value + leeway > now }
+            if live.count != family.accessTokens.count {
+                families[key]?.accessTokens = live
+                changes.families.insert(key)
+            }
+        }
+        for (jti, exp) in revokedAccessTokens where exp + leeway <= now {
+            revokedAccessTokens[jti] = nil
+            changes.revokedAccessTokens.insert(jti)
+        }
+    }
+
+    /// Sets every entry the delta names (replay of the journal; records no changes).
+    mutating func apply(_ delta: Delta) {
+        Self.apply(delta.families, to: &families)
+        Self.apply(delta.refreshTokens, to: &refreshTokens)
+        Self.apply(delta.revokedAccessTokens, to: &revokedAccessTokens)
+    }
+
+    private static func apply<Value>(_ entries: [String: Value?], to map: inout [String: Value]) {
+        for (key, value) in entries {
+            if let value {
+                map[key] = value
+            } else {
+                map[key] = nil
+            }
+        }
     }
 }

@@ -58,8 +58,12 @@ import Testing
                 == 401)
         #expect(try await client.userinfo(after.access).status == 401)
 
-        // Nothing secret is stored in the clear: the token file holds hashes only.
-        let ledger = try String(contentsOfFile: directory + "/identity/tokens.json", encoding: .utf8)
+        // Nothing secret is stored in the clear: the token files (snapshot and journal) hold
+        // hashes only.
+        let ledger = ["tokens.json", "tokens.journal"].compactMap {
+            try? String(contentsOfFile: directory + "/identity/" + $0, encoding: .utf8)
+        }.joined()
+        #expect(ledger.contains("refreshTokens"))
         for token in [alice.refresh, rotated.refresh, after.refresh, bob.refresh] {
             #expect(!ledger.contains(token))
         }

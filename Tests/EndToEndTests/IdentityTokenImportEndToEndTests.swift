@@ -3,8 +3,8 @@ import Foundation
 import RESTGateway
 import Testing
 
-/// A node that ran embedded and is restarted on PostgreSQL carries its `tokens.json` into the
-/// database once (docs/cluster.md): its users stay logged in, on every node.
+/// A node that ran embedded and is restarted on PostgreSQL carries its token ledger (`tokens.json`
+/// and its journal) into the database once (docs/cluster.md): its users stay logged in, on every node.
 @Suite struct IdentityTokenImportEndToEndTests {
     @Test(.enabled(if: TestDatabase.shouldRun))
     func refreshTokensOfTheEmbeddedModeKeepWorkingOnEveryNode() async throws {
@@ -24,9 +24,12 @@ import Testing
 
         let store = TestStore.postgresql(schema: TestDatabase.freshSchema())
         let tokensFile = directory + "/identity/tokens.json"
-        #expect(FileManager.default.fileExists(atPath: tokensFile))
+        let journalFile = directory + "/identity/tokens.journal"
+        // The logins were journaled (no snapshot yet: the ledger is small).
+        #expect(FileManager.default.fileExists(atPath: journalFile))
         let a = try await LiveServer.startWithIdentity(dataDirectory: directory, store: store)
         #expect(!FileManager.default.fileExists(atPath: tokensFile), "imported once, then renamed")
+        #expect(!FileManager.default.fileExists(atPath: journalFile), "folded into the imported file")
         #expect(FileManager.default.fileExists(atPath: tokensFile + ".imported"))
         // Another node, with a data directory of its own, refreshes alice's old token.
         let b = try await LiveServer.startWithIdentity(store: store) { c in c.publicURL = a.baseURL }

@@ -19,24 +19,28 @@ import Testing
             texts.randomElement(using: &generator)! + String(Int.random(in: 0..<1000, using: &generator))
         }
         func seconds() -> Int64 { Int64.random(in: -5...4_000_000_000, using: &generator) }
-        var ledger = TokenLedger()
+        var families: [String: TokenLedger.Family] = [:]
+        var refreshTokens: [String: TokenLedger.RefreshRecord] = [:]
+        var revoked: [String: Int64] = [:]
         for _ in 0..<Int.random(in: 0...6, using: &generator) {
             let family = text()
             var accessTokens: [String: Int64] = [:]
             for _ in 0..<Int.random(in: 0...3, using: &generator) { accessTokens[text()] = seconds() }
             let hasOrigin = Bool.random(using: &generator)
-            ledger.families[family] = TokenLedger.Family(
+            families[family] = TokenLedger.Family(
                 userID: text(), accessTokens: accessTokens, idp: hasOrigin ? text() : nil,
                 groups: hasOrigin ? (0..<Int.random(in: 0...3, using: &generator)).map { _ in text() } : nil)
             for _ in 0..<Int.random(in: 0...3, using: &generator) {
-                ledger.refreshTokens[text()] = TokenLedger.RefreshRecord(
+                refreshTokens[text()] = TokenLedger.RefreshRecord(
                     family: family, userID: text(), expiresAt: seconds(),
                     spent: Bool.random(using: &generator))
             }
         }
         for _ in 0..<Int.random(in: 0...4, using: &generator) {
-            ledger.revokedAccessTokens[text()] = seconds()
+            revoked[text()] = seconds()
         }
+        let ledger = TokenLedger(
+            refreshTokens: refreshTokens, families: families, revokedAccessTokens: revoked)
         return ledger
     }
 

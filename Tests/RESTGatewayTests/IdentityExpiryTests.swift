@@ -57,7 +57,7 @@ import WireProtocol
         #expect(await harness.send("POST", "/oauth2/refresh", form: "refresh_token=\(last)").status == 401)
     }
 
-    /// Expired sessions leave the ledger, in memory and in `tokens.json`, at the first change
+    /// Expired sessions leave the ledger, in memory and on disk, at the first change
     /// after a prune interval (`IdentityService.ledgerPruneInterval`) has passed.
     @Test func expiredSessionsLeaveTheLedger() async throws {
         let clock = ManualClock()
@@ -65,9 +65,7 @@ import WireProtocol
         let alice = try await harness.login("alice")
         func families() -> Int { harness.service.state.withLock { $0.ledger.families.count } }
         func onDisk() throws -> TokenLedger {
-            let path = harness.service.configuration.directory + "/tokens.json"
-            let bytes = try #require(try IdentityDisk.read(path))
-            return try JSONDecoder().decode(TokenLedger.self, from: Data(bytes))
+            try TokenLedgerFile.load(directory: harness.service.configuration.directory).ledger
         }
         #expect(families() == 1)
         // Past the refresh token's 30 days: refused at once, forgotten at the next change.

@@ -1,0 +1,31 @@
+import FoundationEssentials
+
+extension TokenLedger {
+    /// The entries that changed, each with its new value, or null for one that went away: one
+    /// line of `tokens.journal` (`TokenLedgerFile`).
+    ///
+    /// Applying a delta sets whole entries, so applying a run of deltas in order gives every key
+    /// the value of the last delta that names it, whatever the ledger they start from held for
+    /// it: replay after a crash needs no more than the order.
+    struct Delta: Codable, Sendable, Equatable {
+        /// Rises by one per journal line; a snapshot names the last one it includes.
+        var sequence: UInt64
+        var families: [String: Family?] = [:]
+        var refreshTokens: [String: RefreshRecord?] = [:]
+        var revokedAccessTokens: [String: Int64?] = [:]
+
+        /// The entries of `ledger` named by `keys`, as they are now.
+        init(sequence: UInt64, of ledger: TokenLedger, keys: ChangedKeys) {
+            self.sequence = sequence
+            for key in keys.families { families.updateValue(ledger.families[key], forKey: key) }
+            for key in keys.refreshTokens {
+                refreshTokens.updateValue(ledger.refreshTokens[key], forKey: key)
+            }
+            for key in keys.revokedAccessTokens {
+                revokedAccessTokens.updateValue(ledger.revokedAccessTokens[key], forKey: key)
+            }
+        }
+
+        var isEmpty: Bool { families.isEmpty && refreshTokens.isEmpty && revokedAccessTokens.isEmpty }
+    }
+}
