@@ -19,12 +19,16 @@ import WireProtocol
             ]
             var headers = HTTPHeaders([("Authorization", "Bearer \(harness.token("alice"))")])
             headers.add("Content-Type", "application/json-patch+json")
-            let patch: JSONValue = [["op": "add", "path": "/cells/-", "value": cell]]
-            let reply = try await Browser.send(
-                "PATCH",
-                harness.node(1).baseURL + "/threat_models/\(target.model)/diagrams/\(target.diagram)",
-                headers: headers, body: patch.serialized())
-            #expect(reply.status == 200)
+            /// Adds `cell` to the diagram through node 1, which forwards it to the owner.
+            func addThroughNode1(_ cell: JSONValue) async throws -> Int {
+                let patch: JSONValue = [["op": "add", "path": "/cells/-", "value": cell]]
+                return try await Browser.send(
+                    "PATCH",
+                    harness.node(1).baseURL + "/threat_models/\(target.model)/diagrams/\(target.diagram)",
+                    headers: headers, body: patch.serialized()
+                ).status
+            }
+            #expect(try await addThroughNode1(cell) == 200)
             // The editor on the owner receives it as an operation.
             try await within(seconds: 30, "the forwarded write's broadcast") {
                 while a.confirmed["d0000000-0000-4000-8000-000000000001"] == nil { try await a.step(harness) }
@@ -45,12 +49,7 @@ import WireProtocol
             for n in 2...4 {
                 var added = cell
                 added["id"] = .string("d0000000-0000-4000-8000-00000000000\(n)")
-                let more: JSONValue = [["op": "add", "path": "/cells/-", "value": added]]
-                let forwarded = try await Browser.send(
-                    "PATCH",
-                    harness.node(1).baseURL + "/threat_models/\(target.model)/diagrams/\(target.diagram)",
-                    headers: headers, body: more.serialized())
-                #expect(forwarded.status == 200)
+                #expect(try await addThroughNode1(added) == 200)
             }
             let after = try await connectionsAccepted()
             #expect(before > 0 && after - before <= 2, "forwards opened \(after - before - 1) connections")

@@ -87,6 +87,17 @@ import Testing
     }
 }
 
+/// Everything left to read on `fd` (a pipe whose write end is closed).
+func readToEnd(_ fd: Int32) -> [UInt8] {
+    var text: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = read(fd, &chunk, chunk.count)
+        if n <= 0 { return text }
+        text += chunk[0..<n]
+    }
+}
+
 @Suite struct StandardErrorSinkTests {
     @Test func linesArriveInOrderAfterFlush() throws {
         var fds: [Int32] = [0, 0]
@@ -98,13 +109,7 @@ import Testing
         sink.write(Array("last\n".utf8))
         sink.flush()
         close(fds[1])
-        var text: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = read(fds[0], &chunk, chunk.count)
-            if n <= 0 { break }
-            text += chunk[0..<n]
-        }
+        let text = readToEnd(fds[0])
         let lines = String(decoding: text, as: UTF8.self).split(separator: "\n")
         #expect(lines.count == 1001)
         #expect(lines.first == "line 0")
@@ -137,13 +142,7 @@ import Testing
         }
         sink.flush()
         close(fds[1])
-        var text: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = read(fds[0], &chunk, chunk.count)
-            if n <= 0 { break }
-            text += chunk[0..<n]
-        }
+        let text = readToEnd(fds[0])
         let lines = String(decoding: text, as: UTF8.self).split(separator: "\n").map(String.init)
         #expect(lines.count == 202)
         #expect(lines[1] == "marker 0")
@@ -182,13 +181,7 @@ import Testing
         sink.write(Array("after\n".utf8))
         sink.flush()
         close(fds[1])
-        var text: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = read(fds[0], &chunk, chunk.count)
-            if n <= 0 { break }
-            text += chunk[0..<n]
-        }
+        let text = readToEnd(fds[0])
         var lines = String(decoding: text, as: UTF8.self).split(separator: "\n").map(String.init)
         #expect(lines.removeLast() == "after")
         let warning = try JSONValue.parse(try #require(lines.last))
