@@ -130,6 +130,7 @@ public final class IdentityService: Sendable {
 
     // MARK: Persistence
 
+    /// For the pending-login records (`encodePending`).
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -140,7 +141,7 @@ public final class IdentityService: Sendable {
     /// copied (a value) and encoded by the flush, off the lock.
     func stageUsers(_ s: IdentityState) {
         let users = s.users
-        usersFile.stage { Array(try Self.encoder.encode(users.all)) }
+        usersFile.stage { users.encoded() }
     }
 
     /// How often the ledger drops expired entries: pruning walks every token, so it runs at most
