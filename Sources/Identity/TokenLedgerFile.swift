@@ -169,16 +169,8 @@ final class TokenLedgerFile: Sendable {
         let fd = open(journalPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .io(operation: "open", path: journalPath, errno: errno) }
         defer { close(fd) }
-        var offset = 0
-        while offset < line.count {
-            let n = line.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .io(operation: "write", path: journalPath, errno: errno)
-            }
-            offset += n
-        }
-        guard fsync(fd) == 0 else { throw .io(operation: "fsync", path: journalPath, errno: errno) }
+        try FileIO.writeAll(fd, line, path: journalPath)
+        try FileIO.sync(fd, path: journalPath)
         if created { try IdentityDisk.syncDirectory(of: journalPath) }
     }
 

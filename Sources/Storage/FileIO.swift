@@ -5,7 +5,7 @@
 /// Thin wrappers over the POSIX file calls this module needs, each turning a failure into a
 /// `StorageError` that names the call and the path. All of them block: call them only on an
 /// `IOThread` (or at start-up), never on the cooperative pool.
-enum FileIO {
+public enum FileIO {
     /// Opens (creating if needed) a file for appending.
     static func openForAppend(_ path: String, exclusive: Bool = false) throws(StorageError) -> Int32 {
         let flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (exclusive ? O_EXCL : 0)
@@ -66,7 +66,7 @@ enum FileIO {
         }
     }
 
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(StorageError) {
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(StorageError) {
         try bytes.withUnsafeBytes { buf in
             Result { () throws(StorageError) in try writeAll(fd, buf, path: path) }
         }.get()
@@ -78,7 +78,7 @@ enum FileIO {
     }
 
     /// `fsync`: data and every piece of metadata.
-    static func sync(_ fd: Int32, path: String) throws(StorageError) {
+    public static func sync(_ fd: Int32, path: String) throws(StorageError) {
         guard retryingEINTR({ fsync(fd) }) == 0 else { throw .lastIO("fsync", path) }
     }
 
