@@ -1,5 +1,3 @@
-import FoundationEssentials
-
 extension TokenLedger {
     /// The entries that changed, each with its new value, or null for one that went away: one
     /// line of `tokens.journal` (`TokenLedgerFile`).
@@ -7,7 +5,7 @@ extension TokenLedger {
     /// Applying a delta sets whole entries, so applying a run of deltas in order gives every key
     /// the value of the last delta that names it, whatever the ledger they start from held for
     /// it: replay after a crash needs no more than the order.
-    struct Delta: Codable, Sendable, Equatable {
+    struct Delta: Codable, Sendable {
         /// Rises by one per journal line; a snapshot names the last one it includes.
         var sequence: UInt64
         var families: [String: Family?] = [:]

@@ -48,8 +48,6 @@ struct TokenLedger: Codable, Sendable, Equatable {
         var refreshTokens: Set<String> = []
         var revokedAccessTokens: Set<String> = []
 
-        var isEmpty: Bool { families.isEmpty && refreshTokens.isEmpty && revokedAccessTokens.isEmpty }
-
         mutating func formUnion(_ other: ChangedKeys) {
             families.formUnion(other.families)
             refreshTokens.formUnion(other.refreshTokens)
@@ -179,13 +177,8 @@ struct TokenLedger: Codable, Sendable, Equatable {
         Self.apply(delta.revokedAccessTokens, to: &revokedAccessTokens)
     }
 
+    /// A value sets its key, a null removes it (assigning an optional through the subscript).
     private static func apply<Value>(_ entries: [String: Value?], to map: inout [String: Value]) {
-        for (key, value) in entries {
-            if let value {
-                map[key] = value
-            } else {
-                map[key] = nil
-            }
-        }
+        for (key, value) in entries { map[key] = value }
     }
 }

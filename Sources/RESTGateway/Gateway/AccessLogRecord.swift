@@ -23,11 +23,11 @@ enum AccessLogRecord {
 
     /// Packs `entry`, to be written after the first `offset` bytes of the batch's plain lines.
     static func append(_ entry: AccessLogEntry, offset: Int, to records: inout [UInt8]) {
-        appendWord(UInt64(offset), to: &records)
-        appendWord(entry.time.timeIntervalSince1970.bitPattern, to: &records)
-        appendWord(UInt64(bitPattern: Int64(entry.status)), to: &records)
-        appendWord(entry.nanoseconds, to: &records)
-        appendWord(UInt64(bitPattern: Int64(entry.bytes)), to: &records)
+        appendInteger(UInt64(offset), to: &records)
+        appendInteger(entry.time.timeIntervalSince1970.bitPattern, to: &records)
+        appendInteger(UInt64(bitPattern: Int64(entry.status)), to: &records)
+        appendInteger(entry.nanoseconds, to: &records)
+        appendInteger(UInt64(bitPattern: Int64(entry.bytes)), to: &records)
         appendText(entry.method.utf8, to: &records)
         appendText(HTTPRequest.path(ofTarget: entry.target).utf8, to: &records)
         appendText(entry.requestID.utf8, to: &records)
@@ -35,7 +35,7 @@ enum AccessLogRecord {
         if let user = entry.userID {
             appendText(user.utf8, to: &records)
         } else {
-            appendLength(noUser, to: &records)
+            appendInteger(noUser, to: &records)
         }
     }
 
@@ -89,16 +89,13 @@ enum AccessLogRecord {
         out.append(contentsOf: "}\n".utf8)
     }
 
-    private static func appendWord(_ value: UInt64, to records: inout [UInt8]) {
-        withUnsafeBytes(of: value.littleEndian) { records.append(contentsOf: $0) }
-    }
-
-    private static func appendLength(_ value: UInt32, to records: inout [UInt8]) {
+    /// A word (8 bytes) or a length (4 bytes), little-endian.
+    private static func appendInteger(_ value: some FixedWidthInteger, to records: inout [UInt8]) {
         withUnsafeBytes(of: value.littleEndian) { records.append(contentsOf: $0) }
     }
 
     private static func appendText<Text: Collection<UInt8>>(_ text: Text, to records: inout [UInt8]) {
-        appendLength(UInt32(clamping: text.count), to: &records)
+        appendInteger(UInt32(clamping: text.count), to: &records)
         records.append(contentsOf: text)
     }
 
