@@ -125,7 +125,10 @@ extension Journal {
     func fail(with error: StorageError, batchLast: UInt64 = 0) {
         let (waiters, rotations, path) = state.withLock {
             s -> ([Waiter], [@Sendable (Result<UInt64, StorageError>) -> Void], String) in
-            if s.failure == nil { s.failure = error }
+            if s.failure == nil {
+                s.failure = error
+                s.failedBatchLast = batchLast
+            }
             s.metrics.failures += 1
             var rotations: [@Sendable (Result<UInt64, StorageError>) -> Void] = []
             s.pending.removeAll { item in

@@ -57,6 +57,9 @@ public final class Journal: Sendable {
         var waiters: [Waiter] = []
         var flushScheduled = false
         var failure: StorageError?
+        /// The last sequence number of the batch whose write caused `failure`: a waiter that
+        /// registers after the failure gets that error itself up to here, `.unusable` beyond.
+        var failedBatchLast: UInt64 = 0
         var closed = false
         var path: String
         var metrics = JournalMetrics()
@@ -226,7 +229,10 @@ public final class Journal: Sendable {
             if sequence >= s.nextSequence {
                 return .failure(.invalidArgument("sequence \(sequence) was never enqueued on \(s.path)"))
             }
-            if let failure = s.failure { return .failure(.unusable(path: s.path, cause: failure)) }
+            if let failure = s.failure {
+                return .failure(
+                    sequence <= s.failedBatchLast ? failure : .unusable(path: s.path, cause: failure))
+            }
             if s.closed && s.pending.isEmpty { return .failure(.closed(path: s.path)) }
             s.waiters.append(Waiter(sequence: sequence, completion: completion))
             return nil

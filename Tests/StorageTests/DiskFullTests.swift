@@ -59,6 +59,25 @@ final class FaultSwitch: Sendable {
         await again.close()
     }
 
+    /// The batch can fail before its appender starts waiting (the journal's thread is fast, the
+    /// appender's task slow): that appender still learns the write error itself, not "unusable".
+    @Test func anAppenderThatWaitsAfterTheFailureGetsTheWriteError() async throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let fault = FaultSwitch()
+        let path = dir.file("j")
+        let (journal, _) = try await Journal.open(path: path, options: fault.options)
+        fault.set(EIO)
+        let failed = try journal.enqueue(.record("lost"))
+        // Jobs run in order on the journal's thread: once this one has run, the batch has failed.
+        try await journal.thread.run {}
+        #expect(journal.failedThrough == 0)
+        await #expect(throws: StorageError.io(operation: "write", path: path, errno: EIO)) {
+            try await journal.waitDurable(failed)
+        }
+        await journal.close()
+    }
+
     static func model(_ n: Int) -> (String, [StoreMutation]) {
         let id = "00000000-0000-4000-8000-\(String(format: "%012d", n))"
         return (id, [.putModel(id: id, fields: ["id": .string(id), "name": .string("model \(n)")])])
