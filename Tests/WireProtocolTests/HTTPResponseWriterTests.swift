@@ -57,6 +57,15 @@ import Testing
         #expect(String(decoding: out, as: UTF8.self) == String(value))
     }
 
+    @Test(arguments: ["", "a", "Host", "é€😀 mixed", String(repeating: "x", count: 300), "line\r\nbreak"])
+    func textIsAppendedAsItsUTF8Bytes(_ text: String) {
+        var out: [UInt8] = [1]
+        out.append(utf8: text)
+        out.append(utf8: text.dropFirst())
+        out.append(literal: "é;")
+        #expect(out == [1] + Array(text.utf8) + Array(text.dropFirst().utf8) + Array("é;".utf8))
+    }
+
     @Test func fieldValuesCannotInjectLines() {
         let out = Self.text(HTTPResponse(status: 200, headers: HTTPHeaders([("X-A", "a\r\nSet-Cookie: b")])))
         #expect(out.contains("X-A: a  Set-Cookie: b\r\n"))

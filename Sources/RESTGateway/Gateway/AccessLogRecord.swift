@@ -28,12 +28,12 @@ enum AccessLogRecord {
         appendInteger(UInt64(bitPattern: Int64(entry.status)), to: &records)
         appendInteger(entry.nanoseconds, to: &records)
         appendInteger(UInt64(bitPattern: Int64(entry.bytes)), to: &records)
-        appendText(entry.method.utf8, to: &records)
-        appendText(HTTPRequest.path(ofTarget: entry.target).utf8, to: &records)
-        appendText(entry.requestID.utf8, to: &records)
-        appendText(entry.peer.utf8, to: &records)
+        appendText(entry.method[...], to: &records)
+        appendText(HTTPRequest.path(ofTarget: entry.target), to: &records)
+        appendText(entry.requestID[...], to: &records)
+        appendText(entry.peer[...], to: &records)
         if let user = entry.userID {
-            appendText(user.utf8, to: &records)
+            appendText(user[...], to: &records)
         } else {
             appendInteger(noUser, to: &records)
         }
@@ -66,27 +66,27 @@ enum AccessLogRecord {
         let status = Int(Int64(bitPattern: reader.word()))
         let nanoseconds = reader.word()
         let bytes = Int(Int64(bitPattern: reader.word()))
-        out.append(contentsOf: #"{"ts":""#.utf8)
+        out.append(literal: #"{"ts":""#)
         timestamps.append(time, to: &out)
-        out.append(contentsOf: #"","level":"info","msg":"request","method":"#.utf8)
+        out.append(literal: #"","level":"info","msg":"request","method":"#)
         JSONValue.writeString(utf8: reader.text(), to: &out)
-        out.append(contentsOf: #","path":"#.utf8)
+        out.append(literal: #","path":"#)
         JSONValue.writeString(utf8: reader.text(), to: &out)
-        out.append(contentsOf: #","status":"#.utf8)
+        out.append(literal: #","status":"#)
         out.appendDecimal(status)
-        out.append(contentsOf: #","duration_ms":"#.utf8)
+        out.append(literal: #","duration_ms":"#)
         AccessLogEntry.appendMilliseconds(nanoseconds, to: &out)
-        out.append(contentsOf: #","bytes":"#.utf8)
+        out.append(literal: #","bytes":"#)
         out.appendDecimal(bytes)
-        out.append(contentsOf: #","request_id":"#.utf8)
+        out.append(literal: #","request_id":"#)
         JSONValue.writeString(utf8: reader.text(), to: &out)
-        out.append(contentsOf: #","peer":"#.utf8)
+        out.append(literal: #","peer":"#)
         JSONValue.writeString(utf8: reader.text(), to: &out)
         if let user = reader.optionalText() {
-            out.append(contentsOf: #","user_id":"#.utf8)
+            out.append(literal: #","user_id":"#)
             JSONValue.writeString(utf8: user, to: &out)
         }
-        out.append(contentsOf: "}\n".utf8)
+        out.append(literal: "}\n")
     }
 
     /// A word (8 bytes) or a length (4 bytes), little-endian.
@@ -94,9 +94,9 @@ enum AccessLogRecord {
         withUnsafeBytes(of: value.littleEndian) { records.append(contentsOf: $0) }
     }
 
-    private static func appendText<Text: Collection<UInt8>>(_ text: Text, to records: inout [UInt8]) {
-        appendInteger(UInt32(clamping: text.count), to: &records)
-        records.append(contentsOf: text)
+    private static func appendText(_ text: Substring, to records: inout [UInt8]) {
+        appendInteger(UInt32(clamping: text.utf8.count), to: &records)
+        records.append(utf8: text)
     }
 
     /// Reads a buffer written by `append`, front to back. Only this file writes such buffers,

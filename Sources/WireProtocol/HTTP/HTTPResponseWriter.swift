@@ -43,12 +43,12 @@ public struct HTTPResponseWriter: Sendable {
         var out: [UInt8] = []
         out.reserveCapacity(
             128 + headers.count * 32 + (sendBody && body.count <= Self.inlineBodyLimit ? body.count : 0))
-        out.append(contentsOf: "HTTP/1.1 ".utf8)
+        out.append(literal: "HTTP/1.1 ")
         out.append(UInt8(48 + status / 100 % 10))
         out.append(UInt8(48 + status / 10 % 10))
         out.append(UInt8(48 + status % 10))
         out.append(32)
-        out.append(contentsOf: HTTPStatus.reason(status).utf8)
+        out.append(utf8: HTTPStatus.reason(status))
         out.append(contentsOf: Self.crlf)
         for field in headers {
             // The writer owns framing and connection fields, except on a 101 whose Connection and
@@ -56,21 +56,21 @@ public struct HTTPResponseWriter: Sendable {
             if !informational && Self.isWriterOwned(field.name) { continue }
             Self.appendField(field.name, field.value, to: &out)
         }
-        if added.vary { out.append(contentsOf: "Vary: Accept-Encoding\r\n".utf8) }
-        if added.gzip { out.append(contentsOf: "Content-Encoding: gzip\r\n".utf8) }
+        if added.vary { out.append(literal: "Vary: Accept-Encoding\r\n") }
+        if added.gzip { out.append(literal: "Content-Encoding: gzip\r\n") }
         if !informational {
-            out.append(contentsOf: "Date: ".utf8)
+            out.append(literal: "Date: ")
             out.append(contentsOf: HTTPDate.current())
             out.append(contentsOf: Self.crlf)
             if status != 204 && status != 304 {
-                out.append(contentsOf: "Content-Length: ".utf8)
+                out.append(literal: "Content-Length: ")
                 out.appendDecimal(body.count)
                 out.append(contentsOf: Self.crlf)
             }
             if !keepAlive {
-                out.append(contentsOf: "Connection: close\r\n".utf8)
+                out.append(literal: "Connection: close\r\n")
             } else if request.versionMinor == 0 {
-                out.append(contentsOf: "Connection: keep-alive\r\n".utf8)
+                out.append(literal: "Connection: keep-alive\r\n")
             }
         }
         out.append(contentsOf: Self.crlf)
@@ -95,7 +95,7 @@ public struct HTTPResponseWriter: Sendable {
     }
 
     static func appendField(_ name: String, _ value: String, to out: inout [UInt8]) {
-        out.append(contentsOf: name.utf8)
+        out.append(utf8: name)
         out.append(58)
         out.append(32)
         // A value must not smuggle a line break into the head (RFC 9110 §5.5). Values almost
