@@ -70,7 +70,7 @@ extension IdentityService {
                 email: identity.email,
                 name: identity.name, emailVerified: identity.emailVerified, now: now,
                 newID: { UUID().uuidString.lowercased() })
-            if changed { stageUsers(s) }
+            if changed { stageUsers(&s) }
             return (user, changed)
         }
         if changed {

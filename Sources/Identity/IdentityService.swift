@@ -17,8 +17,8 @@ public final class IdentityService: Sendable {
     /// The JWKS document, fixed for the life of the process.
     let jwks: JSONValue
     let state: Mutex<IdentityState>
-    let usersFile: IdentityFile
-    let tokensFile: TokenLedgerFile
+    let usersFile: JournaledFile<UserRegistry>
+    let tokensFile: JournaledFile<TokenLedger>
     /// Access tokens already verified (see `VerifiedTokenCache`).
     let verifiedTokens = VerifiedTokenCache()
     /// Each OIDC provider's signing keys, by provider id.
@@ -80,13 +80,15 @@ public final class IdentityService: Sendable {
             // Never publish a shared secret: with HS256 there is no public key to offer.
             jwks = ["keys": []]
         }
-        state = Mutex(IdentityState(users: UserRegistry(users: loaded.users), ledger: loaded.tokens.ledger))
-        usersFile = IdentityFile(path: configuration.directory + "/users.json", io: io)
-        tokensFile = TokenLedgerFile(directory: configuration.directory, io: io, loaded: loaded.tokens)
-        if loaded.tokens.skippedLines > 0 {
+        state = Mutex(IdentityState(users: loaded.users.content, ledger: loaded.tokens.content))
+        usersFile = JournaledFile(
+            directory: configuration.directory, name: "users", io: io, loaded: loaded.users)
+        tokensFile = JournaledFile(
+            directory: configuration.directory, name: "tokens", io: io, loaded: loaded.tokens)
+        for (name, skipped) in [("users", loaded.users.skippedLines), ("tokens", loaded.tokens.skippedLines)]
+        where skipped > 0 {
             configuration.warn(
-                "skipped \(loaded.tokens.skippedLines) torn line(s) of tokens.journal (a write a crash cut short)"
-            )
+                "skipped \(skipped) torn line(s) of \(name).journal (a write a crash cut short)")
         }
         let clock = configuration
         poller = configuration.sharedStore.map { [revocations] store in
@@ -137,11 +139,11 @@ public final class IdentityService: Sendable {
         return encoder
     }()
 
-    /// Stages `users.json`; call with the lock held, right after the change. The registry is
-    /// copied (a value) and encoded by the flush, off the lock.
-    func stageUsers(_ s: IdentityState) {
-        let users = s.users
-        usersFile.stage { users.encoded() }
+    /// Stages the users; call with the lock held, right after the change. The registry is
+    /// copied (a value); the flush journals what changed, off the lock (`JournaledFile`).
+    func stageUsers(_ s: inout IdentityState) {
+        let changes = s.users.takeChanges()
+        usersFile.stage(s.users, changes: changes)
     }
 
     /// How often the ledger drops expired entries: pruning walks every token, so it runs at most
@@ -150,7 +152,7 @@ public final class IdentityService: Sendable {
     static let ledgerPruneInterval: Int64 = 60
 
     /// Stages the token ledger; call with the lock held, right after the change. The ledger is
-    /// copied (a value); the flush journals what changed, off the lock (`TokenLedgerFile`).
+    /// copied (a value); the flush journals what changed, off the lock (`JournaledFile`).
     func stageTokens(_ s: inout IdentityState, now: Int64) {
         if now >= s.ledgerPrunedAt + Self.ledgerPruneInterval || now < s.ledgerPrunedAt {
             s.ledger.prune(now: now, leeway: configuration.leeway)
@@ -172,8 +174,8 @@ private struct Loaded: @unchecked Sendable {
     // @unchecked: `SigningKey` holds an immutable `RSAKey` (itself documented Sendable); the rest
     // are plain values. Built on the I/O thread and handed over once.
     var key: SigningKey
-    var users: [UserRecord]
-    var tokens: TokenLedgerFile.Loaded
+    var users: JournaledFile<UserRegistry>.Loaded
+    var tokens: JournaledFile<TokenLedger>.Loaded
 
     /// `sharedKey`: the key (or secret) every node shares (`IdentityService.sharedKey`); nil
     /// keeps the data directory's, generated on first start.
@@ -220,11 +222,7 @@ private struct Loaded: @unchecked Sendable {
             }
             key = .hmac(secret, kid: "tmi-hs256")
         }
-        let decoder = JSONDecoder()
-        users =
-            try IdentityDisk.read(directory + "/users.json").map {
-                try decoder.decode([UserRecord].self, from: Data($0))
-            } ?? []
-        tokens = try TokenLedgerFile.load(directory: directory)
+        users = try JournaledFile.load(directory: directory, name: "users")
+        tokens = try JournaledFile.load(directory: directory, name: "tokens")
     }
 }

@@ -1,11 +1,18 @@
-extension TokenLedger {
+import FoundationEssentials
+
+/// `tokens.json` and `tokens.journal`.
+extension TokenLedger: JournaledContent {
+    static func decodeSnapshot(_ bytes: [UInt8]) throws -> TokenLedger {
+        try JSONDecoder().decode(TokenLedger.self, from: Data(bytes))
+    }
+
+    func delta(sequence: UInt64, keys: ChangedKeys) -> Delta {
+        Delta(sequence: sequence, of: self, keys: keys)
+    }
+
     /// The entries that changed, each with its new value, or null for one that went away: one
-    /// line of `tokens.journal` (`TokenLedgerFile`).
-    ///
-    /// Applying a delta sets whole entries, so applying a run of deltas in order gives every key
-    /// the value of the last delta that names it, whatever the ledger they start from held for
-    /// it: replay after a crash needs no more than the order.
-    struct Delta: Codable, Sendable {
+    /// line of `tokens.journal`.
+    struct Delta: JournalDelta {
         /// Rises by one per journal line; a snapshot names the last one it includes.
         var sequence: UInt64
         var families: [String: Family?] = [:]

@@ -5,7 +5,7 @@ extension TokenLedger {
     /// The ledger as `tokens.json`: the JSON its `Codable` conformance reads back, written
     /// straight into bytes.
     ///
-    /// Written whenever the journal has grown as large as the snapshot (`TokenLedgerFile`); it
+    /// Written whenever the journal has grown as large as the snapshot (`JournaledFile`); it
     /// used to be on every login and refresh. `JSONEncoder` (sorted keys, a boxed value per
     /// field) spent ~50 ms of CPU per write on a ledger of 3,000 sessions (1.2 MB), which capped
     /// logins near 20 per second. Keys are not sorted here: nothing depends on their order, and

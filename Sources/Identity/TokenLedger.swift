@@ -1,5 +1,5 @@
 /// Refresh tokens and access-token revocations: everything about issued tokens that must survive
-/// a restart. Persisted as `identity/tokens.json` and its journal (`TokenLedgerFile`); a pure value
+/// a restart. Persisted as `identity/tokens.json` and its journal (`JournaledFile`); a pure value
 /// type so its rules test directly.
 ///
 /// Refresh tokens are stored only as SHA-256 hashes (a stolen file yields no usable token). Each
@@ -38,12 +38,12 @@ struct TokenLedger: Codable, Sendable, Equatable {
     /// Revoked access-token ids -> their `exp`: kept only while the token could still be used.
     private(set) var revokedAccessTokens: [String: Int64] = [:]
     /// The keys whose entries the methods below changed since `takeChanges()`: what the journal
-    /// writes (`TokenLedgerFile`), so a login costs its own entries, not a pass over the ledger.
+    /// writes (`JournaledFile`), so a login costs its own entries, not a pass over the ledger.
     /// Every change goes through these methods (the maps cannot be set from outside), so none is
     /// missed. Neither stored nor compared.
     private(set) var changes = ChangedKeys()
 
-    struct ChangedKeys: Sendable, Equatable {
+    struct ChangedKeys: JournalChanges, Equatable {
         var families: Set<String> = []
         var refreshTokens: Set<String> = []
         var revokedAccessTokens: Set<String> = []

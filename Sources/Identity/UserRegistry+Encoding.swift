@@ -1,20 +1,33 @@
 import CollabCore
+import FoundationEssentials
 import WireProtocol
 
 extension UserRegistry {
-    /// `users.json`: every user, oldest first, as the JSON `[UserRecord]`'s `Codable` conformance
-    /// reads back (keys in sorted order, as `JSONEncoder` with `.sortedKeys` wrote it), written
-    /// straight into bytes.
-    ///
-    /// The file is rewritten whenever a user is new or changes name or email; `JSONEncoder` made
-    /// a first login cost O(users) of boxed encoding (17 ms with 2,000 users). It is still one
-    /// write of every user; `UserRegistryEncodingTests` holds the output equal, as JSON, to
-    /// `JSONEncoder`'s, so a field added to `UserRecord` but not here fails the test.
+    /// The snapshot `users.json`: `{"users": [...]}`, every user oldest first.
+    struct Snapshot: Codable {
+        var users: [UserRecord]
+    }
+
+    /// Reads `users.json`: a `Snapshot`, or the bare array of users written before the journal.
+    static func decodeSnapshot(_ bytes: [UInt8]) throws -> UserRegistry {
+        let decoder = JSONDecoder()
+        if bytes.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) == UInt8(ascii: "[") {
+            return UserRegistry(users: try decoder.decode([UserRecord].self, from: Data(bytes)))
+        }
+        return UserRegistry(users: try decoder.decode(Snapshot.self, from: Data(bytes)).users)
+    }
+
+    /// The snapshot as `Snapshot`'s `Codable` conformance reads it back (keys in sorted order, as
+    /// `JSONEncoder` with `.sortedKeys` writes them), written straight into bytes: `JSONEncoder`
+    /// made it O(users) of boxed encoding (17 ms with 2,000 users). Written only when the
+    /// journal has grown as large as it (`JournaledFile`). `UserRegistryEncodingTests` holds the
+    /// output equal, as JSON, to `JSONEncoder`'s, so a field added to `UserRecord` but not here
+    /// fails the test.
     func encoded() -> [UInt8] {
         let all = self.all
         var out: [UInt8] = []
-        out.reserveCapacity(2 + all.count * 200)
-        out.append(UInt8(ascii: "["))
+        out.reserveCapacity(16 + all.count * 200)
+        out.append(contentsOf: #"{"users":["#.utf8)
         for (i, user) in all.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             out.append(contentsOf: #"{"createdAt":"#.utf8)
@@ -36,7 +49,7 @@ extension UserRegistry {
             JSONValue.writeString(user.name, to: &out)
             out.append(UInt8(ascii: "}"))
         }
-        out.append(UInt8(ascii: "]"))
+        out.append(contentsOf: "]}".utf8)
         return out
     }
 }

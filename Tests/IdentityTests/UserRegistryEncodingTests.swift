@@ -4,7 +4,7 @@ import Testing
 
 @testable import Identity
 
-/// `UserRegistry.encoded()` writes `users.json` by hand; these hold it to the `Codable`
+/// `UserRegistry.encoded()` writes the `users.json` snapshot by hand; these hold it to the `Codable`
 /// definition: the same JSON document as `JSONEncoder` with sorted keys writes (so a field added
 /// to `UserRecord` but not to the encoder fails here), and it decodes back to the same users.
 @Suite struct UserRegistryEncodingTests {
@@ -28,9 +28,9 @@ import Testing
             }
             let registry = UserRegistry(users: users)
             let bytes = registry.encoded()
-            let reference = Array(try encoder.encode(registry.all))
+            let reference = Array(try encoder.encode(UserRegistry.Snapshot(users: registry.all)))
             #expect(try JSONValue.parse(bytes) == JSONValue.parse(reference))
-            #expect(try JSONDecoder().decode([UserRecord].self, from: Data(bytes)) == registry.all)
+            #expect(try UserRegistry.decodeSnapshot(bytes).all == registry.all)
         }
     }
 }

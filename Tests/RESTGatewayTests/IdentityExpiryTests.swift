@@ -65,7 +65,9 @@ import WireProtocol
         let alice = try await harness.login("alice")
         func families() -> Int { harness.service.state.withLock { $0.ledger.families.count } }
         func onDisk() throws -> TokenLedger {
-            try TokenLedgerFile.load(directory: harness.service.configuration.directory).ledger
+            try JournaledFile<TokenLedger>.load(
+                directory: harness.service.configuration.directory, name: "tokens"
+            ).content
         }
         #expect(families() == 1)
         // Past the refresh token's 30 days: refused at once, forgotten at the next change.

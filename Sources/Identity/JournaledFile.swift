@@ -3,14 +3,49 @@ import Glibc
 import Storage
 import Synchronization
 
-/// The token ledger on disk: `tokens.json`, a snapshot of the whole ledger, and
-/// `tokens.journal`, one line per change made since (`TokenLedger.Delta`, JSON).
+/// A value the identity service keeps on disk as a snapshot and a journal of its changes
+/// (`JournaledFile`): the token ledger and the user registry.
+protocol JournaledContent: Sendable {
+    /// The keys changed since the last `takeChanges()` (the content records them itself).
+    associatedtype Changes: JournalChanges
+    /// One journal line: each changed entry's new value.
+    associatedtype Delta: JournalDelta
+
+    /// The content of a directory that has no file yet.
+    init()
+    /// The snapshot: a JSON object (the file adds its `journalSequence` member).
+    func encoded() -> [UInt8]
+    /// Reads a snapshot written by `encoded()` (or an older format of the file).
+    static func decodeSnapshot(_ bytes: [UInt8]) throws -> Self
+    /// The entries named by `keys`, as they are now.
+    func delta(sequence: UInt64, keys: Changes) -> Delta
+    /// Sets every entry the delta names (replay; records no changes).
+    mutating func apply(_ delta: Delta)
+}
+
+protocol JournalChanges: Sendable {
+    init()
+    mutating func formUnion(_ other: Self)
+}
+
+/// Applying a delta sets whole entries, so applying a run of deltas in order gives every key the
+/// value of the last delta that names it, whatever the content they start from held for it:
+/// replay after a crash needs no more than the order.
+protocol JournalDelta: Codable, Sendable {
+    /// Rises by one per journal line; a snapshot names the last one it includes.
+    var sequence: UInt64 { get }
+    var isEmpty: Bool { get }
+}
+
+/// A journaled content on disk: `NAME.json`, a snapshot of the whole, and `NAME.journal`, one
+/// line per flush of the changes made since (`Content.Delta`, JSON).
 ///
-/// Every login and refresh used to rewrite `tokens.json` whole: O(sessions) bytes encoded and
-/// synced per login (7.3 ms at 3,000 sessions, benchmarks/perf.md). Now a flush appends what
-/// changed (a few hundred bytes) and syncs that. When the journal has grown as large as the
-/// snapshot (64 KiB at least), the flush writes a new snapshot instead (temp file, fsync,
-/// rename, as before) and removes the journal, so the work stays proportional to the changes.
+/// The token ledger and the users file used to be rewritten whole on every change: O(sessions)
+/// bytes encoded and synced per login (7.3 ms at 3,000 sessions), O(users) per first login
+/// (5.0 ms at 2,000 users; benchmarks/perf.md). Now a flush appends what changed (a few hundred
+/// bytes) and syncs that. When the journal has grown as large as the snapshot (64 KiB at least),
+/// the flush writes a new snapshot instead (temp file, fsync, rename) and removes the journal,
+/// so the work stays proportional to the changes.
 ///
 /// Crash safety rests on sequence numbers. Each journal line carries one, rising by one; a
 /// snapshot records the last one it includes (`journalSequence`), and replay applies, in file
@@ -20,22 +55,25 @@ import Synchronization
 /// flush write a snapshot rather than append after the damage, numbered past every line ever
 /// attempted, so no later line depends on an earlier one that may be missing.
 ///
-/// Staging and flushing are as for `IdentityFile`: callers stage a copy of the ledger (a value)
-/// and the keys it changed under the service's lock, then flush; the encoding and the writing
-/// run on the identity I/O thread, and a flush always writes the newest staged ledger.
-final class TokenLedgerFile: Sendable {
+/// Callers `stage` a copy of the content (a value, so the copy is free) and the keys it changed
+/// while still holding the lock under which they changed it, so staged versions follow the order
+/// of the changes; then they `flush` and wait. The encoding and the writing run on the identity
+/// I/O thread (encoding under the service's lock once held every token check on the I/O loops
+/// behind each login), and a flush always writes the newest staged content, so a flush that
+/// runs late never puts an older state back on disk, and a burst of changes costs one write.
+final class JournaledFile<Content: JournaledContent>: Sendable {
     let snapshotPath: String
     let journalPath: String
     private let io: IOThread
     private let minimumCompaction: Int
 
     private struct State {
-        /// The newest ledger staged (or loaded).
-        var latest: TokenLedger
+        /// The newest content staged (or loaded).
+        var latest: Content
         var stagedVersion: UInt64 = 0
         var writtenVersion: UInt64 = 0
         /// The keys changed since the last write that succeeded.
-        var pendingKeys = TokenLedger.ChangedKeys()
+        var pendingKeys = Content.Changes()
         /// The highest sequence number written or attempted.
         var sequence: UInt64
         var journalBytes: Int
@@ -47,7 +85,7 @@ final class TokenLedgerFile: Sendable {
 
     /// What `load` found.
     struct Loaded: Sendable {
-        var ledger = TokenLedger()
+        var content = Content()
         var sequence: UInt64 = 0
         var journalBytes = 0
         var snapshotBytes = 0
@@ -58,22 +96,24 @@ final class TokenLedgerFile: Sendable {
     /// - Parameters:
     ///   - loaded: what `load` read from `directory`.
     ///   - minimumCompaction: the journal size below which no snapshot is written.
-    init(directory: String, io: IOThread, loaded: Loaded, minimumCompaction: Int = 64 * 1024) {
-        snapshotPath = directory + "/tokens.json"
-        journalPath = directory + "/tokens.journal"
+    init(
+        directory: String, name: String, io: IOThread, loaded: Loaded, minimumCompaction: Int = 64 * 1024
+    ) {
+        snapshotPath = directory + "/" + name + ".json"
+        journalPath = directory + "/" + name + ".journal"
         self.io = io
         self.minimumCompaction = minimumCompaction
         state = Mutex(
             State(
-                latest: loaded.ledger, sequence: loaded.sequence, journalBytes: loaded.journalBytes,
+                latest: loaded.content, sequence: loaded.sequence, journalBytes: loaded.journalBytes,
                 snapshotBytes: loaded.snapshotBytes, needsSnapshot: loaded.skippedLines > 0))
     }
 
-    /// Stages `ledger`, whose entries named by `changes` changed since the last stage
-    /// (`TokenLedger.takeChanges()`), as the content to make durable.
-    func stage(_ ledger: TokenLedger, changes: TokenLedger.ChangedKeys) {
+    /// Stages `content`, whose entries named by `changes` changed since the last stage, as the
+    /// content to make durable.
+    func stage(_ content: Content, changes: Content.Changes) {
         state.withLock {
-            $0.latest = ledger
+            $0.latest = content
             $0.pendingKeys.formUnion(changes)
             $0.stagedVersion += 1
         }
@@ -85,17 +125,17 @@ final class TokenLedgerFile: Sendable {
         try await io.run { [self] () throws(StorageError) in try write(forceSnapshot: false) }
     }
 
-    /// Writes a snapshot of the newest ledger and removes the journal, so `tokens.json` alone
-    /// holds the ledger (before it is imported elsewhere). A snapshot with no journal beside it
+    /// Writes a snapshot of the newest content and removes the journal, so the snapshot alone
+    /// holds it (before it is imported elsewhere). A snapshot with no journal beside it
     /// is left byte for byte as it is: the import recognises a file by its hash.
     func compact() async throws(StorageError) {
         try await io.run { [self] () throws(StorageError) in try write(forceSnapshot: true) }
     }
 
     private struct Job {
-        var ledger: TokenLedger
+        var content: Content
         var version: UInt64
-        var keys: TokenLedger.ChangedKeys
+        var keys: Content.Changes
         var sequence: UInt64
         var journalBytes: Int
         var snapshotBytes: Int
@@ -106,13 +146,13 @@ final class TokenLedgerFile: Sendable {
     private func write(forceSnapshot: Bool) throws(StorageError) {
         let job = state.withLock { s -> Job? in
             guard s.stagedVersion > s.writtenVersion || forceSnapshot else { return nil }
-            defer { s.pendingKeys = TokenLedger.ChangedKeys() }
+            defer { s.pendingKeys = Content.Changes() }
             return Job(
-                ledger: s.latest, version: s.stagedVersion, keys: s.pendingKeys, sequence: s.sequence + 1,
+                content: s.latest, version: s.stagedVersion, keys: s.pendingKeys, sequence: s.sequence + 1,
                 journalBytes: s.journalBytes, snapshotBytes: s.snapshotBytes, needsSnapshot: s.needsSnapshot)
         }
         guard let job else { return }
-        let delta = TokenLedger.Delta(sequence: job.sequence, of: job.ledger, keys: job.keys)
+        let delta = job.content.delta(sequence: job.sequence, keys: job.keys)
         if delta.isEmpty && !job.needsSnapshot && (!forceSnapshot || job.journalBytes == 0) {
             state.withLock { $0.writtenVersion = max($0.writtenVersion, job.version) }
             return
@@ -123,13 +163,13 @@ final class TokenLedgerFile: Sendable {
             do {
                 line = [0x0A] + Array(try JSONEncoder().encode(delta))
             } catch {
-                throw .invalidArgument("cannot encode a token ledger change: \(error)")
+                throw .invalidArgument("cannot encode a change of \(snapshotPath): \(error)")
             }
             let compacting =
                 forceSnapshot || job.needsSnapshot
                 || job.journalBytes + line.count > max(minimumCompaction, job.snapshotBytes)
             if compacting {
-                let bytes = Self.snapshot(job.ledger, through: job.sequence)
+                let bytes = Self.snapshot(job.content, through: job.sequence)
                 try AtomicFile.write([bytes], to: snapshotPath)
                 try removeJournal()
                 state.withLock {
@@ -153,10 +193,10 @@ final class TokenLedgerFile: Sendable {
         }
     }
 
-    /// The ledger's JSON with the last journal sequence it includes as one more member, which
-    /// the ledger's own decoding ignores.
-    static func snapshot(_ ledger: TokenLedger, through sequence: UInt64) -> [UInt8] {
-        var bytes = ledger.encoded()
+    /// The content's JSON with the last journal sequence it includes as one more member, which
+    /// the content's own decoding ignores.
+    static func snapshot(_ content: Content, through sequence: UInt64) -> [UInt8] {
+        var bytes = content.encoded()
         bytes.removeLast()  // the closing brace
         bytes.append(contentsOf: #","journalSequence":"#.utf8)
         bytes.append(contentsOf: String(sequence).utf8)
@@ -183,24 +223,26 @@ final class TokenLedgerFile: Sendable {
     }
 
     /// Reads the snapshot and replays the journal lines after it. Blocking: start-up.
-    static func load(directory: String) throws -> Loaded {
+    static func load(directory: String, name: String) throws -> Loaded {
         var loaded = Loaded()
         let decoder = JSONDecoder()
-        if let bytes = try IdentityDisk.read(directory + "/tokens.json") {
-            loaded.ledger = try decoder.decode(TokenLedger.self, from: Data(bytes))
-            loaded.sequence = try decoder.decode(SnapshotMark.self, from: Data(bytes)).journalSequence ?? 0
+        if let bytes = try IdentityDisk.read(directory + "/" + name + ".json") {
+            loaded.content = try Content.decodeSnapshot(bytes)
+            // An older snapshot (a users.json array) has no mark: nothing of a journal is in it.
+            loaded.sequence =
+                (try? decoder.decode(SnapshotMark.self, from: Data(bytes)))?.journalSequence ?? 0
             loaded.snapshotBytes = bytes.count
         }
         let snapshotSequence = loaded.sequence
-        guard let journal = try IdentityDisk.read(directory + "/tokens.journal") else { return loaded }
+        guard let journal = try IdentityDisk.read(directory + "/" + name + ".journal") else { return loaded }
         loaded.journalBytes = journal.count
         for line in journal.split(separator: 0x0A) {
-            guard let delta = try? decoder.decode(TokenLedger.Delta.self, from: Data(line)) else {
+            guard let delta = try? decoder.decode(Content.Delta.self, from: Data(line)) else {
                 loaded.skippedLines += 1
                 continue
             }
             loaded.sequence = max(loaded.sequence, delta.sequence)
-            if delta.sequence > snapshotSequence { loaded.ledger.apply(delta) }
+            if delta.sequence > snapshotSequence { loaded.content.apply(delta) }
         }
         return loaded
     }

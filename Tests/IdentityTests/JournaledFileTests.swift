@@ -6,7 +6,7 @@ import Testing
 
 @testable import Identity
 
-/// `tokens.json` plus `tokens.journal` (`TokenLedgerFile`): what is flushed is what is read back,
+/// `tokens.json` plus `tokens.journal` (`JournaledFile`): what is flushed is what is read back,
 /// a change is appended rather than the whole ledger rewritten, and neither a crash between a
 /// snapshot and the journal's removal nor a torn line changes what is read back.
 @Suite struct TokenLedgerFileTests {
@@ -28,13 +28,22 @@ import Testing
             try? FileManager.default.removeItem(atPath: directory)
         }
 
-        func open(minimumCompaction: Int = 64 * 1024) throws -> TokenLedgerFile {
-            TokenLedgerFile(
-                directory: directory, io: io, loaded: try TokenLedgerFile.load(directory: directory),
+        func open(minimumCompaction: Int = 64 * 1024) throws -> JournaledFile<TokenLedger> {
+            try open(name: "tokens", minimumCompaction: minimumCompaction)
+        }
+
+        func open<Content>(name: String, minimumCompaction: Int = 64 * 1024) throws -> JournaledFile<Content>
+        {
+            JournaledFile(
+                directory: directory, name: name, io: io, loaded: try load(name),
                 minimumCompaction: minimumCompaction)
         }
 
-        func read() throws -> TokenLedger { try TokenLedgerFile.load(directory: directory).ledger }
+        func load<Content>(_ name: String = "tokens") throws -> JournaledFile<Content>.Loaded {
+            try JournaledFile.load(directory: directory, name: name)
+        }
+
+        func read() throws -> TokenLedger { try load().content }
         var journal: String { directory + "/tokens.journal" }
         var snapshot: String { directory + "/tokens.json" }
         func bytes(_ path: String) -> [UInt8]? {
@@ -158,16 +167,16 @@ import Testing
         let torn = Array("\n".utf8) + Array(#"{"sequence":4,"families":{"torn":{"userID":"#.utf8)
         #expect(torn.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == torn.count)
         close(fd)
-        let loaded = try TokenLedgerFile.load(directory: fixture.directory)
+        let loaded: JournaledFile<TokenLedger>.Loaded = try fixture.load()
         #expect(loaded.skippedLines == 1)
-        #expect(loaded.ledger == ledger)
+        #expect(loaded.content == ledger)
         let reopened = try fixture.open()
         ledger.revokeFamily("f1")
         reopened.stage(ledger, changes: ledger.takeChanges())
         try await reopened.flush()
         #expect(fixture.bytes(fixture.journal) == nil)
         #expect(try fixture.read() == ledger)
-        #expect(try TokenLedgerFile.load(directory: fixture.directory).skippedLines == 0)
+        #expect(try (fixture.load() as JournaledFile<TokenLedger>.Loaded).skippedLines == 0)
     }
 
     /// `tokens.json` as earlier versions wrote it (no journal sequence, no journal) reads as it was.
@@ -178,13 +187,126 @@ import Testing
         ledger.addRefreshToken(hash: "h", family: "f", userID: "u", expiresAt: 5)
         ledger.revokeAccessToken(jti: "j", expiresAt: 7)
         #expect(FileManager.default.createFile(atPath: fixture.snapshot, contents: Data(ledger.encoded())))
-        let loaded = try TokenLedgerFile.load(directory: fixture.directory)
-        #expect(loaded.ledger == ledger)
+        let loaded: JournaledFile<TokenLedger>.Loaded = try fixture.load()
+        #expect(loaded.content == ledger)
         #expect(loaded.sequence == 0)
         let file = try fixture.open()
         ledger.revokeFamily("f")
         file.stage(ledger, changes: ledger.takeChanges())
         try await file.flush()
         #expect(try fixture.read() == ledger)
+    }
+}
+
+/// `users.json` plus `users.journal`: a first login appends the new user instead of rewriting every
+/// user, what is flushed is what is read back, and the array written before the journal still
+/// reads.
+@Suite struct UsersJournalTests {
+    typealias Fixture = TokenLedgerFileTests.Fixture
+
+    func read(_ fixture: Fixture) throws -> [UserRecord] {
+        (try fixture.load("users") as JournaledFile<UserRegistry>.Loaded).content.all
+    }
+
+    /// A first login, a login that changes name or email, or a new identity linked by a verified
+    /// email (to a user whose email may have changed meanwhile).
+    static func login(_ users: inout UserRegistry, _ random: inout SeededRandom, step: Int) {
+        let subject = "s\(random.below(40))"
+        let email = "person\(random.below(25))@example.com"
+        _ = users.login(
+            identity: LinkedIdentity(provider: random.below(2) == 0 ? "test" : "google", subject: subject),
+            email: random.below(3) == 0 ? email.uppercased() : email, name: "Name \(random.below(4))",
+            emailVerified: random.below(2) == 0, now: Int64(step), newID: { "user-\(step)" })
+    }
+
+    @Test(arguments: [1, 2, 3]) func everyFlushReadsBackWhetherJournaledOrSnapshotted(seed: UInt64)
+        async throws
+    {
+        let fixture = try Fixture()
+        let file: JournaledFile<UserRegistry> = try fixture.open(name: "users", minimumCompaction: 2048)
+        var users = UserRegistry()
+        var random = SeededRandom(seed: seed)
+        var journaled = 0
+        var snapshotted = 0
+        for step in 0..<300 {
+            Self.login(&users, &random, step: step)
+            file.stage(users, changes: users.takeChanges())
+            try await file.flush()
+            if fixture.bytes(fixture.directory + "/users.journal") == nil {
+                snapshotted += 1
+            } else {
+                journaled += 1
+            }
+            #expect(try read(fixture) == users.all, "step \(step)")
+        }
+        #expect(journaled > 0 && snapshotted > 0)
+    }
+
+    @Test func aFirstLoginAppendsTheUserNotEveryUser() async throws {
+        let fixture = try Fixture()
+        var users = UserRegistry()
+        for i in 0..<500 {
+            _ = users.login(
+                identity: LinkedIdentity(provider: "test", subject: "u\(i)"), email: "u\(i)@example.com",
+                name: "User \(i)", emailVerified: true, now: Int64(i), newID: { "id-\(i)" })
+        }
+        let snapshot = fixture.directory + "/users.json"
+        #expect(FileManager.default.createFile(atPath: snapshot, contents: Data(users.encoded())))
+        _ = users.takeChanges()
+        let file: JournaledFile<UserRegistry> = try fixture.open(name: "users")
+        let before = try #require(fixture.bytes(snapshot))
+        _ = users.login(
+            identity: LinkedIdentity(provider: "test", subject: "new"), email: "new@example.com", name: "New",
+            emailVerified: true, now: 1000, newID: { "id-new" })
+        file.stage(users, changes: users.takeChanges())
+        try await file.flush()
+        #expect(fixture.bytes(snapshot) == before)
+        let journal = try #require(fixture.bytes(fixture.directory + "/users.journal"))
+        #expect(
+            journal.count < 1024, "\(journal.count) bytes appended beside a \(before.count)-byte snapshot")
+        #expect(try read(fixture) == users.all)
+    }
+
+    /// `users.json` as earlier versions wrote it: a bare array of users, no journal.
+    @Test func theArrayFromBeforeTheJournalReadsBack() async throws {
+        let fixture = try Fixture()
+        let old = [
+            UserRecord(
+                id: "a", email: "a@example.com", name: "A",
+                identities: [LinkedIdentity(provider: "test", subject: "a")],
+                createdAt: 1)
+        ]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        #expect(
+            FileManager.default.createFile(
+                atPath: fixture.directory + "/users.json", contents: try encoder.encode(old)))
+        #expect(try read(fixture) == old)
+        var users = (try fixture.load("users") as JournaledFile<UserRegistry>.Loaded).content
+        let file: JournaledFile<UserRegistry> = try fixture.open(name: "users")
+        _ = users.login(
+            identity: LinkedIdentity(provider: "google", subject: "g"), email: "A@example.com", name: "",
+            emailVerified: true, now: 2, newID: { "b" })
+        file.stage(users, changes: users.takeChanges())
+        try await file.flush()
+        let back = try read(fixture)
+        #expect(back.map(\.id) == ["a"])
+        #expect(back.first?.identities.count == 2)
+    }
+
+    /// The email index follows a change of email: the old address no longer links, the new one does.
+    @Test func aVerifiedEmailLinksTheUserWhoHasItNow() {
+        var users = UserRegistry()
+        func login(_ provider: String, _ subject: String, _ email: String, id: String) -> String {
+            users.login(
+                identity: LinkedIdentity(provider: provider, subject: subject), email: email, name: "",
+                emailVerified: true, now: 0, newID: { id }
+            ).user.id
+        }
+        #expect(login("test", "x", "old@example.com", id: "u1") == "u1")
+        #expect(login("test", "x", "new@example.com", id: "unused") == "u1")
+        #expect(login("google", "y", "OLD@example.com", id: "u2") == "u2")
+        #expect(login("github", "z", "New@Example.com", id: "u3") == "u1")
+        #expect(users.user(email: "old@example.com")?.id == "u2")
     }
 }
