@@ -55,9 +55,9 @@ import WireProtocol
         }
     }
 
-    @Test func rejectingAuthenticatorRejects() async {
-        await #expect(throws: APIError.self) {
-            _ = try await RejectingAuthenticator().authenticate(bearer: "x")
+    @Test func rejectingAuthenticatorRejects() {
+        #expect(throws: APIError.self) {
+            _ = try RejectingAuthenticator().authenticate(bearer: "x")
         }
     }
 }

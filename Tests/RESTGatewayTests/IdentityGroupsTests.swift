@@ -32,7 +32,7 @@ import Testing
         #expect(claims["idp"] == "test")
         #expect(claims["groups"] == ["red", "blue", "green"])
 
-        let user = try await harness.service.authenticate(bearer: access)
+        let user = try harness.service.authenticate(bearer: access)
         #expect(user.idp == "test" && user.groups == ["red", "blue", "green"])
 
         // A refresh carries the login's groups on: they change only at the next login.
@@ -54,7 +54,7 @@ import Testing
         let claims = try Self.payload(access)
         #expect(claims["idp"] == "test")
         #expect(claims["groups"] == .array([]))
-        #expect(try await harness.service.authenticate(bearer: access).groups.isEmpty)
+        #expect(try harness.service.authenticate(bearer: access).groups.isEmpty)
     }
 
     @Test(arguments: [

@@ -26,7 +26,7 @@ extension RequestContext {
 struct StubAuthenticator: Authenticator {
     static let alice = AuthenticatedUser(id: "u-alice", email: "alice@test.tmi", name: "Alice")
 
-    func authenticate(bearer token: String) async throws(APIError) -> AuthenticatedUser {
+    func authenticate(bearer token: String) throws(APIError) -> AuthenticatedUser {
         guard token == "good-token" else { throw APIError.unauthorized("token rejected") }
         return Self.alice
     }

@@ -9,7 +9,7 @@ public struct EmailTokenAuthenticator: Authenticator {
     public init() {}
 
     /// `tok:<email>[;<idp>;<group>,<group>...]`: the identity provider and groups are optional.
-    public func authenticate(bearer token: String) async throws(APIError) -> AuthenticatedUser {
+    public func authenticate(bearer token: String) throws(APIError) -> AuthenticatedUser {
         guard token.hasPrefix("tok:") else { throw APIError.unauthorized("bad token") }
         let parts = token.dropFirst(4).split(separator: ";", omittingEmptySubsequences: false)
         let email = String(parts[0])

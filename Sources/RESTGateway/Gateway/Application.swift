@@ -108,7 +108,7 @@ public struct Application: Sendable {
 public struct RejectingAuthenticator: Authenticator {
     public init() {}
 
-    public func authenticate(bearer token: String) async throws(APIError) -> AuthenticatedUser {
+    public func authenticate(bearer token: String) throws(APIError) -> AuthenticatedUser {
         throw APIError.unauthorized("No identity service is configured")
     }
 }

@@ -16,16 +16,16 @@ public struct AuthenticationMiddleware: Middleware {
 
     public func handle(_ context: RequestContext, next: RequestResponder) async throws -> HTTPResponse {
         var context = context
-        let user = try await authenticate(&context)
+        let user = try authenticate(&context)
         AccessLogNotes.current?.user = user.id
         return try await next(context)
     }
 
     /// Checks the request's bearer token and puts the user and the token on the context (also
     /// called by the gateway's inline path, which reports the user to the access log itself).
-    func authenticate(_ context: inout RequestContext) async throws(APIError) -> AuthenticatedUser {
+    func authenticate(_ context: inout RequestContext) throws(APIError) -> AuthenticatedUser {
         let token = try Self.token(of: context)
-        let user = try await authenticator.authenticate(bearer: token)
+        let user = try authenticator.authenticate(bearer: token)
         context.user = user
         context.accessToken = token
         return user

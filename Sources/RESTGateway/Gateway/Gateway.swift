@@ -171,7 +171,7 @@ public final class Gateway: Sendable {
         context.pathParameters = parameters
         let route = bareRoutes[index]
         if route.authenticated {
-            scratch.user = try await authentication.authenticate(&context).id
+            scratch.user = try authentication.authenticate(&context).id
         }
         return try await route.handler(context)
     }

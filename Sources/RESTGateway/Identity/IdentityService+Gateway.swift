@@ -53,7 +53,7 @@ extension PostgresError {
 
 extension IdentityService: Authenticator {
     /// The gateway's bearer check: the identity service verifies, the gateway gets the user.
-    public func authenticate(bearer token: String) async throws(APIError) -> AuthenticatedUser {
+    public func authenticate(bearer token: String) throws(APIError) -> AuthenticatedUser {
         let claims: AccessTokenClaims
         do {
             claims = try verifyAccessToken(token)

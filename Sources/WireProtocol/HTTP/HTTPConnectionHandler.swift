@@ -2,8 +2,14 @@
 /// answered in the order received), with the head, idle, body and write deadlines of the
 /// configuration. Every failure ends in an answer where one is due, then a close; nothing a client
 /// sends can crash or wedge it.
-struct HTTPConnectionHandler {
-    let connection: any DeadlineByteStream
+///
+/// Generic over the stream so its reads and writes are direct calls to `TCPConnection` (or
+/// `TLSConnection`): after a call through an existential, a caller-isolated async function hops
+/// back to its executor (`swift_task_switch`, reading the task's executor preference under a
+/// runtime lock) even when nothing suspended; two of those per request went with this
+/// (benchmarks/perf.md, seventh pass).
+struct HTTPConnectionHandler<Stream: DeadlineByteStream> {
+    let connection: Stream
     let info: HTTPConnectionInfo
     let entry: HTTPConnectionEntry
     let configuration: HTTPServer.Configuration
@@ -19,7 +25,7 @@ struct HTTPConnectionHandler {
     var pendingUpgrade: (run: @Sendable (any ByteStream) async -> Void, prefix: [UInt8])?
 
     init(
-        server: HTTPServer, connection: any DeadlineByteStream, info: HTTPConnectionInfo,
+        server: HTTPServer, connection: Stream, info: HTTPConnectionInfo,
         entry: HTTPConnectionEntry
     ) {
         self.connection = connection

@@ -131,9 +131,15 @@ public final class HTTPServer: Sendable {
         metrics.connectionOpened()
         loopConnections.add(slot)
         group.addTask(executorPreference: loops[slot]) {
-            if let stream = await self.secure(connection) {
+            if let identity = self.configuration.tls {
+                if let stream = await self.secure(connection, identity) {
+                    var handler = HTTPConnectionHandler(
+                        server: self, connection: stream, info: info, entry: entry)
+                    await handler.run()
+                }
+            } else {
                 var handler = HTTPConnectionHandler(
-                    server: self, connection: stream, info: info, entry: entry)
+                    server: self, connection: connection, info: info, entry: entry)
                 await handler.run()
             }
             self.registry.remove(entry.id)
