@@ -194,7 +194,12 @@ public final class Poller: TaskExecutor, @unchecked Sendable {
         if isOnLoop, let immediate = state.takeReady(registration, interest) { return immediate }
         let id = nextWaiterID.add(1, ordering: .relaxed).newValue
         if !cancellable {
-            return await withUnsafeContinuation { continuation in
+            // Not `withUnsafeContinuation`: its `isolation` parameter hops back to the caller's
+            // executor when resumed, and the caller (nonisolated(nonsending), on the loop) then
+            // hops again: two `swift_task_switch`es per wait, each reading the task's executor
+            // preference under a runtime lock. Nothing runs here between the resume and the
+            // return, so one hop, the caller's, is enough (benchmarks/perf.md, seventh pass).
+            return await _unsafeInheritExecutor_withUnsafeContinuation { continuation in
                 self.park(IOWaiter(id: id, continuation: continuation), registration, interest, deadline, nil)
             }
         }
