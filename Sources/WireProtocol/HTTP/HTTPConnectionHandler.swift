@@ -2,14 +2,15 @@
 /// answered in the order received), with the head, idle, body and write deadlines of the
 /// configuration. Every failure ends in an answer where one is due, then a close; nothing a client
 /// sends can crash or wedge it.
-///
-/// Generic over the stream so its reads and writes are direct calls to `TCPConnection` (or
-/// `TLSConnection`): after a call through an existential, a caller-isolated async function hops
-/// back to its executor (`swift_task_switch`, reading the task's executor preference under a
-/// runtime lock) even when nothing suspended; two of those per request went with this
-/// (benchmarks/perf.md, seventh pass).
-struct HTTPConnectionHandler<Stream: DeadlineByteStream> {
-    let connection: Stream
+struct HTTPConnectionHandler {
+    let connection: any DeadlineByteStream
+    /// `connection` when it is plain TCP (not TLS), for direct calls on the request path. After a
+    /// call through an existential, a caller-isolated async function hops back to its executor
+    /// (`swift_task_switch`, reading the task's executor preference under a runtime lock) even
+    /// when nothing suspended: two of those per request went with this (benchmarks/perf.md,
+    /// seventh pass). Making the handler generic over its stream did the same but grew the
+    /// frames an upgraded connection's task keeps by 1 KiB per idle WebSocket.
+    let tcp: TCPConnection?
     let info: HTTPConnectionInfo
     let entry: HTTPConnectionEntry
     let configuration: HTTPServer.Configuration
@@ -25,10 +26,11 @@ struct HTTPConnectionHandler<Stream: DeadlineByteStream> {
     var pendingUpgrade: (run: @Sendable (any ByteStream) async -> Void, prefix: [UInt8])?
 
     init(
-        server: HTTPServer, connection: Stream, info: HTTPConnectionInfo,
+        server: HTTPServer, connection: any DeadlineByteStream, info: HTTPConnectionInfo,
         entry: HTTPConnectionEntry
     ) {
         self.connection = connection
+        self.tcp = connection as? TCPConnection
         self.info = info
         self.entry = entry
         self.configuration = server.configuration
@@ -128,8 +130,13 @@ struct HTTPConnectionHandler<Stream: DeadlineByteStream> {
                 return nil
             }
             do {
-                let count = try await connection.read(
-                    into: &readBuffer, deadline: headDeadline ?? idleDeadline)
+                let deadline = headDeadline ?? idleDeadline
+                let count =
+                    if let tcp {
+                        try await tcp.read(into: &readBuffer, deadline: deadline)
+                    } else {
+                        try await connection.read(into: &readBuffer, deadline: deadline)
+                    }
                 guard count > 0 else { return nil }
                 metrics.received(count)
                 parser.feed(readBuffer[0..<count])
@@ -172,6 +179,8 @@ struct HTTPConnectionHandler<Stream: DeadlineByteStream> {
         do {
             if let more {
                 try await connection.write(vectored: [bytes, more], deadline: deadline)
+            } else if let tcp {
+                try await tcp.write(bytes, deadline: deadline)
             } else {
                 try await connection.write(bytes, deadline: deadline)
             }

@@ -3,11 +3,12 @@ import Glibc
 import Synchronization
 
 extension HTTPServer {
-    /// With TLS configured, the stream an accepted connection is served over: the TLS connection
-    /// after a handshake bounded by `tlsHandshakeTimeout`. A client
+    /// The stream an accepted connection is served over: the TCP connection itself, or with TLS
+    /// configured, the TLS connection after a handshake bounded by `tlsHandshakeTimeout`. A client
     /// that fails the handshake (plain HTTP, garbage, an old protocol version, silence) is closed
     /// and counted; the server goes on serving everyone else.
-    func secure(_ connection: TCPConnection, _ identity: TLSServerIdentity) async -> TLSConnection? {
+    func secure(_ connection: TCPConnection) async -> (any DeadlineByteStream)? {
+        guard let identity = configuration.tls else { return connection }
         do {
             return try await TLSConnection.accept(
                 connection, context: identity.current,

@@ -131,15 +131,9 @@ public final class HTTPServer: Sendable {
         metrics.connectionOpened()
         loopConnections.add(slot)
         group.addTask(executorPreference: loops[slot]) {
-            if let identity = self.configuration.tls {
-                if let stream = await self.secure(connection, identity) {
-                    var handler = HTTPConnectionHandler(
-                        server: self, connection: stream, info: info, entry: entry)
-                    await handler.run()
-                }
-            } else {
+            if let stream = await self.secure(connection) {
                 var handler = HTTPConnectionHandler(
-                    server: self, connection: connection, info: info, entry: entry)
+                    server: self, connection: stream, info: info, entry: entry)
                 await handler.run()
             }
             self.registry.remove(entry.id)
