@@ -203,6 +203,16 @@ public final class Poller: TaskExecutor, @unchecked Sendable {
                 self.park(IOWaiter(id: id, continuation: continuation), registration, interest, deadline, nil)
             }
         }
+        return await waitCancellable(registration, for: interest, deadline: deadline, id: id)
+    }
+
+    /// The cancellable half of `wait`, kept out of line: inlined into every read and write, its
+    /// cancellation handler grew the frames an idle connection's suspended task holds by about
+    /// 1 KiB per socket (benchmarks/perf.md, seventh pass), although server sockets never take it.
+    @inline(never)
+    private func waitCancellable(
+        _ registration: PollerRegistration, for interest: IOInterest, deadline: IODeadline?, id: UInt64
+    ) async -> IOWaitResult {
         let cancelled = CancelFlag()
         return await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<IOWaitResult, Never>) in
