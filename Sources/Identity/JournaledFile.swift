@@ -229,8 +229,10 @@ final class JournaledFile<Content: JournaledContent>: Sendable {
         if let bytes = try IdentityDisk.read(directory + "/" + name + ".json") {
             loaded.content = try Content.decodeSnapshot(bytes)
             // An older snapshot (a users.json array) has no mark: nothing of a journal is in it.
+            // An object's mark must read, or replay could apply lines the snapshot already holds.
             loaded.sequence =
-                (try? decoder.decode(SnapshotMark.self, from: Data(bytes)))?.journalSequence ?? 0
+                isJSONArray(bytes)
+                ? 0 : try decoder.decode(SnapshotMark.self, from: Data(bytes)).journalSequence ?? 0
             loaded.snapshotBytes = bytes.count
         }
         let snapshotSequence = loaded.sequence
@@ -250,4 +252,9 @@ final class JournaledFile<Content: JournaledContent>: Sendable {
     private struct SnapshotMark: Decodable {
         var journalSequence: UInt64?
     }
+}
+
+/// Whether a JSON document is an array (its first byte past white space is `[`).
+func isJSONArray(_ bytes: [UInt8]) -> Bool {
+    bytes.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 } == UInt8(ascii: "[")
 }

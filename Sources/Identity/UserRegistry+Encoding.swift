@@ -11,7 +11,7 @@ extension UserRegistry {
     /// Reads `users.json`: a `Snapshot`, or the bare array of users written before the journal.
     static func decodeSnapshot(_ bytes: [UInt8]) throws -> UserRegistry {
         let decoder = JSONDecoder()
-        if bytes.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) == UInt8(ascii: "[") {
+        if isJSONArray(bytes) {
             return UserRegistry(users: try decoder.decode([UserRecord].self, from: Data(bytes)))
         }
         return UserRegistry(users: try decoder.decode(Snapshot.self, from: Data(bytes)).users)

@@ -179,6 +179,17 @@ import Testing
         #expect(try (fixture.load() as JournaledFile<TokenLedger>.Loaded).skippedLines == 0)
     }
 
+    /// A snapshot whose mark does not read is refused rather than read as "nothing journaled",
+    /// which would replay lines the snapshot already holds.
+    @Test func aSnapshotWithAnUnreadableMarkIsRefused() throws {
+        let fixture = try Fixture()
+        var bytes = TokenLedger().encoded()
+        bytes.removeLast()
+        bytes += Array(#","journalSequence":"seven"}"#.utf8)
+        #expect(FileManager.default.createFile(atPath: fixture.snapshot, contents: Data(bytes)))
+        #expect(throws: DecodingError.self) { try fixture.load() as JournaledFile<TokenLedger>.Loaded }
+    }
+
     /// `tokens.json` as earlier versions wrote it (no journal sequence, no journal) reads as it was.
     @Test func aSnapshotFromBeforeTheJournalReadsBack() async throws {
         let fixture = try Fixture()
