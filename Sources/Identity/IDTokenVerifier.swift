@@ -1,4 +1,5 @@
 import CollabCore
+import WireProtocol
 
 /// The checks OIDC Core §3.1.3.7 asks of a client receiving an ID token, over keys from the
 /// provider's JWK Set: signature (RS256 or ES256 only, the algorithm also matching the key's

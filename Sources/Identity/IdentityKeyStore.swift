@@ -1,3 +1,5 @@
+import WireProtocol
+
 /// Where a generated signing key is kept when several nodes must sign and verify with the same
 /// one (DESIGN §11): without `--signing-key`, the first node to start generates the key and every
 /// other node sharing the store takes that one. The embedded store keeps it in the data

@@ -1,4 +1,5 @@
 import CollabCore
+import WireProtocol
 
 /// The parameters of `GET /oauth2/authorize`, as sent.
 public struct AuthorizationRequest: Sendable {

@@ -1,4 +1,5 @@
 import CollabCore
+import WireProtocol
 
 extension IdentityService {
     /// `GET /oauth2/callback`: the provider sends the browser back with `code` and our `state`.

@@ -1,4 +1,5 @@
 import Storage
+import WireProtocol
 
 /// A node that ran embedded and is restarted on a shared database keeps its users logged in:
 /// the refresh tokens (hashes), their families' access tokens and the revocations in its own

@@ -1,5 +1,6 @@
 import CollabCore
 import FoundationEssentials
+import WireProtocol
 
 extension IdentityService {
     /// The claims of a usable access token, or the 401 explaining why it is not: signature and

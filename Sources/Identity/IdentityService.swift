@@ -2,6 +2,7 @@ import CollabCore
 import FoundationEssentials
 import Storage
 import Synchronization
+import WireProtocol
 
 /// Owns identity: signing keys, users, refresh tokens and revocations, logins in progress, and
 /// the OAuth/OIDC flows over them (DESIGN §5). One instance per server. This module sits below the

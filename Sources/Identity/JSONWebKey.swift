@@ -1,4 +1,5 @@
 import CollabCore
+import WireProtocol
 
 /// The public half of our RS256 signing key as a JSON Web Key (RFC 7517 §4, RFC 7518 §6.3).
 struct JSONWebKey: Sendable, Equatable {

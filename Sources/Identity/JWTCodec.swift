@@ -1,4 +1,5 @@
 import CollabCore
+import WireProtocol
 
 /// The one algorithm this server signs and accepts access tokens with.
 public enum SigningAlgorithm: String, Sendable, CaseIterable {

@@ -1,4 +1,5 @@
 import COpenSSL
+import WireProtocol
 
 /// An RSA key pair for RS256 (RSASSA-PKCS1-v1_5 with SHA-256, RFC 7518 §3.3) over OpenSSL 3's
 /// EVP API.

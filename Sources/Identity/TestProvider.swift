@@ -1,3 +1,5 @@
+import WireProtocol
+
 /// The built-in `test` login provider (DESIGN §5): no outside service, a user per login hint.
 enum TestProvider {
     static let id = "test"

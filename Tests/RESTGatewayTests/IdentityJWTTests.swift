@@ -2,6 +2,7 @@ import COpenSSL
 import CollabCore
 import FoundationEssentials
 import Testing
+import WireProtocol
 
 @testable import Identity
 @testable import RESTGateway

@@ -151,14 +151,14 @@ extension PostgresConnection {
             case .authentication(.cleartextPassword):
                 PostgresFrontend.password(try password(), into: &out)
             case .authentication(.md5Password(let salt)):
-                let answer = PostgresCrypto.md5Password(
+                let answer = try PostgresCrypto.md5Password(
                     user: configuration.user, password: try password(), salt: salt)
                 PostgresFrontend.password(answer, into: &out)
             case .authentication(.sasl(let mechanisms)):
                 guard mechanisms.contains(PostgresSCRAM.mechanism) else {
                     throw .unsupported("SASL mechanisms \(mechanisms) (only SCRAM-SHA-256)")
                 }
-                let exchange = PostgresSCRAM(password: try password())
+                let exchange = try PostgresSCRAM(password: try password())
                 scram = exchange
                 PostgresFrontend.saslInitialResponse(
                     mechanism: PostgresSCRAM.mechanism, data: exchange.clientFirstMessage, into: &out)

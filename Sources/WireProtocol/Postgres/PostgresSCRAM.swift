@@ -16,11 +16,19 @@ struct PostgresSCRAM {
     private var expectedServerSignature: [UInt8]?
 
     /// `user` stays empty for PostgreSQL (it uses the startup user); tests pass RFC 7677's.
-    init(password: String, nonce: String? = nil, user: String = "") {
+    init(password: String, nonce: String? = nil, user: String = "") throws(PostgresError) {
         // SASLprep is not applied: ASCII passwords (and most others) are unchanged by it, and
         // the server also falls back to the raw bytes when normalization fails.
         self.password = Array(password.utf8)
-        self.clientNonce = nonce ?? Data(PostgresCrypto.randomBytes(18)).base64EncodedString()
+        if let nonce {
+            self.clientNonce = nonce
+        } else {
+            do {
+                self.clientNonce = Data(try CryptoPrimitives.randomBytes(18)).base64EncodedString()
+            } catch {
+                throw .authentication("SCRAM nonce: \(error)")
+            }
+        }
         self.clientFirstBare = "n=" + user + ",r=" + clientNonce
     }
 
@@ -42,18 +50,21 @@ struct PostgresSCRAM {
         guard let iterations = Int(iterationText), iterations >= 1, iterations <= Self.maxIterations else {
             throw .authentication("SCRAM iteration count out of range")
         }
-        let salted = PostgresCrypto.pbkdf2SHA256(
-            password: password, salt: Array(salt), iterations: iterations)
-        guard !salted.isEmpty else { throw .authentication("PBKDF2 failed") }
-        let clientKey = PostgresCrypto.hmacSHA256(key: salted, Array("Client Key".utf8))
-        let storedKey = PostgresCrypto.sha256(clientKey)
         let withoutProof = "c=biws,r=" + nonce
         let authMessage = Array((clientFirstBare + "," + serverFirstText + "," + withoutProof).utf8)
-        let clientSignature = PostgresCrypto.hmacSHA256(key: storedKey, authMessage)
-        guard clientKey.count == 32, clientSignature.count == 32 else { throw .authentication("HMAC failed") }
-        let proof = zip(clientKey, clientSignature).map { $0 ^ $1 }
-        let serverKey = PostgresCrypto.hmacSHA256(key: salted, Array("Server Key".utf8))
-        expectedServerSignature = PostgresCrypto.hmacSHA256(key: serverKey, authMessage)
+        let proof: [UInt8]
+        do {
+            let salted = try CryptoPrimitives.pbkdf2SHA256(
+                password: password, salt: Array(salt), iterations: iterations)
+            let clientKey = try CryptoPrimitives.hmacSHA256(key: salted, message: Array("Client Key".utf8))
+            let storedKey = try CryptoPrimitives.sha256(clientKey)
+            let clientSignature = try CryptoPrimitives.hmacSHA256(key: storedKey, message: authMessage)
+            proof = zip(clientKey, clientSignature).map { $0 ^ $1 }
+            let serverKey = try CryptoPrimitives.hmacSHA256(key: salted, message: Array("Server Key".utf8))
+            expectedServerSignature = try CryptoPrimitives.hmacSHA256(key: serverKey, message: authMessage)
+        } catch {
+            throw .authentication("SCRAM: \(error)")
+        }
         return Array((withoutProof + ",p=" + Data(proof).base64EncodedString()).utf8)
     }
 
