@@ -251,30 +251,38 @@ results="$tmp/results.tsv"
 to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'; }
 # CPU time (user + system, clock ticks) the server has used so far: divided by the requests a run
 # served, it gives CPU per request, which a busy shared machine disturbs far less than req/s.
-cpu_ticks() {
+# The kernel's part alone (system time: loopback TCP, epoll, wake-ups) is field 15.
+cpu_ticks() { # server [awk expression over the stat fields; default user + system]
     local total=0 p
     for p in $(tree_pids "$(cat "$tmp/$1.pid")"); do
-        total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+        total=$((total + $(awk "{print ${2:-\$14 + \$15}}" "/proc/$p/stat")))
     done
     echo "$total"
 }
 ticks_per_second=$(getconf CLK_TCK)
 run_wrk() { # server, label, path, round
-    local out before after
+    local out before after sys_before sys_after
     before=$(cpu_ticks "$1")
-    out=$(wrk -t"$wrk_threads" -c64 -d"$duration" --latency -H "Authorization: Bearer $token" \
-        "http://127.0.0.1:$(port "$1")$3")
+    sys_before=$(cpu_ticks "$1" '$15')
+    # wrk's own CPU too: it shares the two cores, so the rate is bounded by both costs together.
+    out=$(/usr/bin/time -f "wrk-cpu %U %S" wrk -t"$wrk_threads" -c64 -d"$duration" --latency \
+        -H "Authorization: Bearer $token" "http://127.0.0.1:$(port "$1")$3" 2>&1)
     after=$(cpu_ticks "$1")
-    local rps p50 p99 errors requests cpu_us
+    sys_after=$(cpu_ticks "$1" '$15')
+    local rps p50 p99 errors requests cpu_us sys_us wrk_us
     rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
     requests=$(awk '/requests in/ {print $1}' <<<"$out")
-    cpu_us=$(awk -v t=$((after - before)) -v n="$requests" -v hz="$ticks_per_second" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
+    per_request() { awk -v t="$1" -v n="$requests" -v hz="$ticks_per_second" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }'; }
+    cpu_us=$(per_request $((after - before)))
+    sys_us=$(per_request $((sys_after - sys_before)))
+    wrk_us=$(awk -v n="$requests" '/^wrk-cpu/ { printf "%.1f", ($2 + $3) * 1e6 / n }' <<<"$out")
     p50=$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")
     p99=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
     errors=$(grep -E "Non-2xx|Socket errors" <<<"$out" | tr '\n' ' ' || true)
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$4" "$rps" "$p50" "$p99" "$cpu_us" >>"$results"
-    printf '%-12s %-6s round %s: %10s req/s  p50 %8s ms  p99 %8s ms  server CPU %6s us/req %s\n' \
-        "$1" "$2" "$4" "$rps" "$p50" "$p99" "$cpu_us" "$errors"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$4" "$rps" "$p50" "$p99" "$cpu_us" "$sys_us" \
+        "$wrk_us" >>"$results"
+    printf '%-12s %-6s round %s: %10s req/s  p50 %8s ms  p99 %8s ms  server CPU %6s us/req (kernel %s)  wrk %s us/req %s\n' \
+        "$1" "$2" "$4" "$rps" "$p50" "$p99" "$cpu_us" "$sys_us" "$wrk_us" "$errors"
 }
 for label in root json; do
     path=/
@@ -295,15 +303,16 @@ for s in "${servers[@]}"; do rss_after[$s]=$(rss "$s"); done
 
 # --- (e) table of medians, ratios vs Hummingbird and nginx; (f) RSS -------------------------------
 echo
-echo "| Path | Server | req/s (runs) | median req/s | vs HB | vs nginx 1w | vs nginx 2w | p50 | p99 | CPU µs/req |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+echo "| Path | Server | req/s (runs) | median req/s | vs HB | vs nginx 1w | vs nginx 2w | p50 | p99 | CPU µs/req | of it kernel | wrk µs/req |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 python3 - "$results" <<'EOF2'
 import statistics, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 by = {}
-for server, label, _round, rps, p50, p99, cpu in rows:
-    d = by.setdefault((label, server), {"rps": [], "p50": [], "p99": [], "cpu": []})
+for server, label, _round, rps, p50, p99, cpu, sys_cpu, wrk_cpu in rows:
+    d = by.setdefault((label, server), {"rps": [], "p50": [], "p99": [], "cpu": [], "sys": [], "wrk": []})
     d["rps"].append(float(rps)); d["p50"].append(float(p50)); d["p99"].append(float(p99)); d["cpu"].append(float(cpu))
+    d["sys"].append(float(sys_cpu)); d["wrk"].append(float(wrk_cpu))
 names = {"root": "`GET /`", "json": "`GET /threat_models/{id}`"}
 for label in ("root", "json"):
     med = lambda s, k: statistics.median(by[(label, s)][k]) if (label, s) in by else None
@@ -315,7 +324,8 @@ for label in ("root", "json"):
         ratio = lambda other: f"{rps / med(other, 'rps'):.2f}×" if med(other, "rps") else "n/a"
         runs = " · ".join(f"{v:,.0f}" for v in d["rps"])
         print(f"| {names[label]} | {server} | {runs} | **{rps:,.0f}** | {ratio('hummingbird')} | {ratio('nginx-1w')} "
-              f"| {ratio('nginx-2w')} | {med(server, 'p50'):.2f} ms | {med(server, 'p99'):.2f} ms | {med(server, 'cpu'):.1f} |")
+              f"| {ratio('nginx-2w')} | {med(server, 'p50'):.2f} ms | {med(server, 'p99'):.2f} ms | {med(server, 'cpu'):.1f} "
+              f"| {med(server, 'sys'):.1f} | {med(server, 'wrk'):.1f} |")
 EOF2
 echo
 echo "| Server | RSS idle (MiB) | RSS after the runs (MiB) |"
