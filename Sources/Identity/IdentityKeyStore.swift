@@ -1,3 +1,4 @@
+import Storage
 import WireProtocol
 
 /// Where a generated signing key is kept when several nodes must sign and verify with the same
@@ -19,7 +20,7 @@ extension IdentityService {
         switch configuration.algorithm {
         case .rs256:
             if let path = configuration.signingKeyFile {
-                guard let pem = try IdentityDisk.read(path) else {
+                guard let pem = try FileIO.readAll(path) else {
                     throw IdentityConfigurationError("--signing-key: cannot read '\(path)'")
                 }
                 return pem

@@ -29,7 +29,7 @@ extension IdentityService {
             }
         }
         if let keys = configuration.keyStore {
-            let bytes = try await io.run { () throws(StorageError) in try IdentityDisk.read(path) } ?? []
+            let bytes = try await io.run { () throws(StorageError) in try FileIO.readAll(path) } ?? []
             let marker = Array(try CryptoPrimitives.randomToken().utf8)
             let name = "tokens-imported:" + CryptoPrimitives.hex(try CryptoPrimitives.sha256(bytes))
             guard try await keys.keepFirst(name, candidate: marker) == marker else {

@@ -194,7 +194,7 @@ private struct Loaded: @unchecked Sendable {
                     throw IdentityConfigurationError(
                         "the shared signing key is not an RSA private key in PEM")
                 }
-            } else if let pem = try IdentityDisk.read(path) {
+            } else if let pem = try FileIO.readAll(path) {
                 rsa = try RSAKey(privateKeyPEM: pem)
             } else {
                 rsa = try RSAKey.generate()
@@ -209,7 +209,7 @@ private struct Loaded: @unchecked Sendable {
                 secret = sharedKey
             } else {
                 let path = directory + "/hs256-secret"
-                if let stored = try IdentityDisk.read(path) {
+                if let stored = try FileIO.readAll(path) {
                     secret = stored
                 } else {
                     secret = Array(try CryptoPrimitives.randomToken(byteCount: 48).utf8)

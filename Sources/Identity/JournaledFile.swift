@@ -226,7 +226,7 @@ final class JournaledFile<Content: JournaledContent>: Sendable {
     static func load(directory: String, name: String) throws -> Loaded {
         var loaded = Loaded()
         let decoder = JSONDecoder()
-        if let bytes = try IdentityDisk.read(directory + "/" + name + ".json") {
+        if let bytes = try FileIO.readAll(directory + "/" + name + ".json") {
             loaded.content = try Content.decodeSnapshot(bytes)
             // An older snapshot (a users.json array) has no mark: nothing of a journal is in it.
             // An object's mark must read, or replay could apply lines the snapshot already holds.
@@ -236,7 +236,7 @@ final class JournaledFile<Content: JournaledContent>: Sendable {
             loaded.snapshotBytes = bytes.count
         }
         let snapshotSequence = loaded.sequence
-        guard let journal = try IdentityDisk.read(directory + "/" + name + ".journal") else { return loaded }
+        guard let journal = try FileIO.readAll(directory + "/" + name + ".journal") else { return loaded }
         loaded.journalBytes = journal.count
         for line in journal.split(separator: 0x0A) {
             guard let delta = try? decoder.decode(Content.Delta.self, from: Data(line)) else {

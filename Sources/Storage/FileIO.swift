@@ -21,8 +21,16 @@ public enum FileIO {
         return fd
     }
 
+    /// Creates a file that must not exist yet (`O_EXCL`: never an existing file or a link's
+    /// target), for writing, with permissions `mode`.
+    static func createNew(_ path: String, mode: UInt32) throws(StorageError) -> Int32 {
+        let fd = retryingEINTR { open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode) }
+        guard fd >= 0 else { throw .lastIO("open", path) }
+        return fd
+    }
+
     /// The whole file, or nil if it does not exist.
-    static func readAll(_ path: String) throws(StorageError) -> [UInt8]? {
+    public static func readAll(_ path: String) throws(StorageError) -> [UInt8]? {
         let fd = retryingEINTR { open(path, O_RDONLY | O_CLOEXEC) }
         guard fd >= 0 else {
             if errno == ENOENT { return nil }
@@ -98,14 +106,14 @@ public enum FileIO {
 
     /// Makes a new, renamed or removed directory entry durable: POSIX gives no such guarantee for
     /// an entry until its directory itself is fsynced.
-    static func syncDirectory(_ path: String) throws(StorageError) {
+    public static func syncDirectory(_ path: String) throws(StorageError) {
         let fd = retryingEINTR { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
         guard fd >= 0 else { throw .lastIO("open", path) }
         defer { close(fd) }
         try sync(fd, path: path)
     }
 
-    static func rename(_ from: String, to: String) throws(StorageError) {
+    public static func rename(_ from: String, to: String) throws(StorageError) {
         guard Glibc.rename(from, to) == 0 else { throw .lastIO("rename to \(to)", from) }
     }
 
@@ -158,7 +166,7 @@ public enum FileIO {
 
 extension FileIO {
     /// The directory part of a path ("." for a bare name).
-    static func parent(of path: String) -> String {
+    public static func parent(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }

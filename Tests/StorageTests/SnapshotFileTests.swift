@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 
 @testable import Storage
@@ -51,6 +52,31 @@ import Testing
         try await AtomicFile.write(Array("two".utf8), to: dir.file("f"))
         #expect(try dir.read("f") == Array("two".utf8))
         #expect(try dir.names() == ["f"])
+    }
+
+    /// A secret (the signing key, the cluster secret) is written with mode 0600, and the file has
+    /// that mode from its creation: the temporary file is made with it, not changed afterwards.
+    @Test func atomicWriteGivesTheFileItsMode() throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        try AtomicFile.replace(dir.file("secret"), with: [Array("key".utf8)], mode: 0o600)
+        var info = stat()
+        #expect(stat(dir.file("secret"), &info) == 0)
+        #expect(info.st_mode & 0o777 == 0o600)
+        #expect(try dir.read("secret") == Array("key".utf8))
+    }
+
+    /// A leftover temporary file, or a link planted in its place, is removed and never written
+    /// through: the link's target keeps its content.
+    @Test func atomicWriteNeverWritesThroughAPlantedTemporaryPath() throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        try dir.write("victim", Array("untouched".utf8))
+        #expect(symlink(dir.file("victim"), dir.file("f.tmp")) == 0)
+        try AtomicFile.replace(dir.file("f"), with: [Array("new".utf8)])
+        #expect(try dir.read("victim") == Array("untouched".utf8))
+        #expect(try dir.read("f") == Array("new".utf8))
+        #expect(try dir.names() == ["f", "victim"])
     }
 
     @Test func atomicWriteIntoMissingDirectoryIsAnError() async throws {
