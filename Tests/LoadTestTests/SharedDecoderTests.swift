@@ -30,6 +30,24 @@ import Testing
         #expect(decoder.decodeCount == 2)
     }
 
+    /// Equal bytes hash alike and compare equal at every length (the hash's four-lane blocks, its
+    /// eight-byte words and its tail); one changed byte anywhere makes them unequal.
+    @Test func equalityAndHashAgreeAtEveryLengthAndPosition() {
+        var generator = SystemRandomNumberGenerator()
+        for length in 0..<100 {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let copy = Array(bytes)
+            #expect(SharedDecoder.equal(bytes, copy))
+            #expect(SharedDecoder.hash(bytes) == SharedDecoder.hash(copy))
+            #expect(!SharedDecoder.equal(bytes, bytes + [0]))
+            for i in bytes.indices {
+                var changed = bytes
+                changed[i] ^= 0x40
+                #expect(!SharedDecoder.equal(bytes, changed), "length \(length), byte \(i)")
+            }
+        }
+    }
+
     @Test func unparseableBytesDecodeToNilEveryTime() {
         let decoder = SharedDecoder(readers: 4)
         #expect(decoder.decode(Array("not json".utf8)) == nil)
