@@ -60,7 +60,7 @@ extension DiagramSession {
         guard !recipients.isEmpty else { return }
         let shared = SharedMessage(message)
         if !ordered || (delivery.isIdle && delivery.durableRevision >= engine.revision) {
-            for r in recipients { r.send(shared) }
+            recipients.send(shared)
             return
         }
         delivery.enqueue(
@@ -69,7 +69,7 @@ extension DiagramSession {
 
     func markDurable(_ revision: Int64) {
         for p in delivery.markDurable(revision) {
-            for r in p.recipients { r.send(p.message) }
+            p.recipients.send(p.message)
         }
     }
 

@@ -46,7 +46,7 @@ extension DiagramSession {
             switch p.message.messageType {
             case "diagram_operation", "history_operation": continue
             case "diagram_state_sync": syncTo += p.recipients
-            default: for r in p.recipients { r.send(p.message) }
+            default: p.recipients.send(p.message)
             }
         }
         if !syncTo.isEmpty { deliver(stateSync, to: syncTo) }

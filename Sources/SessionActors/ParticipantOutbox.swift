@@ -61,3 +61,10 @@ public protocol ParticipantOutbox: Sendable {
     func send(_ message: SharedMessage)
     func close(_ reason: OutboxCloseReason)
 }
+
+extension Array where Element == any ParticipantOutbox {
+    /// Sends `message` to every outbox, in order.
+    func send(_ message: SharedMessage) {
+        for outbox in self { outbox.send(message) }
+    }
+}

@@ -126,6 +126,30 @@ import Testing
         #expect(h.connection.closeInfo?.code == .abnormalClosure)
     }
 
+    /// The keepalive and close timers hold the connection strongly (no weak reference, so no
+    /// side table): when the I/O ends they are cancelled and the connection is freed, though
+    /// neither deadline has passed.
+    @Test func anEndedConnectionIsFreedBeforeItsTimersWouldFire() async throws {
+        let clock = ManualClock()
+        var configuration = WebSocketConfiguration()
+        configuration.clock = clock
+        configuration.pingInterval = .seconds(30)
+        configuration.closeTimeout = .seconds(5)
+        let (server, client) = MemoryByteStream.makePair(capacity: 1 << 20)
+        let peer = RawPeer(client)
+        weak var weakConnection: WebSocketConnection?
+        do {
+            let connection = WebSocketConnection(stream: server, role: .server, configuration: configuration)
+            weakConnection = connection
+            async let run: Void = connection.run { ws in ws.close(code: .goingAway) }
+            #expect(try await peer.expectClose() == 1001)
+            try await peer.send(RawFrame.close(1001))
+            #expect(try await peer.expectEOF())
+            await run
+        }
+        #expect(weakConnection == nil)
+    }
+
     @Test func keepalivePingAnsweredKeepsConnection() async throws {
         let h = ServerHarness.make {
             $0.pingInterval = .seconds(30)

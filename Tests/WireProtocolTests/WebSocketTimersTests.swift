@@ -55,4 +55,32 @@ import Testing
         await log.waitFor(2)
         #expect(log.fired.withLock { $0 } == ["10", "30"])
     }
+
+    final class Freed: Sendable {
+        let value = Mutex(false)
+    }
+
+    final class Held: Sendable {
+        let freed: Freed
+        init(_ freed: Freed) { self.freed = freed }
+        func touch() {}
+        deinit { freed.value.withLock { $0 = true } }
+    }
+
+    /// A cancel lets go of the action, and of what it holds, at once, not when the cancelled entry
+    /// reaches its deadline: connections are held strongly by their timers' actions.
+    @Test func aCancelReleasesTheActionAtOnce() async {
+        let clock = ManualClock()
+        let timers = WebSocketTimers(clock: clock)
+        let freed = Freed()
+        var id: UInt64 = 0
+        do {
+            let held = Held(freed)
+            id = timers.schedule(after: .seconds(60)) { held.touch() }
+        }
+        await clock.waitForSleepers(1)
+        #expect(!freed.value.withLock { $0 })
+        timers.cancel(id)
+        #expect(freed.value.withLock { $0 })
+    }
 }

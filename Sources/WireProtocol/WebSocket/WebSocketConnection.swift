@@ -287,7 +287,8 @@ public final class WebSocketConnection: Sendable {
             return true
         }
         guard start else { return }
-        let id = timers.schedule(after: configuration.closeTimeout) { [weak self] in self?.closeTimedOut() }
+        // Strong, as the keepalive's (`scheduleKeepalive`); cancelled when the I/O ends.
+        let id = timers.schedule(after: configuration.closeTimeout) { self.closeTimedOut() }
         state.withLock { $0.closeTimer = id }
     }
 }

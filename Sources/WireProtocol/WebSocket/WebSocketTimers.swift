@@ -39,14 +39,14 @@ private final class ClockTimers<C: Clock<Duration>>: TimerBackend {
     struct Entry {
         var deadline: C.Instant
         var id: UInt64
-        var action: WebSocketTimers.Action
     }
     struct State {
         /// A binary min-heap on deadline; cancelled entries are dropped when they surface.
         var heap: [Entry] = []
-        var cancelled = Set<UInt64>()
-        /// Ids in the heap, so a cancel is O(1) and never leaves a stale id behind.
-        var pending = Set<UInt64>()
+        /// The action of each timer still pending, by id. A cancel removes it at once, so what
+        /// the action holds (a connection, strongly: see `WebSocketConnection.scheduleKeepalive`)
+        /// is released then, not when the cancelled entry surfaces at its deadline.
+        var actions: [UInt64: WebSocketTimers.Action] = [:]
         var nextID: UInt64 = 0
         var serving = false
         /// The deadline the serving task sleeps until, and how to wake it for an earlier one.
@@ -63,7 +63,8 @@ private final class ClockTimers<C: Clock<Duration>>: TimerBackend {
         let deadline = clock.now.advanced(by: delay)
         let (id, start, wake) = state.withLock { s -> (UInt64, Bool, CheckedContinuation<Void, Never>?) in
             s.nextID += 1
-            s.push(Entry(deadline: deadline, id: s.nextID, action: action))
+            s.push(Entry(deadline: deadline, id: s.nextID))
+            s.actions[s.nextID] = action
             var wake: CheckedContinuation<Void, Never>?
             if let until = s.sleepingUntil, deadline < until {
                 wake = s.wake
@@ -82,9 +83,9 @@ private final class ClockTimers<C: Clock<Duration>>: TimerBackend {
     }
 
     func cancel(_ id: UInt64) {
-        state.withLock { s in
-            if s.pending.contains(id) { s.cancelled.insert(id) }
-        }
+        // The removed action is released after the lock is: it may hold the last reference to a
+        // connection.
+        _ = state.withLock { s in s.actions.removeValue(forKey: id) }
     }
 
     private func serve() async {
@@ -93,12 +94,9 @@ private final class ClockTimers<C: Clock<Duration>>: TimerBackend {
             let (due, next) = state.withLock { s -> ([WebSocketTimers.Action], C.Instant?) in
                 var due: [WebSocketTimers.Action] = []
                 while let top = s.heap.first, top.deadline <= now {
-                    let entry = s.pop()
-                    if s.cancelled.remove(entry.id) == nil { due.append(entry.action) }
+                    if let action = s.actions.removeValue(forKey: s.pop().id) { due.append(action) }
                 }
-                while let top = s.heap.first, s.cancelled.contains(top.id) {
-                    s.cancelled.remove(s.pop().id)
-                }
+                while let top = s.heap.first, s.actions[top.id] == nil { _ = s.pop() }
                 guard let next = s.heap.first?.deadline else {
                     s.serving = false
                     return (due, nil)
@@ -143,7 +141,6 @@ private final class ClockTimers<C: Clock<Duration>>: TimerBackend {
 
 fileprivate extension ClockTimers.State {
     mutating func push(_ entry: ClockTimers.Entry) {
-        pending.insert(entry.id)
         heap.append(entry)
         var i = heap.count - 1
         while i > 0 {
@@ -156,7 +153,6 @@ fileprivate extension ClockTimers.State {
 
     mutating func pop() -> ClockTimers.Entry {
         let top = heap[0]
-        pending.remove(top.id)
         let last = heap.removeLast()
         if !heap.isEmpty {
             heap[0] = last

@@ -64,7 +64,9 @@ public final class SharedDecoder: Sendable {
         }
         let key = Self.hash(bytes)
         let shard = shards[Int(key & 7)]
-        if let hit = shard.table.withLock({ $0.entries[key] }), Self.equal(hit.bytes, bytes) { return hit.message }
+        if let hit = shard.table.withLock({ $0.entries[key] }), Self.equal(hit.bytes, bytes) {
+            return hit.message
+        }
         decodings.add(1, ordering: .relaxed)
         let decoded = Decoded(bytes: bytes, message: SessionMessage.parse(bytes: bytes))
         let limit = perShard
