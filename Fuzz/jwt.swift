@@ -5,6 +5,8 @@
 // - signed: the input is `header JSON \0 payload JSON`, signed with our key, so the fuzzer gets past
 //   the signature into claim parsing (the code only a valid signer reaches).
 // Checks: never crash; a token that verifies, re-signed from its claims, verifies to the same claims.
+import WireProtocol
+
 @testable import Identity
 
 private let hmacCodec = JWTCodec(
