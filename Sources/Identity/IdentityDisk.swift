@@ -17,14 +17,9 @@ enum IdentityDisk {
         try AtomicFile.write([bytes], to: path, mode: 0o600)
     }
 
-    /// Makes the directory entry of `path` (created or renamed) durable.
-    static func syncDirectory(of path: String) throws(StorageError) {
-        try FileIO.syncDirectory(FileIO.parent(of: path))
-    }
-
     /// Renames `from` to `to` durably (the directory is synced), replacing `to`.
     static func move(_ from: String, to: String) throws(StorageError) {
         try FileIO.rename(from, to: to)
-        try syncDirectory(of: to)
+        try FileIO.syncDirectory(containing: to)
     }
 }

@@ -211,7 +211,7 @@ final class JournaledFile<Content: JournaledContent>: Sendable {
         defer { close(fd) }
         try FileIO.writeAll(fd, line, path: journalPath)
         try FileIO.sync(fd, path: journalPath)
-        if created { try IdentityDisk.syncDirectory(of: journalPath) }
+        if created { try FileIO.syncDirectory(containing: journalPath) }
     }
 
     private func removeJournal() throws(StorageError) {
@@ -219,7 +219,7 @@ final class JournaledFile<Content: JournaledContent>: Sendable {
             if errno == ENOENT { return }
             throw .io(operation: "unlink", path: journalPath, errno: errno)
         }
-        try IdentityDisk.syncDirectory(of: journalPath)
+        try FileIO.syncDirectory(containing: journalPath)
     }
 
     /// Reads the snapshot and replays the journal lines after it. Blocking: start-up.

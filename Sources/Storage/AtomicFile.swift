@@ -52,6 +52,6 @@ public enum AtomicFile {
             try? FileIO.remove(temporary)
             throw error
         }
-        try FileIO.syncDirectory(FileIO.parent(of: path))
+        try FileIO.syncDirectory(containing: path)
     }
 }

@@ -113,6 +113,11 @@ public enum FileIO {
         try sync(fd, path: path)
     }
 
+    /// `syncDirectory` of the directory holding `path`: makes `path`'s own entry durable.
+    public static func syncDirectory(containing path: String) throws(StorageError) {
+        try syncDirectory(parent(of: path))
+    }
+
     public static func rename(_ from: String, to: String) throws(StorageError) {
         guard Glibc.rename(from, to) == 0 else { throw .lastIO("rename to \(to)", from) }
     }
@@ -166,7 +171,7 @@ public enum FileIO {
 
 extension FileIO {
     /// The directory part of a path ("." for a bare name).
-    public static func parent(of path: String) -> String {
+    static func parent(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }

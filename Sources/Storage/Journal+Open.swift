@@ -50,7 +50,7 @@ extension Journal {
                 try FileIO.truncate(fd, to: validLength, path: path)
                 try FileIO.syncData(fd, path: path)
             }
-            if isNew { try FileIO.syncDirectory(FileIO.parent(of: path)) }
+            if isNew { try FileIO.syncDirectory(containing: path) }
             return fd
         } catch {
             FileIO.close(fd)

@@ -177,7 +177,7 @@ extension Journal {
             do throws(StorageError) {
                 let fd = try FileIO.openForAppend(path, exclusive: true)
                 do throws(StorageError) {
-                    try FileIO.syncDirectory(FileIO.parent(of: path))
+                    try FileIO.syncDirectory(containing: path)
                 } catch {
                     FileIO.close(fd)
                     try? FileIO.remove(path)

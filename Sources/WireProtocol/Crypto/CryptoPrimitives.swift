@@ -28,7 +28,7 @@ public struct CryptoError: Error, Sendable, CustomStringConvertible {
 /// identity service (JWTs, PKCE, refresh tokens), the cluster's relay signatures and the
 /// PostgreSQL client's SCRAM and md5 authentication all use.
 public enum CryptoPrimitives {
-    public static let sha256Length = 32
+    static let sha256Length = 32
 
     /// SHA-256 (FIPS 180-4) of `bytes`.
     public static func sha256(_ bytes: [UInt8]) throws(CryptoError) -> [UInt8] {
