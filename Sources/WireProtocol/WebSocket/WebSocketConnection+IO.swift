@@ -175,12 +175,27 @@ extension WebSocketConnection {
     /// gives the object a side table, and every retain and release of it then takes the runtime's
     /// slow path, on every broadcast a session sends it (about 5 % of the server's samples with
     /// 500 editors, issue 15). No cycle outlives the connection: `run` cancels its timers when
-    /// the I/O ends, and a cancel drops the action at once (`WebSocketTimers`); a timer
-    /// scheduled in a race with that end holds the connection until it fires, then lets go.
+    /// the I/O ends, and a cancel drops the action at once (`WebSocketTimers`); see `keep`.
     private func scheduleKeepalive() {
         guard let interval = configuration.pingInterval else { return }
-        let id = timers.schedule(after: interval) { self.keepaliveFired() }
-        state.withLock { $0.keepaliveTimer = id }
+        keep(timers.schedule(after: interval) { self.keepaliveFired() }, as: .keepalive)
+    }
+
+    /// Which timer id of the state `keep` records.
+    enum TimerSlot { case keepalive, close }
+
+    /// Records a timer's id where `run` cancels it when the I/O ends; if that end already
+    /// passed (a timer scheduled in a race with it), cancels it now. Both sides look under the
+    /// state's lock, so no timer is left holding the connection.
+    func keep(_ id: UInt64, as slot: TimerSlot) {
+        let ended = state.withLock { s in
+            switch slot {
+            case .keepalive: s.keepaliveTimer = id
+            case .close: s.closeTimer = id
+            }
+            return s.ioEnded
+        }
+        if ended { timers.cancel(id) }
     }
 
     /// The ping interval passed: send a ping and check for its pong after `pongTimeout`.
@@ -194,8 +209,9 @@ extension WebSocketConnection {
         }
         sendFailed()
         guard sent else { return }
-        let id = timers.schedule(after: configuration.pongTimeout) { self.pongDeadlinePassed() }
-        state.withLock { $0.keepaliveTimer = id }
+        keep(
+            timers.schedule(after: configuration.pongTimeout) { self.pongDeadlinePassed() },
+            as: .keepalive)
     }
 
     private func pongDeadlinePassed() {

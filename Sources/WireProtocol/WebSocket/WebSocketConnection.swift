@@ -287,9 +287,8 @@ public final class WebSocketConnection: Sendable {
             return true
         }
         guard start else { return }
-        // Strong, as the keepalive's (`scheduleKeepalive`); cancelled when the I/O ends.
-        let id = timers.schedule(after: configuration.closeTimeout) { self.closeTimedOut() }
-        state.withLock { $0.closeTimer = id }
+        // Strong, as the keepalive's (`scheduleKeepalive`); cancelled when the I/O ends (`keep`).
+        keep(timers.schedule(after: configuration.closeTimeout) { self.closeTimedOut() }, as: .close)
     }
 }
 
