@@ -10,6 +10,10 @@ public protocol ByteStream: AnyObject, Sendable {
     func write(_ bytes: [UInt8]) async throws(StreamError)
     /// Writes several buffers in one system call where possible (`writev`).
     func write(vectored buffers: [[UInt8]]) async throws(StreamError)
+    /// Writes as much of `buffers` as the stream takes without waiting, in order, and returns how
+    /// many bytes that was (0 when it would have to wait). nil when this stream cannot write
+    /// without suspending; the caller then uses `write(vectored:)` for all of it.
+    func writeNow(vectored buffers: [[UInt8]]) throws(StreamError) -> Int?
     /// Closes both directions; pending and later operations fail with `.closed`.
     func close()
     /// Peer address for logs, e.g. "127.0.0.1:53122".
@@ -20,6 +24,8 @@ extension ByteStream {
     public func write(vectored buffers: [[UInt8]]) async throws(StreamError) {
         for b in buffers { try await write(b) }
     }
+
+    public func writeNow(vectored buffers: [[UInt8]]) throws(StreamError) -> Int? { nil }
 }
 
 /// Why a stream operation failed.

@@ -1,5 +1,6 @@
 import CTMISystem
 import Glibc
+import Synchronization
 import Testing
 
 @testable import WireProtocol
@@ -57,5 +58,28 @@ import Testing
         state.expireDeadlines(now: now + 200_000_000, into: &ready)
         #expect(ready.map(\.0.id) == [2])
         #expect(ready.first.map { $0.1 == .timedOut } == true)
+    }
+
+    /// `runSoon` runs its action on the loop thread: sent as a message from elsewhere, and from
+    /// the loop itself only after the job that asked has run on.
+    @Test func runSoonRunsOnTheLoopAfterTheCallersJob() async {
+        let loop = IOLoops.loop(0)
+        let fromElsewhere = await withCheckedContinuation { (done: CheckedContinuation<Bool, Never>) in
+            loop.runSoon { done.resume(returning: Poller.current === loop) }
+        }
+        #expect(fromElsewhere)
+        let order = Mutex<[String]>([])
+        let onLoop = await Task(executorPreference: loop) {
+            await withCheckedContinuation { (done: CheckedContinuation<Bool, Never>) in
+                order.withLock { $0.append("job") }
+                loop.runSoon {
+                    order.withLock { $0.append("action") }
+                    done.resume(returning: Poller.current === loop)
+                }
+                order.withLock { $0.append("job continues") }
+            }
+        }.value
+        #expect(onLoop)
+        #expect(order.withLock { $0 } == ["job", "job continues", "action"])
     }
 }

@@ -42,6 +42,39 @@ import Testing
         listener.close()
     }
 
+    /// `writeNow` takes what the socket accepts without waiting: everything while the window
+    /// is open, then less than asked, and never blocks; what `write(vectored:)` writes later
+    /// arrives after it, in order.
+    @Test func writeNowStopsWhereTheSocketIsFullAndNeverWaits() async throws {
+        let (listener, client, server) = try await Self.pair()
+        #expect(try client.writeNow(vectored: [[1, 2], [3]]) == 3)
+        let chunk = [UInt8](repeating: 7, count: 1 << 20)
+        var taken = 0
+        var last = chunk.count
+        // A peer that does not read: the buffers fill within a few tens of MB.
+        for _ in 0..<200 where last == chunk.count {
+            last = try client.writeNow(vectored: [chunk]) ?? -1
+            taken += max(last, 0)
+        }
+        #expect(last >= 0 && last < chunk.count)
+        async let rest: Void = client.write(vectored: [[9]])
+        var received = 0
+        var lastByte: UInt8 = 0
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while received < 3 + taken + 1 {
+            let n = try await server.read(into: &buffer)
+            if n == 0 { break }
+            received += n
+            lastByte = buffer[n - 1]
+        }
+        try await rest
+        #expect(received == 3 + taken + 1)
+        #expect(lastByte == 9)
+        client.close()
+        server.close()
+        listener.close()
+    }
+
     @Test func endOfStreamReadsZeroAndResetIsDisconnected() async throws {
         let (listener, client, server) = try await Self.pair()
         client.close()

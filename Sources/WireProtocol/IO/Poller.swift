@@ -43,7 +43,7 @@ struct PollerRegistration: Sendable, Hashable {
 /// queue, which costs a lock and at most one eventfd write per loop iteration — never on the path
 /// of a request served on its own loop.
 public final class Poller: TaskExecutor, @unchecked Sendable {
-    // @unchecked Sendable: `state`, `localJobs` and `dateCache` are only touched on the loop thread (checked by
+    // @unchecked Sendable: `state`, `localJobs`, `localActions` and `dateCache` are only touched on the loop thread (checked by
     // `isOnLoop`, every other caller goes through `submit`); everything else is immutable or an
     // `Atomic`/`Mutex`.
 
@@ -64,6 +64,8 @@ public final class Poller: TaskExecutor, @unchecked Sendable {
     var state = PollerState()
     /// Jobs enqueued from the loop thread itself; loop-thread only.
     var localJobs: [UnownedJob] = []
+    /// Actions queued from the loop thread itself by `runSoon`; loop-thread only.
+    var localActions: [@Sendable () -> Void] = []
     /// The `Date` header text of the current second (`HTTPDate`); loop-thread only.
     var dateCache: (second: Int, bytes: [UInt8]) = (-1, [])
     /// Jobs and messages from other threads.
@@ -121,6 +123,13 @@ public final class Poller: TaskExecutor, @unchecked Sendable {
     @inline(__always)
     func onLoop(_ action: @escaping @Sendable () -> Void) {
         if isOnLoop { action() } else { submit(.action(action)) }
+    }
+
+    /// Runs `action` on the loop thread after what runs there now: queued locally when called
+    /// there, else sent as a message. For work that must not run inside the caller (a lock it
+    /// holds) and needs no task: a closure costs less than a task and its frames.
+    func runSoon(_ action: @escaping @Sendable () -> Void) {
+        if isOnLoop { localActions.append(action) } else { submit(.action(action)) }
     }
 
     /// Queues a message for the loop thread and wakes it if it may be asleep.
@@ -289,13 +298,18 @@ extension Poller {
         var ready: [(IOWaiter, IOWaitResult)] = []
         ready.reserveCapacity(capacity)
         var running: [UnownedJob] = []
+        var actions: [@Sendable () -> Void] = []
         var messages: [PollerMessage] = []
         let executor = asUnownedTaskExecutor()
         while true {
-            // Jobs queued so far; the ones they queue run in the next round, after I/O is polled.
+            // Jobs and actions queued so far; the ones they queue run in the next round, after
+            // I/O is polled (a writer's turn then finds more frames to write at once).
             swap(&running, &localJobs)
+            swap(&actions, &localActions)
             for job in running { job.runSynchronously(on: executor) }
             running.removeAll(keepingCapacity: true)
+            for action in actions { action() }
+            actions.removeAll(keepingCapacity: true)
             if notified.load(ordering: .relaxed) {
                 notified.store(false, ordering: .sequentiallyConsistent)
                 remote.withLock { swap(&messages, &$0) }
@@ -308,7 +322,7 @@ extension Poller {
                 messages.removeAll(keepingCapacity: true)
             }
             let timeout =
-                localJobs.isEmpty && !notified.load(ordering: .relaxed)
+                localJobs.isEmpty && localActions.isEmpty && !notified.load(ordering: .relaxed)
                 ? state.nextTimeoutMilliseconds(now: monotonicNanoseconds()) : 0
             let count = epoll_wait(epollFD, events, Int32(capacity), timeout)
             for i in 0..<Int(max(count, 0)) {

@@ -45,5 +45,11 @@ public final class PrefixedByteStream: ByteStream {
         try await base.write(vectored: buffers)
     }
 
+    public func writeNow(vectored buffers: [[UInt8]]) throws(StreamError) -> Int? {
+        let written = try base.writeNow(vectored: buffers)
+        if let written { metrics?.sent(written) }
+        return written
+    }
+
     public func close() { base.close() }
 }

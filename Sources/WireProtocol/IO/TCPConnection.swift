@@ -94,19 +94,17 @@ public final class TCPConnection: ByteStream {
     /// Writes several buffers with `sendmsg` (a `writev` that accepts `MSG_NOSIGNAL`).
     public func write(vectored buffers: [[UInt8]], deadline: IODeadline?) async throws(StreamError) {
         var position = VectorPosition(buffers: buffers)
-        while !position.isDone {
-            let n = try descriptor.withDescriptor { fd in position.send(fd) }
-            if n >= 0 {
-                position.advance(by: n)
-                continue
-            }
-            let code = errno
-            switch code {
-            case EAGAIN, EWOULDBLOCK: try await descriptor.wait(for: .write, deadline: deadline)
-            case EINTR: continue
-            default: throw .fromErrno(code)
-            }
+        while true {
+            _ = try position.sendAvailable(descriptor)
+            if position.isDone { return }
+            try await descriptor.wait(for: .write, deadline: deadline)
         }
+    }
+
+    /// One non-blocking attempt at `write(vectored:)`: what the socket's send buffer takes now.
+    public func writeNow(vectored buffers: [[UInt8]]) throws(StreamError) -> Int? {
+        var position = VectorPosition(buffers: buffers)
+        return try position.sendAvailable(descriptor)
     }
 
     /// Stops sending (a FIN to the peer) but keeps reading: the first half of a lingering close.
@@ -152,8 +150,34 @@ private struct VectorPosition {
         }
     }
 
-    /// One `sendmsg` over at most 64 of the remaining buffers.
+    /// Sends until every buffer is written or the socket would block (EAGAIN); returns the
+    /// bytes sent.
+    mutating func sendAvailable(_ descriptor: PolledDescriptor) throws(StreamError) -> Int {
+        var sent = 0
+        while !isDone {
+            let n = try descriptor.withDescriptor { fd in send(fd) }
+            if n >= 0 {
+                advance(by: n)
+                sent += n
+                continue
+            }
+            let code = errno
+            switch code {
+            case EAGAIN, EWOULDBLOCK: return sent
+            case EINTR: continue
+            default: throw .fromErrno(code)
+            }
+        }
+        return sent
+    }
+
+    /// One `sendmsg` over at most 64 of the remaining buffers (a plain `send` for the last one).
     func send(_ fd: Int32) -> Int {
+        if index == buffers.count - 1 {
+            return buffers[index].withUnsafeBytes { raw in
+                Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+            }
+        }
         let end = min(buffers.count, index + 64)
         var vectors = [iovec](repeating: iovec(), count: end - index)
         func nest(_ i: Int) -> Int {

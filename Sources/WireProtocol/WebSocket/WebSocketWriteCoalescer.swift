@@ -82,7 +82,7 @@ final class WebSocketWriteCoalescer: Sendable {
                 }
                 return (ready, half)
             }
-            for connection in ready { connection.startWriter() }
+            for connection in ready { connection.writeQueued() }
             guard let pause else { return }
             try? await Task.sleep(for: pause, tolerance: .zero, clock: .continuous)
         }
