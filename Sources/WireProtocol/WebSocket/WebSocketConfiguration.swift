@@ -10,12 +10,12 @@ public struct WebSocketConfiguration: Sendable {
     public var outboxLimit = 4 << 20
     /// Received messages buffered for the application before the reader stops reading.
     public var inboxCapacity = 16
-    /// Server side: a connection that wrote moments ago holds its next frames for a while and
-    /// sends everything queued meanwhile in one write; the first frame after a pause goes out at
-    /// once. The wait grows with the number of busy connections on the I/O loop (40 µs each) up
-    /// to this much (`WebSocketWriteCoalescer`). A busy broadcast (500 editors at 1 op/s each: a
-    /// frame every 2 ms on every socket) then costs one system call per socket every few
-    /// milliseconds instead of one per frame, on the server and on every reader (issue 15).
+    /// Server side, for busy broadcasts: once the connection's I/O loop makes more than 25,000
+    /// writes a second, a connection that wrote moments ago holds its next frames for a while,
+    /// up to this much, and sends everything queued meanwhile in one write; the first frame after
+    /// a pause goes out at once (`WebSocketWriteCoalescer`). 500 editors at 1 op/s each (a frame
+    /// every 2 ms on every socket) then cost one system call per socket every few milliseconds
+    /// instead of one per frame, on the server and on every reader (issue 15).
     /// Nil (the default): write at once.
     public var writeCoalescing: Duration? = nil
     /// The read buffer a connection goes back to between bursts. Small by default because every

@@ -133,6 +133,7 @@ extension WebSocketConnection {
     /// `wrote`: the writer has just written, which is when the coalescer's delay counts from.
     private func nextWriterStep(wrote: Bool) -> WriterStep? {
         let now: ContinuousClock.Instant? = wrote && coalescer != nil ? .now : nil
+        if now != nil { coalescer?.recordWrite() }
         return state.withLock { s -> WriterStep? in
             if let now { s.lastWrite = now }
             if !s.outbox.isEmpty, deferWrite(s) { return nil }

@@ -1,29 +1,44 @@
 import Synchronization
 
 /// Holds back the writes of busy server connections (`WebSocketConfiguration.writeCoalescing`)
-/// and starts their writers together: one ticker per I/O loop for all its connections, not one
+/// and has their writers run together: one ticker per I/O loop for all its connections, not one
 /// timer per connection.
 ///
-/// How long a write waits grows with how many of the loop's connections are waiting, 40 µs
-/// each, up to the configured delay: so a loop makes at most about 25,000 writes a second
-/// however many sockets it serves, while a few busy sockets (50 editors) wait well under a
-/// millisecond and 250 on one loop (500 editors over two loops) gather about 10 ms of frames
-/// into each write. A connection that wrote longer ago than that writes at once.
+/// A loop writes at once while it makes fewer than 25,000 writes a second (counted over the
+/// last window, one configured delay long). Past that budget, a connection that wrote moments
+/// ago waits 160 µs for every write of the window beyond it, up to the configured delay, and
+/// sends everything queued meanwhile in one write: 250 busy sockets on one loop (500 editors
+/// over two loops, a frame every 2 ms on each) settle at about 30,000 writes a second, each
+/// socket writing every 8 ms, while 50 editors at 10 op/s or 200 at 1 op/s stay under the
+/// budget and wait for nothing. The count is of writes, not of connections waiting: a
+/// connection waits only while the delay is longer than its frames' spacing, so counting the
+/// waiting ones kept the delay short exactly when many sockets wrote.
 final class WebSocketWriteCoalescer: Sendable {
     private struct State {
         var waiting: [(due: ContinuousClock.Instant, connection: WebSocketConnection)] = []
         var ticking = false
+        /// The current window of the write count, and the count of the window before it.
+        var windowStart = ContinuousClock.now
+        var lastWindowWrites = 0
     }
 
     private let state = Mutex(State())
+    /// Writes made by this loop's coalesced connections in the current window.
+    private let writes = Atomic<Int>(0)
     let loop: Poller?
     let maximumDelay: Duration
-    static let perConnection: Duration = .microseconds(40)
+    /// Writes a second a loop makes before any write waits.
+    static let writeBudget = 25_000
+    /// The wait for each write of the last window past the budget.
+    static let perExcessWrite: Duration = .microseconds(160)
+    /// `writeBudget` over one window.
+    let budgetPerWindow: Int
     static let shortestTick: Duration = .microseconds(250)
 
     private init(loop: Poller?, maximumDelay: Duration) {
         self.loop = loop
         self.maximumDelay = maximumDelay
+        self.budgetPerWindow = Int(Double(Self.writeBudget) * (maximumDelay / .seconds(1)))
     }
 
     private static let shared = Mutex<[String: WebSocketWriteCoalescer]>([:])
@@ -40,9 +55,30 @@ final class WebSocketWriteCoalescer: Sendable {
         }
     }
 
-    /// The current delay for `waiting` connections.
-    private func delay(waiting: Int) -> Duration {
-        min(maximumDelay, Self.perConnection * (waiting + 1))
+    /// A coalesced connection wrote (its writer, on the loop).
+    func recordWrite() {
+        writes.add(1, ordering: .relaxed)
+    }
+
+    /// The current delay, from the writes of the last full window past the budget (under the
+    /// lock); rolls the
+    /// window over when it has run its length. A window that ran long (the loop was quiet)
+    /// counts as its rate over one window's length.
+    private func delay(_ s: inout State, now: ContinuousClock.Instant) -> Duration {
+        let elapsed = s.windowStart.duration(to: now)
+        if elapsed >= maximumDelay {
+            let counted = writes.exchange(0, ordering: .relaxed)
+            s.lastWindowWrites = Int(Double(counted) * (maximumDelay / elapsed))
+            s.windowStart = now
+        }
+        let excess = s.lastWindowWrites - budgetPerWindow
+        guard excess > 0 else { return .zero }
+        return min(maximumDelay, Self.perExcessWrite * excess)
+    }
+
+    /// The delay a write deferred at `now` would get (tests).
+    func currentDelay(at now: ContinuousClock.Instant) -> Duration {
+        state.withLock { delay(&$0, now: now) }
     }
 
     /// Called with `connection`'s writer marked active and frames queued: true when the write
@@ -50,7 +86,7 @@ final class WebSocketWriteCoalescer: Sendable {
     func deferWrite(_ connection: WebSocketConnection, lastWrite: ContinuousClock.Instant) -> Bool {
         let now = ContinuousClock.now
         let start = state.withLock { s -> Bool? in
-            let due = lastWrite.advanced(by: delay(waiting: s.waiting.count))
+            let due = lastWrite.advanced(by: delay(&s, now: now))
             guard due > now else { return nil }
             s.waiting.append((due, connection))
             if s.ticking { return false }
@@ -63,12 +99,12 @@ final class WebSocketWriteCoalescer: Sendable {
         return true
     }
 
-    /// While connections wait: every half delay, start the writers due within the next half.
+    /// While connections wait: every half delay, run the writers due within the next half.
     private func tick() async {
         while true {
             let now = ContinuousClock.now
             let (ready, pause) = state.withLock { s -> ([WebSocketConnection], Duration?) in
-                let half = max(delay(waiting: s.waiting.count) / 2, Self.shortestTick)
+                let half = max(delay(&s, now: now) / 2, Self.shortestTick)
                 let horizon = now.advanced(by: half)
                 var ready: [WebSocketConnection] = []
                 s.waiting.removeAll { entry in
