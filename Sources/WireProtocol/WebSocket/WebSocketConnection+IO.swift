@@ -178,8 +178,7 @@ extension WebSocketConnection {
                 }
                 wrote = true
             case .finish:
-                stream.close()
-                writerDone.fire()
+                finishWriting()
                 return
             case nil:
                 return
@@ -213,13 +212,18 @@ extension WebSocketConnection {
                 }
                 wrote = true
             case .finish:
-                stream.close()
-                writerDone.fire()
+                finishWriting()
                 return
             case nil:
                 return
             }
         }
+    }
+
+    /// The last frame went out: close the stream and let `runIO` finish.
+    private func finishWriting() {
+        stream.close()
+        writerDone.fire()
     }
 
     /// `buffers` without their first `count` bytes.
