@@ -43,9 +43,9 @@ struct PollerRegistration: Sendable, Hashable {
 /// queue, which costs a lock and at most one eventfd write per loop iteration — never on the path
 /// of a request served on its own loop.
 public final class Poller: TaskExecutor, @unchecked Sendable {
-    // @unchecked Sendable: `state`, `localJobs`, `localActions` and `dateCache` are only touched on the loop thread (checked by
-    // `isOnLoop`, every other caller goes through `submit`); everything else is immutable or an
-    // `Atomic`/`Mutex`.
+    // @unchecked Sendable: `state`, `localJobs`, `localActions` and `dateCache` are only touched
+    // on the loop thread (checked by `isOnLoop`, every other caller goes through `submit`);
+    // everything else is immutable or an `Atomic`/`Mutex`.
 
     /// The poller every socket uses unless told otherwise: the first loop of `IOLoops`.
     public static var shared: Poller { IOLoops.loop(0) }

@@ -123,7 +123,7 @@ extension WebSocketConnection {
         stream.close()
     }
 
-    enum WriterStep {
+    private enum WriterStep {
         case write([[UInt8]])
         case finish
     }

@@ -61,9 +61,8 @@ final class WebSocketWriteCoalescer: Sendable {
     }
 
     /// The current delay, from the writes of the last full window past the budget (under the
-    /// lock); rolls the
-    /// window over when it has run its length. A window that ran long (the loop was quiet)
-    /// counts as its rate over one window's length.
+    /// lock); rolls the window over when it has run its length. A window that ran long (the loop
+    /// was quiet) counts as its rate over one window's length.
     private func delay(_ s: inout State, now: ContinuousClock.Instant) -> Duration {
         let elapsed = s.windowStart.duration(to: now)
         if elapsed >= maximumDelay {
