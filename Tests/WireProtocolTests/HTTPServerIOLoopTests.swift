@@ -38,6 +38,27 @@ import Testing
         #expect(server.connectionsPerLoop == [0, 0, 0])
     }
 
+    /// `idlePolls` reaches every loop of the server (`IdlePolling`), and the loops serve with
+    /// polling off and at the default. Loops are shared by the process: the default comes last.
+    @Test func theIdlePollsSettingReachesTheServersLoopsWhichServeEitherWay() async throws {
+        for polls in [0, IdlePolling.defaultLimit] {
+            let (server, port) = try await startServer(LoopReporter()) {
+                $0.ioThreads = 2
+                $0.idlePolls = polls
+            }
+            #expect(server.loops.map { $0.idlePollLimit.load(ordering: .relaxed) } == [polls, polls])
+            var clients: [HTTPClient] = []
+            for _ in 0..<4 {
+                let client = HTTPClient(port: port)
+                clients.append(client)
+                for _ in 0..<3 { #expect(try await client.get("/").status == 200) }
+            }
+            #expect(server.connectionsPerLoop == [2, 2])
+            for client in clients { await client.close() }
+            await server.shutdown()
+        }
+    }
+
     /// `maxConnections` is one limit for the server, not one per loop: with two loops and a
     /// limit of three, the fourth connection is refused although its loop holds only one.
     @Test func theConnectionLimitCountsEveryLoop() async throws {

@@ -72,6 +72,7 @@ extension Application {
         http.maxConnections = configuration.maxConnections
         http.maxConnectionsPerIP = configuration.maxConnectionsPerIP
         http.ioThreads = configuration.ioThreads
+        http.idlePolls = configuration.ioIdlePolls
         return http
     }
 

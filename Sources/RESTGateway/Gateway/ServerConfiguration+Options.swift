@@ -207,7 +207,14 @@ extension ServerConfiguration {
             help: "I/O threads (epoll loops) connections are spread over, each owning its connections"
         ) { c, v throws(ConfigurationError) in
             c.ioThreads = try integer("--io-threads", v, 1...64)
-        }
+        },
+        Option(
+            flag: "--io-idle-polls", environment: "TMI_IO_IDLE_POLLS", valueName: "N", defaultText: "32",
+            help:
+                "times an idle I/O thread polls again, yielding its core, before it sleeps (0: sleep at once)"
+        ) { c, v throws(ConfigurationError) in
+            c.ioIdlePolls = try integer("--io-idle-polls", v, 0...4096)
+        },
     ]
 
     /// `HOST:PORT` or `[IPv6]:PORT`, port 0...65535; nil when malformed.

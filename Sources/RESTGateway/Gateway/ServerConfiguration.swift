@@ -65,6 +65,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxConnectionsPerIP = 2_000
     /// I/O loops (epoll threads) connections are spread over; nil: one per core.
     public var ioThreads: Int?
+    /// Polls an I/O loop makes, yielding its core, before it sleeps; nil: 32 (`IdlePolling`).
+    public var ioIdlePolls: Int?
 
     /// Several nodes (`ServerConfiguration+Cluster.swift`); disabled by default.
     public var cluster = ClusterSettings()

@@ -38,6 +38,11 @@ extension HTTPServer {
         /// I/O loops (threads running epoll) the connections are spread over; nil takes
         /// `IOLoops.defaultCount` (`TMI_IO_THREADS`, else one per core).
         public var ioThreads: Int? = nil
+        /// How many times a loop with nothing to do polls again, yielding its core, before it
+        /// sleeps (`IdlePolling`; 0: sleep at once). nil keeps the loops' setting
+        /// (`TMI_IO_IDLE_POLLS`, else 32). Loops are shared by the process, so the last server
+        /// started sets it.
+        public var idlePolls: Int? = nil
 
         public init(
             host: String = "127.0.0.1", port: Int = 8080, backlog: Int32 = 1024,

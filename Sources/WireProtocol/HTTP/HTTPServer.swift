@@ -31,6 +31,11 @@ public final class HTTPServer: Sendable {
         self.configuration = configuration
         self.responder = responder
         self.loops = IOLoops.first(configuration.ioThreads ?? IOLoops.defaultCount)
+        if let polls = configuration.idlePolls {
+            for loop in loops {
+                loop.idlePollLimit.store(min(max(polls, 0), IdlePolling.maximumLimit), ordering: .relaxed)
+            }
+        }
         self.loopConnections = AtomicCounters(count: loops.count)
     }
 

@@ -43,7 +43,7 @@ struct PollerRegistration: Sendable, Hashable {
 /// queue, which costs a lock and at most one eventfd write per loop iteration — never on the path
 /// of a request served on its own loop.
 public final class Poller: TaskExecutor, @unchecked Sendable {
-    // @unchecked Sendable: `state`, `localJobs`, `localActions` and `dateCache` are only touched
+    // @unchecked Sendable: `state`, `localJobs`, `localActions`, `dateCache` and `idle` are only touched
     // on the loop thread (checked by `isOnLoop`, every other caller goes through `submit`);
     // everything else is immutable or an `Atomic`/`Mutex`.
 
@@ -68,6 +68,11 @@ public final class Poller: TaskExecutor, @unchecked Sendable {
     var localActions: [@Sendable () -> Void] = []
     /// The `Date` header text of the current second (`HTTPDate`); loop-thread only.
     var dateCache: (second: Int, bytes: [UInt8]) = (-1, [])
+    /// How long this loop polls before it sleeps; loop-thread only.
+    var idle = IdlePolling(limit: IdlePolling.defaultLimit)
+    /// The most polls before sleeping (`IdlePolling`; 0: sleep at once). Set by the server
+    /// that uses the loop, read at every wait.
+    public let idlePollLimit = Atomic<Int>(IdlePolling.defaultLimit)
     /// Jobs and messages from other threads.
     let remote = Mutex<[PollerMessage]>([])
     /// Set by the first `submit` since the loop last emptied `remote`; that `submit` writes the
@@ -324,7 +329,10 @@ extension Poller {
             let timeout =
                 localJobs.isEmpty && localActions.isEmpty && !notified.load(ordering: .relaxed)
                 ? state.nextTimeoutMilliseconds(now: monotonicNanoseconds()) : 0
-            let count = epoll_wait(epollFD, events, Int32(capacity), timeout)
+            let count =
+                timeout == 0
+                ? epoll_wait(epollFD, events, Int32(capacity), 0)
+                : waitForEvents(events, capacity: Int32(capacity), timeout: timeout)
             for i in 0..<Int(max(count, 0)) {
                 let data = tmi_epoll_event_data(events + i)
                 if data == Self.wakeToken {
@@ -338,5 +346,27 @@ extension Poller {
             for (waiter, result) in ready { waiter.continuation.resume(returning: result) }
             ready.removeAll(keepingCapacity: true)
         }
+    }
+
+    /// `epoll_wait` for a loop with nothing left to run: what is ready now; else up to
+    /// `idle.polls` more polls, each after yielding the core (`IdlePolling`); else a sleep of
+    /// at most `timeout` milliseconds (-1: until an event).
+    private func waitForEvents(_ events: UnsafeMutablePointer<epoll_event>, capacity: Int32, timeout: Int32)
+        -> Int32
+    {
+        let limit = idlePollLimit.load(ordering: .relaxed)
+        guard limit > 0 else { return epoll_wait(epollFD, events, capacity, timeout) }
+        let now = epoll_wait(epollFD, events, capacity, 0)
+        if now != 0 { return now }
+        for _ in 0..<idle.polls(limit: limit) {
+            sched_yield()
+            let polled = epoll_wait(epollFD, events, capacity, 0)
+            if polled != 0 {
+                idle.found(limit: limit)
+                return polled
+            }
+        }
+        idle.slept()
+        return epoll_wait(epollFD, events, capacity, timeout)
     }
 }
