@@ -149,74 +149,68 @@ extension WebSocketConnection {
         }
     }
 
-    /// Writes everything queued, coalesced into one vectored write per round, until the outbox
-    /// is empty (then the task ends) or the connection is finished (then it closes the stream).
-    /// With `writeCoalescing`, frames queued during a write wait for the coalescer's next turn
-    /// (the writer stays marked active meanwhile) instead of going out at once one by one.
-    /// `first`: frames already taken from the outbox, written before anything else.
-    func drainOutbox(first: [[UInt8]]? = nil) async {
-        var wrote = false
-        var taken = first
-        while true {
-            let step: WriterStep?
-            if let batch = taken {
-                step = .write(batch)
-                taken = nil
-            } else {
-                step = nextWriterStep(wrote: wrote)
-            }
-            switch step {
-            case .write(let batch):
-                do {
-                    if batch.count == 1 {
-                        try await stream.write(batch[0])
-                    } else {
-                        try await stream.write(vectored: batch)
-                    }
-                } catch {
-                    streamEnded()
-                }
-                wrote = true
-            case .finish:
-                finishWriting()
-                return
-            case nil:
-                return
-            }
-        }
-    }
-
-    /// The writer's turn without a task, with the writer marked active (from `startWriter` on
-    /// the connection's loop, or the coalescer's tick): writes the queued frames at once when
-    /// the socket takes them all, and starts a writer task only for what it does not take, or
-    /// for a stream that cannot write without waiting (TLS). Each write of a busy connection
-    /// made a task before: about 60,000 a second with 500 editors on one diagram (issue 15).
-    func writeQueued() {
-        var wrote = false
+    /// The writer's turn, with the writer marked active: writes the queued frames, coalesced into
+    /// one vectored write per round, while the stream takes them without waiting. Returns what
+    /// it could not write that way (the rest of a batch the socket took only part of, or a whole
+    /// batch for a stream that cannot write without waiting, TLS) for `writeInTask`; nil when the
+    /// outbox is empty (the writer is then inactive), the coalescer deferred the write (it stays
+    /// active until the tick), or the connection finished (the stream is then closed).
+    /// `afterWrite`: a write has just completed, which is when the coalescer's delay counts from.
+    func writeAvailable(afterWrite: Bool = false) -> [[UInt8]]? {
+        var wrote = afterWrite
         while true {
             switch nextWriterStep(wrote: wrote) {
             case .write(let batch):
+                wrote = true
                 let written: Int?
                 do {
                     written = try stream.writeNow(vectored: batch)
                 } catch {
-                    // As the writer task does on a failed write; the next step finishes.
+                    // The next step finishes: `streamEnded` emptied the outbox.
                     streamEnded()
-                    wrote = true
                     continue
                 }
-                let total = batch.reduce(0) { $0 + $1.count }
-                guard let written, written == total else {
-                    startWriterTask(first: Self.dropping(written ?? 0, from: batch))
-                    return
-                }
-                wrote = true
+                guard let written else { return batch }
+                if written < batch.reduce(0, { $0 + $1.count }) { return Self.dropping(written, from: batch) }
             case .finish:
                 finishWriting()
-                return
+                return nil
             case nil:
-                return
+                return nil
             }
+        }
+    }
+
+    /// The writer's turn without a task (from `startWriter` on the connection's loop, or the
+    /// coalescer's tick): a task is made only for what the stream does not take at once. Each
+    /// write of a busy connection made a task before: about 60,000 a second with 500 editors on
+    /// one diagram (issue 15).
+    func writeQueued() {
+        if let rest = writeAvailable() { writeInTask(rest) }
+    }
+
+    /// Unstructured on purpose: the writer lives only while frames wait (see `writerActive`);
+    /// `runIO` waits for it through `writerDone` before the connection ends. Writes `pending`,
+    /// waiting for the stream as long as it takes, then takes the writer's turn again, until the
+    /// turn leaves nothing that must wait.
+    func writeInTask(_ pending: [[UInt8]]) {
+        Task(executorPreference: loop) { await self.writeWaiting(pending) }
+    }
+
+    private func writeWaiting(_ first: [[UInt8]]) async {
+        var pending = first
+        while true {
+            do {
+                if pending.count == 1 {
+                    try await stream.write(pending[0])
+                } else {
+                    try await stream.write(vectored: pending)
+                }
+            } catch {
+                streamEnded()
+            }
+            guard let more = writeAvailable(afterWrite: true) else { return }
+            pending = more
         }
     }
 

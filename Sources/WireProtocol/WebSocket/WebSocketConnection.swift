@@ -259,20 +259,13 @@ public final class WebSocketConnection: Sendable {
 
     /// Has the writer's turn run on the connection's loop, after the caller has let go of the
     /// state's lock: a write the socket takes at once then needs no task (`writeQueued`).
-    /// Without a loop (a connection made off the I/O threads), a writer task drains the outbox.
+    /// Without a loop (a connection made off the I/O threads), the turn runs in a task.
     func startWriter() {
         if let loop {
             loop.runSoon { self.writeQueued() }
         } else {
-            startWriterTask()
+            Task { self.writeQueued() }
         }
-    }
-
-    /// Unstructured on purpose: the writer lives only while frames wait (see `writerActive`);
-    /// `runIO` waits for it through `writerDone` before the connection ends. `first`: frames
-    /// already taken from the outbox (a write the socket took only part of), written first.
-    func startWriterTask(first: [[UInt8]]? = nil) {
-        Task(executorPreference: loop) { await self.drainOutbox(first: first) }
     }
 
     /// Whether the coalescer took the next write (`writeCoalescing`): true when this connection
