@@ -156,8 +156,10 @@ io_flag=()
 [ -z "${IO_THREADS:-}" ] || io_flag=(--io-threads "$IO_THREADS")
 start tmi-server "$tmi_bin" --port 0 --data-dir "$data_dir" "${io_flag[@]}"
 tmi_port=$(cat "$tmp/tmi-server.port")
-# Seed one threat model (~1 KB of JSON) as the test user alice; keep the token and the bytes.
-python3 - "$tmi_port" "$tmp" <<'PY'
+# Seed one threat model (~1 KB of JSON) as the test user alice; keep the token, the model's id
+# and the bytes in the directory given (a baseline server is seeded the same way, into its own).
+seed() { # port, directory
+python3 - "$1" "$2" <<'PY'
 import http.client, json, sys
 port, out = int(sys.argv[1]), sys.argv[2]
 c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -181,6 +183,8 @@ c.request("GET", f"/threat_models/{tm}", headers=H); r = c.getresponse(); data =
 assert r.status == 200, r.status
 open(f"{out}/token", "w").write(token); open(f"{out}/model", "w").write(tm); open(f"{out}/model.json", "wb").write(data)
 PY
+}
+seed "$tmi_port" "$tmp"
 model_path="/threat_models/$(cat "$tmp/model")"
 token=$(cat "$tmp/token")
 [ -n "${SKIP_HB:-}" ] || start hummingbird "$hb_bin" --port 0 --json-file "$tmp/model.json"
@@ -222,21 +226,32 @@ start_nginx nginx-1w 1
 start_nginx nginx-2w 2
 servers=(hummingbird tmi-server tmi-bare nginx-1w nginx-2w)
 [ -z "${SKIP_HB:-}" ] || servers=(tmi-server tmi-bare nginx-1w nginx-2w)
-# BASELINE=/path/to/tmi-server adds an older build of ours (e.g. main before this work) as "tmi-base".
+# BASELINE=/path/to/tmi-server adds an older build of ours (e.g. main before this work) as "tmi-base",
+# seeded like tmi-server with its own model and token, so both paths compare in the same run.
 if [ -n "${BASELINE:-}" ]; then
     mkdir -p "$data_dir/base"
     start tmi-base "$BASELINE" --port 0 --data-dir "$data_dir/base"
+    mkdir -p "$tmp/tmi-base.seed"
+    seed "$(cat "$tmp/tmi-base.port")" "$tmp/tmi-base.seed"
     servers+=(tmi-base)
 fi
 port() { cat "$tmp/$1.port"; }
+# The baseline has its own keys and model; every other server answers tmi-server's.
+token_for() { if [ -f "$tmp/$1.seed/token" ]; then cat "$tmp/$1.seed/token"; else echo "$token"; fi; }
+path_for() { # server, label
+    if [ "$2" = root ]; then echo /
+    elif [ -f "$tmp/$1.seed/model" ]; then echo "/threat_models/$(cat "$tmp/$1.seed/model")"
+    else echo "$model_path"; fi
+}
 # The server's CPU: nginx's master plus its workers.
 tree_pids() { echo "$1" $(pgrep -P "$1" || true); }
 rss() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$(cat "$tmp/$1.pid")/status"; }
 
 echo "== servers"
 for s in "${servers[@]}"; do
-    for path in / "$model_path"; do
-        code_size=$(curl -s -o /dev/null -H "Authorization: Bearer $token" -w '%{http_code} %{size_download}' \
+    for label in root json; do
+        path=$(path_for "$s" "$label")
+        code_size=$(curl -s -o /dev/null -H "Authorization: Bearer $(token_for "$s")" -w '%{http_code} %{size_download}' \
             "http://127.0.0.1:$(port "$s")$path" || true)
         echo "$s GET $path -> $code_size bytes (port $(port "$s"))"
     done
@@ -266,7 +281,7 @@ run_wrk() { # server, label, path, round
     sys_before=$(cpu_ticks "$1" '$15')
     # wrk's own CPU too: it shares the two cores, so the rate is bounded by both costs together.
     out=$(/usr/bin/time -f "wrk-cpu %U %S" wrk -t"$wrk_threads" -c64 -d"$duration" --latency \
-        -H "Authorization: Bearer $token" "http://127.0.0.1:$(port "$1")$3" 2>&1)
+        -H "Authorization: Bearer $(token_for "$1")" "http://127.0.0.1:$(port "$1")$3" 2>&1)
     after=$(cpu_ticks "$1")
     sys_after=$(cpu_ticks "$1" '$15')
     local rps p50 p99 errors requests cpu_us sys_us wrk_us
@@ -285,16 +300,12 @@ run_wrk() { # server, label, path, round
         "$1" "$2" "$4" "$rps" "$p50" "$p99" "$cpu_us" "$sys_us" "$wrk_us" "$errors"
 }
 for label in root json; do
-    path=/
-    [ "$label" = root ] || path=$model_path
     for s in "${servers[@]}"; do
-        wrk -t"$wrk_threads" -c64 -d"$warmup" -H "Authorization: Bearer $token" "http://127.0.0.1:$(port "$s")$path" >/dev/null
+        wrk -t"$wrk_threads" -c64 -d"$warmup" -H "Authorization: Bearer $(token_for "$s")" \
+            "http://127.0.0.1:$(port "$s")$(path_for "$s" "$label")" >/dev/null
     done
     for round in $(seq "$rounds"); do
-        for s in "${servers[@]}"; do
-            # The baseline has its own data and keys: no seeded model, `GET /` only.
-            [ "$label/$s" = json/tmi-base ] || run_wrk "$s" "$label" "$path" "$round"
-        done
+        for s in "${servers[@]}"; do run_wrk "$s" "$label" "$(path_for "$s" "$label")" "$round"; done
     done
 done
 echo "== uptime after: $(uptime)"
