@@ -329,10 +329,7 @@ extension Poller {
             let timeout =
                 localJobs.isEmpty && localActions.isEmpty && !notified.load(ordering: .relaxed)
                 ? state.nextTimeoutMilliseconds(now: monotonicNanoseconds()) : 0
-            let count =
-                timeout == 0
-                ? epoll_wait(epollFD, events, Int32(capacity), 0)
-                : waitForEvents(events, capacity: Int32(capacity), timeout: timeout)
+            let count = waitForEvents(events, capacity: Int32(capacity), timeout: timeout)
             for i in 0..<Int(max(count, 0)) {
                 let data = tmi_epoll_event_data(events + i)
                 if data == Self.wakeToken {
@@ -348,14 +345,14 @@ extension Poller {
         }
     }
 
-    /// `epoll_wait` for a loop with nothing left to run: what is ready now; else up to
-    /// `idle.polls` more polls, each after yielding the core (`IdlePolling`); else a sleep of
-    /// at most `timeout` milliseconds (-1: until an event).
+    /// `epoll_wait` for at most `timeout` milliseconds (0: only what is ready now; -1: until an
+    /// event). A loop that would sleep first polls what is ready now, then up to `idle.polls`
+    /// more times, each after yielding the core (`IdlePolling`).
     private func waitForEvents(_ events: UnsafeMutablePointer<epoll_event>, capacity: Int32, timeout: Int32)
         -> Int32
     {
         let limit = idlePollLimit.load(ordering: .relaxed)
-        guard limit > 0 else { return epoll_wait(epollFD, events, capacity, timeout) }
+        guard limit > 0, timeout != 0 else { return epoll_wait(epollFD, events, capacity, timeout) }
         let now = epoll_wait(epollFD, events, capacity, 0)
         if now != 0 { return now }
         for _ in 0..<idle.polls(limit: limit) {
