@@ -201,11 +201,7 @@ extension WebSocketConnection {
         var pending = first
         while true {
             do {
-                if pending.count == 1 {
-                    try await stream.write(pending[0])
-                } else {
-                    try await stream.write(vectored: pending)
-                }
+                try await stream.write(vectored: pending)
             } catch {
                 streamEnded()
             }
