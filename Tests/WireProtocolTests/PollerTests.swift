@@ -82,4 +82,36 @@ import Testing
         #expect(onLoop)
         #expect(order.withLock { $0 } == ["job", "job continues", "action"])
     }
+
+    /// `runAfter` runs its action on the loop thread, never before its delay, from another
+    /// thread or from the loop itself; a later timer added first still runs after an earlier
+    /// one, and the loop's timerfd is set again for it once the first has run.
+    @Test func runAfterRunsOnTheLoopOnceItsDelayHasPassedEarliestFirst() async {
+        let loop = IOLoops.loop(0)
+        let order = Mutex<[String]>([])
+        let start = monotonicNanoseconds()
+        let results = await withCheckedContinuation { (done: CheckedContinuation<[(Bool, Int64)], Never>) in
+            let seen = Mutex<[(Bool, Int64)]>([])
+            @Sendable func record(_ name: String) {
+                let elapsed = monotonicNanoseconds() - start
+                order.withLock { $0.append(name) }
+                let all = seen.withLock { seen in
+                    seen.append((Poller.current === loop, elapsed))
+                    return seen
+                }
+                if all.count == 3 { done.resume(returning: all) }
+            }
+            loop.runAfter(.milliseconds(30)) { record("late") }
+            loop.runAfter(.milliseconds(5)) {
+                record("early")
+                // From the loop itself, due after "late": the timerfd is set again for it.
+                loop.runAfter(.milliseconds(40)) { record("from the loop") }
+            }
+        }
+        #expect(order.withLock { $0 } == ["early", "late", "from the loop"])
+        #expect(results.allSatisfy { $0.0 })
+        #expect(results[0].1 >= 5_000_000)
+        #expect(results[1].1 >= 30_000_000)
+        #expect(results[2].1 >= 45_000_000)
+    }
 }

@@ -43,7 +43,8 @@ struct PollerRegistration: Sendable, Hashable {
 /// queue, which costs a lock and at most one eventfd write per loop iteration — never on the path
 /// of a request served on its own loop.
 public final class Poller: TaskExecutor, @unchecked Sendable {
-    // @unchecked Sendable: `state`, `localJobs`, `localActions`, `dateCache` and `idle` are only touched
+    // @unchecked Sendable: `state`, `localJobs`, `localActions`, `timers`, `timerArmedAt`,
+    // `dateCache` and `idle` are only touched
     // on the loop thread (checked by `isOnLoop`, every other caller goes through `submit`);
     // everything else is immutable or an `Atomic`/`Mutex`.
 
@@ -60,12 +61,18 @@ public final class Poller: TaskExecutor, @unchecked Sendable {
     public let index: Int
     let epollFD: Int32
     let wakeFD: Int32
+    /// A monotonic timerfd set to the earliest of `timers`, in the loop's epoll set.
+    let timerFD: Int32
     /// Loop-thread only.
     var state = PollerState()
     /// Jobs enqueued from the loop thread itself; loop-thread only.
     var localJobs: [UnownedJob] = []
     /// Actions queued from the loop thread itself by `runSoon`; loop-thread only.
     var localActions: [@Sendable () -> Void] = []
+    /// Actions due later (`runAfter`); loop-thread only.
+    var timers = LoopTimers()
+    /// The time `timerFD` is set to expire at (`Int64.max`: not set); loop-thread only.
+    var timerArmedAt = Int64.max
     /// The `Date` header text of the current second (`HTTPDate`); loop-thread only.
     var dateCache: (second: Int, bytes: [UInt8]) = (-1, [])
     /// How long this loop polls before it sleeps; loop-thread only.
@@ -82,6 +89,7 @@ public final class Poller: TaskExecutor, @unchecked Sendable {
     private let nextWaiterID = Atomic<UInt64>(0)
     private let ownerThread = Atomic<UInt>(0)
     static let wakeToken = UInt64.max
+    static let timerToken = UInt64.max - 1
     private static let edgeTriggered: UInt32 = 1 << 31
 
     init(index: Int) {
@@ -89,17 +97,21 @@ public final class Poller: TaskExecutor, @unchecked Sendable {
         signal(SIGPIPE, SIG_IGN)
         let epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
         let wakeFD = eventfd(0, Int32(EFD_CLOEXEC | EFD_NONBLOCK))
-        guard epollFD >= 0, wakeFD >= 0 else {
+        let timerFD = timerfd_create(CLOCK_MONOTONIC, Int32(TFD_CLOEXEC | TFD_NONBLOCK))
+        guard epollFD >= 0, wakeFD >= 0, timerFD >= 0 else {
             // Not reachable from input: only a process out of descriptors at start-up gets here.
-            fatalError("Poller: epoll_create1/eventfd failed, errno \(errno)")
+            fatalError("Poller: epoll_create1/eventfd/timerfd_create failed, errno \(errno)")
         }
         self.index = index
         self.epollFD = epollFD
         self.wakeFD = wakeFD
-        var event = epoll_event()
-        event.events = EPOLLIN.rawValue
-        tmi_epoll_event_set_data(&event, Self.wakeToken)
-        epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, &event)
+        self.timerFD = timerFD
+        for (fd, token) in [(wakeFD, Self.wakeToken), (timerFD, Self.timerToken)] {
+            var event = epoll_event()
+            event.events = EPOLLIN.rawValue
+            tmi_epoll_event_set_data(&event, token)
+            epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event)
+        }
         startThread()
     }
 
@@ -135,6 +147,36 @@ public final class Poller: TaskExecutor, @unchecked Sendable {
     /// holds) and needs no task: a closure costs less than a task and its frames.
     func runSoon(_ action: @escaping @Sendable () -> Void) {
         if isOnLoop { localActions.append(action) } else { submit(.action(action)) }
+    }
+
+    /// Runs `action` on the loop thread once `delay` has passed (and no sooner), from any thread.
+    /// Actions due at the same time run in the order they were scheduled.
+    func runAfter(_ delay: Duration, _ action: @escaping @Sendable () -> Void) {
+        let (seconds, attoseconds) = max(delay, .zero).components
+        let due = monotonicNanoseconds() &+ seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000
+        onLoop { self.addTimer(due: due, action) }
+    }
+
+    /// Loop thread: adds a timer and sets the timerfd if it is now the earliest.
+    private func addTimer(due: Int64, _ action: @escaping @Sendable () -> Void) {
+        timers.add(due: due, action)
+        if due < timerArmedAt { armTimer(at: due) }
+    }
+
+    /// Loop thread: runs the timers due now, then sets the timerfd to the next one.
+    private func runDueTimers() {
+        let now = monotonicNanoseconds()
+        if timerArmedAt <= now { timerArmedAt = .max }  // expired: the timerfd is one-shot
+        for action in timers.takeDue(now: now) { action() }
+        if let next = timers.earliest, next < timerArmedAt { armTimer(at: next) }
+    }
+
+    private func armTimer(at due: Int64) {
+        var setting = itimerspec()
+        setting.it_value.tv_sec = Int(due / 1_000_000_000)
+        setting.it_value.tv_nsec = Int(due % 1_000_000_000)
+        timerfd_settime(timerFD, Int32(TFD_TIMER_ABSTIME), &setting, nil)
+        timerArmedAt = due
     }
 
     /// Queues a message for the loop thread and wakes it if it may be asleep.
@@ -332,14 +374,15 @@ extension Poller {
             let count = waitForEvents(events, capacity: Int32(capacity), timeout: timeout)
             for i in 0..<Int(max(count, 0)) {
                 let data = tmi_epoll_event_data(events + i)
-                if data == Self.wakeToken {
+                if data == Self.wakeToken || data == Self.timerToken {
                     var value: UInt64 = 0
-                    _ = Glibc.read(wakeFD, &value, 8)
+                    _ = Glibc.read(data == Self.wakeToken ? wakeFD : timerFD, &value, 8)
                     continue
                 }
                 state.deliver(token: data, events: events[i].events, into: &ready)
             }
             if state.deadlines.count > 0 { state.expireDeadlines(now: monotonicNanoseconds(), into: &ready) }
+            if !timers.isEmpty { runDueTimers() }
             for (waiter, result) in ready { waiter.continuation.resume(returning: result) }
             ready.removeAll(keepingCapacity: true)
         }

@@ -2,7 +2,8 @@ import Synchronization
 
 /// Holds back the writes of busy server connections (`WebSocketConfiguration.writeCoalescing`)
 /// and has their writers run together: one ticker per I/O loop for all its connections, not one
-/// timer per connection.
+/// timer per connection. The ticker is a timer of the loop itself (`Poller.runAfter`), so a tick
+/// wakes only the loop, which writes.
 ///
 /// A loop writes at once while it makes fewer than 25,000 writes a second (counted over the
 /// last window, one configured delay long). Past that budget, a connection that wrote moments
@@ -26,6 +27,8 @@ final class WebSocketWriteCoalescer: Sendable {
     /// Writes made by this loop's coalesced connections in the current window.
     private let writes = Atomic<Int>(0)
     let loop: Poller?
+    /// The loop whose timer ticks: the connections' own, else the first loop.
+    private let ticker: Poller
     let maximumDelay: Duration
     /// Writes a second a loop makes before any write waits.
     static let writeBudget = 25_000
@@ -37,6 +40,7 @@ final class WebSocketWriteCoalescer: Sendable {
 
     private init(loop: Poller?, maximumDelay: Duration) {
         self.loop = loop
+        self.ticker = loop ?? Poller.shared
         self.maximumDelay = maximumDelay
         self.budgetPerWindow = Int(Double(Self.writeBudget) * (maximumDelay / .seconds(1)))
     }
@@ -93,33 +97,32 @@ final class WebSocketWriteCoalescer: Sendable {
             return true
         }
         guard let start else { return false }
-        // Unstructured on purpose: the ticker lives only while connections wait.
-        if start { Task(executorPreference: loop) { await self.tick() } }
+        // Not now: the caller holds the connection's lock, which the writers' turns take.
+        if start { ticker.runSoon { self.tick() } }
         return true
     }
 
-    /// While connections wait: every half delay, run the writers due within the next half.
-    private func tick() async {
-        while true {
-            let now = ContinuousClock.now
-            let (ready, pause) = state.withLock { s -> ([WebSocketConnection], Duration?) in
-                let half = max(delay(&s, now: now) / 2, Self.shortestTick)
-                let horizon = now.advanced(by: half)
-                var ready: [WebSocketConnection] = []
-                s.waiting.removeAll { entry in
-                    guard entry.due <= horizon else { return false }
-                    ready.append(entry.connection)
-                    return true
-                }
-                if s.waiting.isEmpty {
-                    s.ticking = false
-                    return (ready, nil)
-                }
-                return (ready, half)
+    /// While connections wait: every half delay, run the writers due within the next half (on
+    /// the ticker's loop thread).
+    private func tick() {
+        let now = ContinuousClock.now
+        let (ready, pause) = state.withLock { s -> ([WebSocketConnection], Duration?) in
+            let half = max(delay(&s, now: now) / 2, Self.shortestTick)
+            let horizon = now.advanced(by: half)
+            var ready: [WebSocketConnection] = []
+            s.waiting.removeAll { entry in
+                guard entry.due <= horizon else { return false }
+                ready.append(entry.connection)
+                return true
             }
-            for connection in ready { connection.writeQueued() }
-            guard let pause else { return }
-            try? await Task.sleep(for: pause, tolerance: .zero, clock: .continuous)
+            if s.waiting.isEmpty {
+                s.ticking = false
+                return (ready, nil)
+            }
+            return (ready, half)
         }
+        for connection in ready { connection.writeQueued() }
+        guard let pause else { return }
+        ticker.runAfter(pause) { self.tick() }
     }
 }
