@@ -234,6 +234,25 @@ func readToEnd(_ fd: Int32) -> [UInt8] {
         #expect(checked == durations.count * targets.count)
     }
 
+    /// Lines are written into memory sized from a bound (`AccessLogRecord.lineOverhead` plus six
+    /// bytes per text byte); the widest line there is, every text byte escaped to `\u00XX` and
+    /// every number at its longest, still fits and reads back.
+    @Test func theWidestAccessLineFitsItsBound() throws {
+        let control = String(repeating: "\u{1}", count: 300)
+        let entry = AccessLogEntry(
+            time: Date(timeIntervalSince1970: 4_102_444_799.999), method: control, target: "/" + control,
+            status: Int.min, nanoseconds: UInt64.max, bytes: Int.min, requestID: control, peer: control,
+            userID: control)
+        let line = entry.line(timestamps: MillisecondTimestampCache())
+        let parsed = try JSONValue.parse(Array(line.dropLast()))
+        #expect(parsed["method"]?.stringValue == control)
+        #expect(parsed["path"]?.stringValue == "/" + control)
+        #expect(parsed["user_id"]?.stringValue == control)
+        #expect(line.count > 5 * 6 * 300)
+        #expect(String(decoding: line, as: UTF8.self).contains(#""status":-9223372036854775808,"#))
+        #expect(String(decoding: line, as: UTF8.self).contains(#""duration_ms":18446744073709.552,"#))
+    }
+
     /// The deferred line is the line `Logger.log` would have written at request time.
     @Test func aDeferredEntryFormatsLikeALoggedLine() {
         let sink = CapturingLogSink()

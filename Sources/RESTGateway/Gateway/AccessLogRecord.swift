@@ -20,83 +20,105 @@ enum AccessLogRecord {
     static let noUser = UInt32.max
     /// The bytes of a record besides its texts' (five words, five lengths).
     static let fixedSize = 5 * 8 + 5 * 4
+    /// The most bytes a line takes besides its texts (each escaped to at most 6 bytes a byte):
+    /// the field names and quotes (about 140), the timestamp (24), three numbers (at most 20
+    /// digits each) and the duration (at most 25).
+    static let lineOverhead = 320
 
     /// Packs `entry`, to be written after the first `offset` bytes of the batch's plain lines.
     static func append(_ entry: AccessLogEntry, offset: Int, to records: inout [UInt8]) {
-        appendInteger(UInt64(offset), to: &records)
-        appendInteger(entry.time.timeIntervalSince1970.bitPattern, to: &records)
-        appendInteger(UInt64(bitPattern: Int64(entry.status)), to: &records)
-        appendInteger(entry.nanoseconds, to: &records)
-        appendInteger(UInt64(bitPattern: Int64(entry.bytes)), to: &records)
-        appendText(entry.method[...], to: &records)
-        appendText(HTTPRequest.path(ofTarget: entry.target), to: &records)
-        appendText(entry.requestID[...], to: &records)
-        appendText(entry.peer[...], to: &records)
-        if let user = entry.userID {
-            appendText(user[...], to: &records)
-        } else {
-            appendInteger(noUser, to: &records)
+        let path = HTTPRequest.path(ofTarget: entry.target)
+        var size = fixedSize + entry.method.utf8.count + path.utf8.count + entry.requestID.utf8.count
+        size += entry.peer.utf8.count + (entry.userID?.utf8.count ?? 0)
+        let start = records.count
+        records.append(contentsOf: repeatElement(0, count: size))
+        records.withUnsafeMutableBufferPointer { buffer in
+            var out = ByteCursor(UnsafeMutableBufferPointer(rebasing: buffer[start...]))
+            out.write(word: UInt64(offset))
+            out.write(word: entry.time.timeIntervalSince1970.bitPattern)
+            out.write(word: UInt64(bitPattern: Int64(entry.status)))
+            out.write(word: entry.nanoseconds)
+            out.write(word: UInt64(bitPattern: Int64(entry.bytes)))
+            writeText(entry.method[...], to: &out)
+            writeText(path, to: &out)
+            writeText(entry.requestID[...], to: &out)
+            writeText(entry.peer[...], to: &out)
+            if let user = entry.userID {
+                writeText(user[...], to: &out)
+            } else {
+                out.write(length: noUser)
+            }
         }
     }
 
-    /// Writes the batch: the plain `lines` with each record's line at its offset, in order.
-    static func format(
-        _ records: [UInt8], between lines: [UInt8], into out: inout [UInt8],
-        timestamps: MillisecondTimestampCache
-    ) {
-        var copied = 0
+    /// The batch as it is written: the plain `lines` with each record's line at its offset, in
+    /// order. Sized in a first pass over the records, then written through one cursor.
+    static func format(_ records: [UInt8], between lines: [UInt8], timestamps: MillisecondTimestampCache)
+        -> [UInt8]
+    {
         records.withUnsafeBytes { raw in
-            var reader = Reader(raw: raw)
-            while !reader.isAtEnd {
-                let offset = min(max(Int(reader.word()), copied), lines.count)
-                out.append(contentsOf: lines[copied..<offset])
-                copied = offset
-                formatOne(&reader, into: &out, timestamps: timestamps)
+            var bound = lines.count
+            var sizing = Reader(raw: raw)
+            while !sizing.isAtEnd { bound += sizing.skipRecord() }
+            return [UInt8](unsafeUninitializedCapacity: bound) { buffer, initialized in
+                var out = ByteCursor(buffer)
+                var reader = Reader(raw: raw)
+                var copied = 0
+                lines.withUnsafeBufferPointer { lines in
+                    while !reader.isAtEnd {
+                        let offset = min(max(Int(reader.word()), copied), lines.count)
+                        out.write(UnsafeBufferPointer(rebasing: lines[copied..<offset]))
+                        copied = offset
+                        formatOne(&reader, into: &out, timestamps: timestamps)
+                    }
+                    out.write(UnsafeBufferPointer(rebasing: lines[copied...]))
+                }
+                initialized = out.count
             }
         }
-        out.append(contentsOf: lines[copied...])
     }
 
     /// The line of the record at `reader`, byte for byte what `Logger.log(.info, "request", ...)`
     /// writes for the same fields (`LoggerTests`).
     private static func formatOne(
-        _ reader: inout Reader, into out: inout [UInt8], timestamps: MillisecondTimestampCache
+        _ reader: inout Reader, into out: inout ByteCursor, timestamps: MillisecondTimestampCache
     ) {
         let time = Date(timeIntervalSince1970: Double(bitPattern: reader.word()))
         let status = Int(Int64(bitPattern: reader.word()))
         let nanoseconds = reader.word()
         let bytes = Int(Int64(bitPattern: reader.word()))
-        out.append(literal: #"{"ts":""#)
-        timestamps.append(time, to: &out)
-        out.append(literal: #"","level":"info","msg":"request","method":"#)
-        JSONValue.writeString(utf8: reader.text(), to: &out)
-        out.append(literal: #","path":"#)
-        JSONValue.writeString(utf8: reader.text(), to: &out)
-        out.append(literal: #","status":"#)
-        out.appendDecimal(status)
-        out.append(literal: #","duration_ms":"#)
-        AccessLogEntry.appendMilliseconds(nanoseconds, to: &out)
-        out.append(literal: #","bytes":"#)
-        out.appendDecimal(bytes)
-        out.append(literal: #","request_id":"#)
-        JSONValue.writeString(utf8: reader.text(), to: &out)
-        out.append(literal: #","peer":"#)
-        JSONValue.writeString(utf8: reader.text(), to: &out)
+        out.write(#"{"ts":""#)
+        timestamps.write(time, to: &out)
+        out.write(#"","level":"info","msg":"request","method":"#)
+        out.writeJSONString(reader.text())
+        out.write(#","path":"#)
+        out.writeJSONString(reader.text())
+        out.write(#","status":"#)
+        out.writeDecimal(status)
+        out.write(#","duration_ms":"#)
+        AccessLogEntry.writeMilliseconds(nanoseconds, to: &out)
+        out.write(#","bytes":"#)
+        out.writeDecimal(bytes)
+        out.write(#","request_id":"#)
+        out.writeJSONString(reader.text())
+        out.write(#","peer":"#)
+        out.writeJSONString(reader.text())
         if let user = reader.optionalText() {
-            out.append(literal: #","user_id":"#)
-            JSONValue.writeString(utf8: user, to: &out)
+            out.write(#","user_id":"#)
+            out.writeJSONString(user)
         }
-        out.append(literal: "}\n")
+        out.write("}\n")
     }
 
-    /// A word (8 bytes) or a length (4 bytes), little-endian.
-    private static func appendInteger(_ value: some FixedWidthInteger, to records: inout [UInt8]) {
-        withUnsafeBytes(of: value.littleEndian) { records.append(contentsOf: $0) }
-    }
-
-    private static func appendText(_ text: Substring, to records: inout [UInt8]) {
-        appendInteger(UInt32(clamping: text.utf8.count), to: &records)
-        records.append(utf8: text)
+    private static func writeText(_ text: Substring, to out: inout ByteCursor) {
+        out.write(length: UInt32(clamping: text.utf8.count))
+        let written: Bool? = text.utf8.withContiguousStorageIfAvailable { bytes in
+            out.write(bytes)
+            return true
+        }
+        if written == nil {
+            for byte in text.utf8 { out.write(byte) }
+        }
     }
 
     /// Reads a buffer written by `append`, front to back. Only this file writes such buffers,
@@ -106,6 +128,14 @@ enum AccessLogRecord {
         var position = 0
 
         var isAtEnd: Bool { position >= raw.count }
+
+        /// Moves past the next record; returns the most bytes its line can take.
+        mutating func skipRecord() -> Int {
+            for _ in 0..<5 { _ = word() }
+            var texts = 0
+            for _ in 0..<5 { texts += optionalText()?.count ?? 0 }
+            return AccessLogRecord.lineOverhead + 6 * texts
+        }
 
         mutating func word() -> UInt64 {
             guard position + 8 <= raw.count else {

@@ -125,10 +125,7 @@ public final class StandardErrorSink: LogSink {
             writeAll(lines)
         } else {
             // Format the entries here, on the writer's queue, between the lines around them.
-            var out: [UInt8] = []
-            out.reserveCapacity(lines.count + records.count * 2)
-            AccessLogRecord.format(records, between: lines, into: &out, timestamps: timestamps)
-            writeAll(out)
+            writeAll(AccessLogRecord.format(records, between: lines, timestamps: timestamps))
         }
         // Keep the buffers for the next batch unless a burst made them unreasonably large.
         lines.removeAll(keepingCapacity: lines.capacity <= 1 << 20)

@@ -19,6 +19,18 @@ public final class MillisecondTimestampCache: Sendable {
 
     /// Appends the timestamp ("2025-06-15T15:06:40.250Z") to `out` without building a `String`.
     public func append(_ date: Date, to out: inout [UInt8]) {
+        out += [UInt8](unsafeUninitializedCapacity: Self.length) { buffer, initialized in
+            var cursor = ByteCursor(buffer)
+            write(date, to: &cursor)
+            initialized = cursor.count
+        }
+    }
+
+    /// The length of a timestamp's text.
+    static let length = 24
+
+    /// Writes the timestamp (`length` bytes).
+    func write(_ date: Date, to out: inout ByteCursor) {
         let interval = date.timeIntervalSince1970
         let second = Int64(interval.rounded(.down))
         let millisecond = min(max(Int((interval - Double(second)) * 1000), 0), 999)
@@ -27,12 +39,12 @@ public final class MillisecondTimestampCache: Sendable {
                 let whole = RFC3339.format(Date(timeIntervalSince1970: Double(second)))
                 cache = (second, Array(whole.utf8.dropLast()))  // drop the "Z"
             }
-            out.append(contentsOf: cache.prefix)
+            cache.prefix.withUnsafeBufferPointer { out.write($0) }
         }
-        out.append(UInt8(ascii: "."))
-        out.append(UInt8(ascii: "0") + UInt8(millisecond / 100))
-        out.append(UInt8(ascii: "0") + UInt8(millisecond / 10 % 10))
-        out.append(UInt8(ascii: "0") + UInt8(millisecond % 10))
-        out.append(UInt8(ascii: "Z"))
+        out.write(UInt8(ascii: "."))
+        out.write(UInt8(ascii: "0") + UInt8(millisecond / 100))
+        out.write(UInt8(ascii: "0") + UInt8(millisecond / 10 % 10))
+        out.write(UInt8(ascii: "0") + UInt8(millisecond % 10))
+        out.write(UInt8(ascii: "Z"))
     }
 }

@@ -1,0 +1,104 @@
+/// Writes bytes through a pointer into memory sized beforehand, for the access log: packing a
+/// request's record on its I/O loop and formatting a batch of lines on the writer thread were
+/// some 25 `Array.append` calls a line, each checking uniqueness and capacity (benchmarks/perf.md,
+/// eleventh pass). The caller sizes the memory from an upper bound; every write checks the
+/// bound, so a wrong bound stops the process instead of writing past the memory.
+struct ByteCursor {
+    private let start: UnsafeMutablePointer<UInt8>
+    private let end: UnsafeMutablePointer<UInt8>
+    private var position: UnsafeMutablePointer<UInt8>
+
+    init(_ buffer: UnsafeMutableBufferPointer<UInt8>) {
+        // An empty buffer's base address may be nil; a dangling one-byte allocation stands in.
+        let base = buffer.baseAddress ?? UnsafeMutablePointer(bitPattern: 1)!
+        start = base
+        end = base + buffer.count
+        position = base
+    }
+
+    /// Bytes written so far.
+    var count: Int { position - start }
+
+    @inline(__always)
+    private mutating func reserve(_ n: Int) -> UnsafeMutablePointer<UInt8> {
+        precondition(end - position >= n, "ByteCursor: write past the sized memory")
+        defer { position += n }
+        return position
+    }
+
+    @inline(__always)
+    mutating func write(_ byte: UInt8) {
+        reserve(1).initialize(to: byte)
+    }
+
+    @inline(__always)
+    mutating func write(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        reserve(bytes.count).initialize(from: base, count: bytes.count)
+    }
+
+    @inline(__always)
+    mutating func write(_ literal: StaticString) {
+        literal.withUTF8Buffer { write($0) }
+    }
+
+    /// Writes `value`'s 8 bytes, little-endian.
+    @inline(__always)
+    mutating func write(word value: UInt64) {
+        withUnsafeBytes(of: value.littleEndian) { raw in
+            write(raw.assumingMemoryBound(to: UInt8.self))
+        }
+    }
+
+    /// Writes `value`'s 4 bytes, little-endian.
+    @inline(__always)
+    mutating func write(length value: UInt32) {
+        withUnsafeBytes(of: value.littleEndian) { raw in
+            write(raw.assumingMemoryBound(to: UInt8.self))
+        }
+    }
+
+    /// `value` in decimal ASCII: at most 20 bytes.
+    mutating func writeDecimal(_ value: Int) {
+        if value < 0 { write(UInt8(ascii: "-")) }
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
+        var rest = UInt64(value.magnitude)
+        withUnsafeMutableBytes(of: &digits) { raw in
+            var index = raw.count
+            repeat {
+                index -= 1
+                raw[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            } while rest > 0
+            write(UnsafeRawBufferPointer(rebasing: raw[index...]).assumingMemoryBound(to: UInt8.self))
+        }
+    }
+
+    /// The UTF-8 text `bytes` as a JSON string literal, quoted and escaped as
+    /// `JSONValue.writeString(utf8:to:)` writes it (RFC 8259 §7). At most `6 * bytes.count + 2`.
+    mutating func writeJSONString(_ bytes: UnsafeBufferPointer<UInt8>) {
+        write(UInt8(ascii: "\""))
+        var run = 0
+        for i in bytes.indices {
+            let b = bytes[i]
+            guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else { continue }
+            write(UnsafeBufferPointer(rebasing: bytes[run..<i]))
+            write(UInt8(ascii: "\\"))
+            switch b {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): write(b)
+            case 0x0A: write(UInt8(ascii: "n"))
+            case 0x0D: write(UInt8(ascii: "r"))
+            case 0x09: write(UInt8(ascii: "t"))
+            default:
+                write("u00")
+                write(Self.hexDigits[Int(b >> 4)])
+                write(Self.hexDigits[Int(b & 0xF)])
+            }
+            run = i + 1
+        }
+        write(UnsafeBufferPointer(rebasing: bytes[run...]))
+        write(UInt8(ascii: "\""))
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+}
