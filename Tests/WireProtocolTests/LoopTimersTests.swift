@@ -25,4 +25,14 @@ import Testing
         #expect(ran.withLock { $0 } == ["a", "a2", "b", "c", "d"])
         #expect(timers.isEmpty)
     }
+
+    /// A timer's due time: the delay after now, never before now, never more than a year on (so
+    /// the sum cannot overflow).
+    @Test func aDueTimeIsTheClampedDelayAfterNow() {
+        let now: Int64 = 5_000_000_000
+        #expect(Poller.due(after: .microseconds(1_500), now: now) == now + 1_500_000)
+        #expect(Poller.due(after: .seconds(-3), now: now) == now)
+        let year = Int64(366 * 86_400) * 1_000_000_000
+        #expect(Poller.due(after: .seconds(Int64.max), now: now) == now + year)
+    }
 }

@@ -44,9 +44,8 @@ struct PollerRegistration: Sendable, Hashable {
 /// of a request served on its own loop.
 public final class Poller: TaskExecutor, @unchecked Sendable {
     // @unchecked Sendable: `state`, `localJobs`, `localActions`, `timers`, `timerArmedAt`,
-    // `dateCache` and `idle` are only touched
-    // on the loop thread (checked by `isOnLoop`, every other caller goes through `submit`);
-    // everything else is immutable or an `Atomic`/`Mutex`.
+    // `dateCache` and `idle` are only touched on the loop thread (checked by `isOnLoop`, every
+    // other caller goes through `submit`); everything else is immutable or an `Atomic`/`Mutex`.
 
     /// The poller every socket uses unless told otherwise: the first loop of `IOLoops`.
     public static var shared: Poller { IOLoops.loop(0) }
@@ -90,6 +89,8 @@ public final class Poller: TaskExecutor, @unchecked Sendable {
     private let ownerThread = Atomic<UInt>(0)
     static let wakeToken = UInt64.max
     static let timerToken = UInt64.max - 1
+    /// The longest a loop timer waits (a year), so a due time never overflows.
+    static let maximumTimerDelay: Duration = .seconds(366 * 86_400)
     private static let edgeTriggered: UInt32 = 1 << 31
 
     init(index: Int) {
@@ -150,11 +151,17 @@ public final class Poller: TaskExecutor, @unchecked Sendable {
     }
 
     /// Runs `action` on the loop thread once `delay` has passed (and no sooner), from any thread.
-    /// Actions due at the same time run in the order they were scheduled.
+    /// Actions due at the same time run in the order they were scheduled. Delays are clamped to
+    /// `0...maximumTimerDelay`.
     func runAfter(_ delay: Duration, _ action: @escaping @Sendable () -> Void) {
-        let (seconds, attoseconds) = max(delay, .zero).components
-        let due = monotonicNanoseconds() &+ seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000
+        let due = Self.due(after: delay, now: monotonicNanoseconds())
         onLoop { self.addTimer(due: due, action) }
+    }
+
+    /// The monotonic time `delay` after `now`, the delay clamped to `0...maximumTimerDelay`.
+    static func due(after delay: Duration, now: Int64) -> Int64 {
+        let (seconds, attoseconds) = min(max(delay, .zero), maximumTimerDelay).components
+        return now + seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 
     /// Loop thread: adds a timer and sets the timerfd if it is now the earliest.
