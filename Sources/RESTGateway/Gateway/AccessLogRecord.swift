@@ -34,11 +34,11 @@ enum AccessLogRecord {
         records.append(contentsOf: repeatElement(0, count: size))
         records.withUnsafeMutableBufferPointer { buffer in
             var out = ByteCursor(UnsafeMutableBufferPointer(rebasing: buffer[start...]))
-            out.write(word: UInt64(offset))
-            out.write(word: entry.time.timeIntervalSince1970.bitPattern)
-            out.write(word: UInt64(bitPattern: Int64(entry.status)))
-            out.write(word: entry.nanoseconds)
-            out.write(word: UInt64(bitPattern: Int64(entry.bytes)))
+            out.write(littleEndian: UInt64(offset))
+            out.write(littleEndian: entry.time.timeIntervalSince1970.bitPattern)
+            out.write(littleEndian: UInt64(bitPattern: Int64(entry.status)))
+            out.write(littleEndian: entry.nanoseconds)
+            out.write(littleEndian: UInt64(bitPattern: Int64(entry.bytes)))
             writeText(entry.method[...], to: &out)
             writeText(path, to: &out)
             writeText(entry.requestID[...], to: &out)
@@ -46,7 +46,7 @@ enum AccessLogRecord {
             if let user = entry.userID {
                 writeText(user[...], to: &out)
             } else {
-                out.write(length: noUser)
+                out.write(littleEndian: noUser)
             }
         }
     }
@@ -111,7 +111,7 @@ enum AccessLogRecord {
     }
 
     private static func writeText(_ text: Substring, to out: inout ByteCursor) {
-        out.write(length: UInt32(clamping: text.utf8.count))
+        out.write(littleEndian: UInt32(clamping: text.utf8.count))
         let written: Bool? = text.utf8.withContiguousStorageIfAvailable { bytes in
             out.write(bytes)
             return true

@@ -42,36 +42,26 @@ struct ByteCursor {
         literal.withUTF8Buffer { write($0) }
     }
 
-    /// Writes `value`'s 8 bytes, little-endian.
+    /// Writes `value`'s bytes, little-endian (a record's words and lengths).
     @inline(__always)
-    mutating func write(word value: UInt64) {
+    mutating func write(littleEndian value: some FixedWidthInteger) {
         withUnsafeBytes(of: value.littleEndian) { raw in
             write(raw.assumingMemoryBound(to: UInt8.self))
         }
     }
 
-    /// Writes `value`'s 4 bytes, little-endian.
-    @inline(__always)
-    mutating func write(length value: UInt32) {
-        withUnsafeBytes(of: value.littleEndian) { raw in
-            write(raw.assumingMemoryBound(to: UInt8.self))
-        }
-    }
-
-    /// `value` in decimal ASCII: at most 20 bytes.
+    /// `value` in decimal ASCII, as `[UInt8].appendDecimal` writes it: at most 20 bytes.
     mutating func writeDecimal(_ value: Int) {
         if value < 0 { write(UInt8(ascii: "-")) }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
-        var rest = UInt64(value.magnitude)
-        withUnsafeMutableBytes(of: &digits) { raw in
-            var index = raw.count
-            repeat {
-                index -= 1
-                raw[index] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
-            } while rest > 0
-            write(UnsafeRawBufferPointer(rebasing: raw[index...]).assumingMemoryBound(to: UInt8.self))
-        }
+        let magnitude = value.magnitude
+        var divisor: UInt = 1
+        while divisor <= magnitude / 10 { divisor *= 10 }
+        var rest = magnitude
+        repeat {
+            write(UInt8(ascii: "0") + UInt8(rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        } while divisor > 0
     }
 
     /// The UTF-8 text `bytes` as a JSON string literal, quoted and escaped as
