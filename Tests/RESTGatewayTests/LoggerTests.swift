@@ -85,6 +85,22 @@ import Testing
         let earlier = Date(timeIntervalSince1970: 1_000_000_000.5)
         #expect(cache.format(earlier) == "2001-09-09T01:46:40.500Z")
     }
+
+    /// A clock far off (a year past 9999, before 1) widens the year; the text still comes out,
+    /// as the direct formatter writes it, and so does an access line at that time.
+    @Test func yearsOfMoreThanFourDigitsStillFormat() throws {
+        let cache = MillisecondTimestampCache()
+        for t in [600_000_000_000.25, 9_000_000_000_000_000.5, -700_000_000_000.75] {
+            let date = Date(timeIntervalSince1970: t)
+            #expect(cache.format(date) == RFC3339.format(date, fractionalDigits: 3))
+            #expect(cache.format(date).utf8.count > 24)
+            let entry = AccessLogEntry(
+                time: date, method: "GET", target: "/", status: 200, nanoseconds: 1, bytes: 0,
+                requestID: "r", peer: "p", userID: nil)
+            let line = try JSONValue.parse(Array(entry.line(timestamps: cache).dropLast()))
+            #expect(line["ts"]?.stringValue == RFC3339.format(date, fractionalDigits: 3))
+        }
+    }
 }
 
 /// Everything left to read on `fd` (a pipe whose write end is closed).

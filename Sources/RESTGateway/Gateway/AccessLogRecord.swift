@@ -21,8 +21,9 @@ enum AccessLogRecord {
     /// The bytes of a record besides its texts' (five words, five lengths).
     static let fixedSize = 5 * 8 + 5 * 4
     /// The most bytes a line takes besides its texts (each escaped to at most 6 bytes a byte):
-    /// the field names and quotes (about 140), the timestamp (24), three numbers (at most 20
-    /// digits each) and the duration (at most 25).
+    /// the field names and quotes (about 140), the timestamp (24, at most
+    /// `MillisecondTimestampCache.maximumLength`), three numbers (at most 20 digits each) and
+    /// the duration (at most 25).
     static let lineOverhead = 320
 
     /// Packs `entry`, to be written after the first `offset` bytes of the batch's plain lines.

@@ -11,25 +11,18 @@ public final class MillisecondTimestampCache: Sendable {
     private let cached = Mutex<(second: Int64, prefix: [UInt8])>((Int64.min, []))
 
     public func format(_ date: Date) -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(24)
-        append(date, to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// Appends the timestamp ("2025-06-15T15:06:40.250Z") to `out` without building a `String`.
-    public func append(_ date: Date, to out: inout [UInt8]) {
-        out += [UInt8](unsafeUninitializedCapacity: Self.length) { buffer, initialized in
+        String(unsafeUninitializedCapacity: Self.maximumLength) { buffer in
             var cursor = ByteCursor(buffer)
             write(date, to: &cursor)
-            initialized = cursor.count
+            return cursor.count
         }
     }
 
-    /// The length of a timestamp's text.
-    static let length = 24
+    /// The longest a timestamp's text can be: 24 bytes for years 0000–9999; a clock far off
+    /// widens the year, to at most 13 characters with its sign for any second an `Int64` holds.
+    static let maximumLength = 40
 
-    /// Writes the timestamp (`length` bytes).
+    /// Writes the timestamp (at most `maximumLength` bytes).
     func write(_ date: Date, to out: inout ByteCursor) {
         let interval = date.timeIntervalSince1970
         let second = Int64(interval.rounded(.down))
