@@ -19,6 +19,9 @@ int tmi_errno(void);
 int tmi_accept_nonblocking(int fd, struct sockaddr *addr, socklen_t *len);
 /* A non-blocking, close-on-exec TCP socket of the given family. */
 int tmi_socket_nonblocking(int family);
+/* write(2) that never waits: pwritev2 with RWF_NOWAIT at the file's position. -1 with errno
+   EAGAIN when it would wait, EOPNOTSUPP where the file or kernel cannot say. */
+long tmi_write_nowait(int fd, const void *bytes, unsigned long count);
 /* The data member of an epoll_event (a packed union Swift imports awkwardly). */
 static inline uint64_t tmi_epoll_event_data(const struct epoll_event *event) { return event->data.u64; }
 static inline void tmi_epoll_event_set_data(struct epoll_event *event, uint64_t data) { event->data.u64 = data; }

@@ -1,3 +1,4 @@
+import CTMISystem
 import Glibc
 
 /// The two socket operations `TLSConnection` needs beyond the `ByteStream` ones.
