@@ -153,7 +153,7 @@ public final class Poller: TaskExecutor, @unchecked Sendable {
     /// Runs `action` on the loop thread once `delay` has passed (and no sooner), from any thread.
     /// Actions due at the same time run in the order they were scheduled. Delays are clamped to
     /// `0...maximumTimerDelay`.
-    func runAfter(_ delay: Duration, _ action: @escaping @Sendable () -> Void) {
+    public func runAfter(_ delay: Duration, _ action: @escaping @Sendable () -> Void) {
         let due = Self.due(after: delay, now: monotonicNanoseconds())
         onLoop { self.addTimer(due: due, action) }
     }
