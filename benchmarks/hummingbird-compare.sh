@@ -2,7 +2,7 @@
 # Side-by-side HTTP benchmark (issue 15): the full tmi-server (router, request id, access log,
 # CORS, auth) against a Hummingbird 2.28.1 twin answering the same bytes, our own HTTP layer with
 # no gateway (tmi-httpbench, "tmi-bare", the same bytes) and nginx (static `return 200`, 1 worker
-# and 2 workers), on two paths:
+# and 2 workers, and 1 worker writing nginx's default access log), on two paths:
 #   GET /                      the 325-byte ApiInfo JSON (tmi-server: the real handler)
 #   GET /threat_models/{id}    the ~1 KB JSON of a seeded threat model, with a bearer token
 #                              (tmi-server: auth, access check, store; the others: the same bytes)
@@ -12,7 +12,9 @@
 # The Hummingbird package is generated OUTSIDE the repo (HB_DIR, default /tmp/tmi-hb-compare) so
 # our Package.swift gains no dependency; it resolves offline from the machine's package mirror.
 # Loopback only; every wrk run is bounded (-d). Knobs: ROUNDS (3), DURATION (10s), WARMUP (3s),
-# WRK_THREADS (2), IO_THREADS (tmi-server --io-threads; default one per core).
+# WRK_THREADS (2), IO_THREADS (tmi-server --io-threads; default one per core), PIN=1 (one core
+# each: wrk on CPU 0, every server on CPU 1, our servers with one I/O loop unless IO_THREADS says
+# otherwise; the load generator then never takes the server's core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -21,6 +23,13 @@ rounds=${ROUNDS:-3}
 duration=${DURATION:-10s}
 warmup=${WARMUP:-3s}
 wrk_threads=${WRK_THREADS:-2}
+pin_server=()
+pin_client=()
+if [ -n "${PIN:-}" ]; then
+    pin_server=(taskset -c 1)
+    pin_client=(taskset -c 0)
+    export TMI_IO_THREADS=${IO_THREADS:-1}  # tmi-bare and a baseline read it; tmi-server too
+fi
 
 # --- (a) the Hummingbird twin of tmi-httpbench -------------------------------------------------
 mkdir -p "$hb_dir/Sources/hb-bench"
@@ -142,7 +151,7 @@ trap cleanup EXIT
 start() { # name, command...
     local name=$1
     shift
-    "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+    "${pin_server[@]}" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
     pids+=($!)
     echo $! >"$tmp/$name.pid"
     for _ in $(seq 100); do grep -q "listening on" "$tmp/$name.out" && break; sleep 0.1; done
@@ -193,7 +202,7 @@ token=$(cat "$tmp/token")
 start tmi-bare "$bare_bin" --port 0 --json-file "$tmp/model.json"
 # The same ApiInfo bytes tmi-server answers, for the static servers.
 curl -s "http://127.0.0.1:$tmi_port/" -o "$tmp/root.json"
-start_nginx() { # name, workers
+start_nginx() { # name, workers, access_log setting
     local name=$1 port
     port=$(free_port)
     mkdir -p "$tmp/$name"
@@ -204,7 +213,7 @@ pid $tmp/$name/nginx.pid;
 error_log $tmp/$name/error.log;
 events { worker_connections 1024; }
 http {
-    access_log off;
+    access_log ${3:-off};
     client_body_temp_path $tmp/$name; proxy_temp_path $tmp/$name; fastcgi_temp_path $tmp/$name;
     uwsgi_temp_path $tmp/$name; scgi_temp_path $tmp/$name;
     keepalive_requests 1000000;
@@ -216,7 +225,7 @@ http {
     }
 }
 NGINX
-    nginx -c "$tmp/$name/nginx.conf" -p "$tmp/$name" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+    "${pin_server[@]}" nginx -c "$tmp/$name/nginx.conf" -p "$tmp/$name" >"$tmp/$name.out" 2>"$tmp/$name.err" &
     pids+=($!)
     echo $! >"$tmp/$name.pid"
     echo "$port" >"$tmp/$name.port"
@@ -224,8 +233,11 @@ NGINX
 }
 start_nginx nginx-1w 1
 start_nginx nginx-2w 2
-servers=(hummingbird tmi-server tmi-bare nginx-1w nginx-2w)
-[ -z "${SKIP_HB:-}" ] || servers=(tmi-server tmi-bare nginx-1w nginx-2w)
+# As nginx ships: every request logged (the combined format, one write per request) to a file, as
+# tmi-server logs every request (to a file here).
+start_nginx nginx-1w-log 1 "$tmp/nginx-1w-log/access.log"
+servers=(hummingbird tmi-server tmi-bare nginx-1w nginx-2w nginx-1w-log)
+[ -z "${SKIP_HB:-}" ] || servers=(tmi-server tmi-bare nginx-1w nginx-2w nginx-1w-log)
 # BASELINE=/path/to/tmi-server adds an older build of ours (e.g. main before this work) as "tmi-base",
 # seeded like tmi-server with its own model and token, so both paths compare in the same run.
 if [ -n "${BASELINE:-}" ]; then
@@ -280,7 +292,7 @@ run_wrk() { # server, label, path, round
     before=$(cpu_ticks "$1")
     sys_before=$(cpu_ticks "$1" '$15')
     # wrk's own CPU too: it shares the two cores, so the rate is bounded by both costs together.
-    out=$(/usr/bin/time -f "wrk-cpu %U %S" wrk -t"$wrk_threads" -c64 -d"$duration" --latency \
+    out=$(/usr/bin/time -f "wrk-cpu %U %S" "${pin_client[@]}" wrk -t"$wrk_threads" -c64 -d"$duration" --latency \
         -H "Authorization: Bearer $(token_for "$1")" "http://127.0.0.1:$(port "$1")$3" 2>&1)
     after=$(cpu_ticks "$1")
     sys_after=$(cpu_ticks "$1" '$15')
@@ -301,7 +313,7 @@ run_wrk() { # server, label, path, round
 }
 for label in root json; do
     for s in "${servers[@]}"; do
-        wrk -t"$wrk_threads" -c64 -d"$warmup" -H "Authorization: Bearer $(token_for "$s")" \
+        "${pin_client[@]}" wrk -t"$wrk_threads" -c64 -d"$warmup" -H "Authorization: Bearer $(token_for "$s")" \
             "http://127.0.0.1:$(port "$s")$(path_for "$s" "$label")" >/dev/null
     done
     for round in $(seq "$rounds"); do
@@ -314,8 +326,8 @@ for s in "${servers[@]}"; do rss_after[$s]=$(rss "$s"); done
 
 # --- (e) table of medians, ratios vs Hummingbird and nginx; (f) RSS -------------------------------
 echo
-echo "| Path | Server | req/s (runs) | median req/s | vs HB | vs nginx 1w | vs nginx 2w | p50 | p99 | CPU µs/req | of it kernel | wrk µs/req |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+echo "| Path | Server | req/s (runs) | median req/s | vs HB | vs nginx 1w | vs nginx 2w | vs nginx 1w logging | p50 | p99 | CPU µs/req | of it kernel | wrk µs/req |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 python3 - "$results" <<'EOF2'
 import statistics, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
@@ -327,7 +339,7 @@ for server, label, _round, rps, p50, p99, cpu, sys_cpu, wrk_cpu in rows:
 names = {"root": "`GET /`", "json": "`GET /threat_models/{id}`"}
 for label in ("root", "json"):
     med = lambda s, k: statistics.median(by[(label, s)][k]) if (label, s) in by else None
-    for server in ("tmi-server", "tmi-base", "tmi-bare", "hummingbird", "nginx-1w", "nginx-2w"):
+    for server in ("tmi-server", "tmi-base", "tmi-bare", "hummingbird", "nginx-1w", "nginx-2w", "nginx-1w-log"):
         d = by.get((label, server))
         if not d:
             continue
@@ -335,7 +347,7 @@ for label in ("root", "json"):
         ratio = lambda other: f"{rps / med(other, 'rps'):.2f}×" if med(other, "rps") else "n/a"
         runs = " · ".join(f"{v:,.0f}" for v in d["rps"])
         print(f"| {names[label]} | {server} | {runs} | **{rps:,.0f}** | {ratio('hummingbird')} | {ratio('nginx-1w')} "
-              f"| {ratio('nginx-2w')} | {med(server, 'p50'):.2f} ms | {med(server, 'p99'):.2f} ms | {med(server, 'cpu'):.1f} "
+              f"| {ratio('nginx-2w')} | {ratio('nginx-1w-log')} | {med(server, 'p50'):.2f} ms | {med(server, 'p99'):.2f} ms | {med(server, 'cpu'):.1f} "
               f"| {med(server, 'sys'):.1f} | {med(server, 'wrk'):.1f} |")
 EOF2
 echo
