@@ -17,7 +17,7 @@ import Synchronization
 /// - a socket: `send` with `MSG_DONTWAIT`, which leaves the descriptor's own flags alone.
 /// - anything else (a pipe, `/dev/null`, a terminal): `pwritev2` with `RWF_NOWAIT`, which
 ///   answers `EAGAIN` instead of waiting. Where the kernel or the file cannot (`EOPNOTSUPP`; a
-///   terminal, kernels before 5.8's pipes), nothing is ever written here again and every write
+///   terminal, or a pipe on an older kernel), nothing is ever written here again and every write
 ///   goes to the waiting thread.
 /// Setting `O_NONBLOCK` on the descriptor instead would change it for every process that shares
 /// it (a shell's terminal, the other end of a pipeline).
