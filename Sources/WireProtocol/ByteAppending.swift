@@ -26,15 +26,24 @@ extension Array where Element == UInt8 {
     /// Appends `value` in decimal ASCII (a leading `-` when negative) without building a
     /// `String`: response heads and access-log lines write a few numbers per request.
     public mutating func appendDecimal(_ value: Int) {
-        if value < 0 { append(UInt8(ascii: "-")) }
-        let magnitude = value.magnitude
-        var divisor: UInt = 1
-        while divisor <= magnitude / 10 { divisor *= 10 }
-        var rest = magnitude
-        repeat {
-            append(UInt8(ascii: "0") + UInt8(rest / divisor))
-            rest %= divisor
-            divisor /= 10
-        } while divisor > 0
+        forEachDecimalByte(of: value) { append($0) }
     }
+}
+
+/// Calls `body` with each byte of `value` in decimal ASCII, most significant first (a leading
+/// `-` when negative; at most 20 bytes): the one digit loop behind `[UInt8].appendDecimal` and
+/// the access log's `ByteCursor.writeDecimal`. Inlinable so each writer's loop is compiled
+/// around its own store.
+@inlinable
+public func forEachDecimalByte(of value: Int, _ body: (UInt8) -> Void) {
+    if value < 0 { body(UInt8(ascii: "-")) }
+    let magnitude = value.magnitude
+    var divisor: UInt = 1
+    while divisor <= magnitude / 10 { divisor *= 10 }
+    var rest = magnitude
+    repeat {
+        body(UInt8(ascii: "0") + UInt8(rest / divisor))
+        rest %= divisor
+        divisor /= 10
+    } while divisor > 0
 }

@@ -5,8 +5,8 @@ import WireProtocol
 ///
 /// The request thread only copies a few references and numbers into this value, and the sink
 /// copies its bytes into its batch (`AccessLogRecord`); the JSON line (timestamp text, escaping,
-/// number formatting) is built by the sink's writer thread (`StandardErrorSink`) when it writes a
-/// batch, not on the I/O loop that served the request.
+/// number formatting) is built when the sink writes the batch (`StandardErrorSink`: on the loop's
+/// timer, or on the writer thread), not while the request is being answered.
 /// Sinks that keep lines (tests) format at once, so what they capture is the same text.
 public struct AccessLogEntry: Sendable {
     public var time: Date

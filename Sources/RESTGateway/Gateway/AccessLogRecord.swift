@@ -3,8 +3,8 @@ import FoundationEssentials
 import WireProtocol
 
 /// Access-log entries packed as bytes, one after another in one buffer: how `StandardErrorSink`
-/// holds the entries of a batch until its writer thread formats them, and the one place the
-/// access line is formatted (`AccessLogEntry.append(to:timestamps:)` goes through it too).
+/// holds the entries of a batch until it writes the batch, formatting them, and the one place
+/// the access line is formatted (`AccessLogEntry.append(to:timestamps:)` goes through it too).
 ///
 /// A batch used to be an array of `AccessLogEntry` values: each entry's five strings were
 /// retained on the I/O loop, then copied, released and finally freed on the writer thread,

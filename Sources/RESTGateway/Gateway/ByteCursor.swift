@@ -1,5 +1,7 @@
+import WireProtocol
+
 /// Writes bytes through a pointer into memory sized beforehand, for the access log: packing a
-/// request's record on its I/O loop and formatting a batch of lines on the writer thread were
+/// request's record on its I/O loop and formatting a batch of lines when it is written were
 /// some 25 `Array.append` calls a line, each checking uniqueness and capacity (benchmarks/perf.md,
 /// eleventh pass). The caller sizes the memory from an upper bound; every write checks the
 /// bound, so a wrong bound stops the process instead of writing past the memory.
@@ -52,16 +54,7 @@ struct ByteCursor {
 
     /// `value` in decimal ASCII, as `[UInt8].appendDecimal` writes it: at most 20 bytes.
     mutating func writeDecimal(_ value: Int) {
-        if value < 0 { write(UInt8(ascii: "-")) }
-        let magnitude = value.magnitude
-        var divisor: UInt = 1
-        while divisor <= magnitude / 10 { divisor *= 10 }
-        var rest = magnitude
-        repeat {
-            write(UInt8(ascii: "0") + UInt8(rest / divisor))
-            rest %= divisor
-            divisor /= 10
-        } while divisor > 0
+        forEachDecimalByte(of: value) { write($0) }
     }
 
     /// The UTF-8 text `bytes` as a JSON string literal, quoted and escaped as
