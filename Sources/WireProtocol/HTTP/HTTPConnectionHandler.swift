@@ -24,6 +24,11 @@ struct HTTPConnectionHandler {
     /// has returned, so the request, its head and headers (the target alone carries a ~1 KB
     /// token for a WebSocket) are not kept alive in `serveOne`'s frame for the socket's life.
     var pendingUpgrade: (run: @Sendable (any ByteStream) async -> Void, prefix: [UInt8])?
+    /// A keep-alive answer not yet written: it goes out with the read for the next request
+    /// (`TCPConnection.read(into:deadline:afterWriting:writeDeadline:)`), at the end of the
+    /// loop's round with the round's other answers, for one suspension instead of two. Every
+    /// other write, and the end of `run`, writes it first.
+    var unsent: [UInt8]?
 
     init(
         server: HTTPServer, connection: any DeadlineByteStream, info: HTTPConnectionInfo,
@@ -44,6 +49,7 @@ struct HTTPConnectionHandler {
 
     mutating func run() async {
         while await serveOne() {}
+        _ = await writeUnsent()
         if let (upgrade, prefix) = pendingUpgrade {
             pendingUpgrade = nil
             metrics.upgradeStarted()
@@ -92,6 +98,11 @@ struct HTTPConnectionHandler {
         }
         let keepAlive = head.keepAlive && closeAsked != true && !registry.isShuttingDown
         let (bytes, largeBody) = writer.serialize(response, to: head, keepAlive: keepAlive)
+        if keepAlive, largeBody == nil, tcp != nil, !parser.hasBufferedBytes {
+            metrics.sent(bytes.count)
+            unsent = bytes
+            return true
+        }
         guard await write(bytes, largeBody) else { return false }
         if !keepAlive { await drainBeforeClose() }
         return keepAlive
@@ -132,7 +143,9 @@ struct HTTPConnectionHandler {
             do {
                 let deadline = headDeadline ?? idleDeadline
                 let count =
-                    if let tcp {
+                    if let tcp, let answer = unsent {
+                        try await readAfterWriting(answer, tcp, deadline: deadline)
+                    } else if let tcp {
                         try await tcp.read(into: &readBuffer, deadline: deadline)
                     } else {
                         try await connection.read(into: &readBuffer, deadline: deadline)
@@ -153,6 +166,7 @@ struct HTTPConnectionHandler {
     }
 
     private mutating func readBody() async -> (body: [UInt8], trailers: HTTPHeaders)? {
+        guard await writeUnsent() else { return nil }
         while true {
             do {
                 if case .complete(let body, let trailers) = try parser.next() { return (body, trailers) }
@@ -173,9 +187,32 @@ struct HTTPConnectionHandler {
         }
     }
 
-    private func write(_ bytes: [UInt8], _ more: [UInt8]?) async -> Bool {
-        let deadline = IODeadline.after(configuration.writeTimeout)
+    /// The read of `readHead` that also writes the answer held in `unsent`.
+    private mutating func readAfterWriting(_ answer: [UInt8], _ tcp: TCPConnection, deadline: IODeadline?)
+        async throws(StreamError) -> Int
+    {
+        unsent = nil
+        return try await tcp.read(
+            into: &readBuffer, deadline: deadline, afterWriting: answer,
+            writeDeadline: .after(configuration.writeTimeout))
+    }
+
+    /// Writes the answer held in `unsent`, if any; false if the connection failed.
+    private mutating func writeUnsent() async -> Bool {
+        guard let answer = unsent else { return true }
+        unsent = nil
+        return await send(answer, nil)
+    }
+
+    /// Writes after the answer held in `unsent`, if any; false if the connection failed.
+    private mutating func write(_ bytes: [UInt8], _ more: [UInt8]?) async -> Bool {
+        guard await writeUnsent() else { return false }
         metrics.sent(bytes.count + (more?.count ?? 0))
+        return await send(bytes, more)
+    }
+
+    private func send(_ bytes: [UInt8], _ more: [UInt8]?) async -> Bool {
+        let deadline = IODeadline.after(configuration.writeTimeout)
         do {
             if let more {
                 try await connection.write(vectored: [bytes, more], deadline: deadline)

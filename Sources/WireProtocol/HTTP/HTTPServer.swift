@@ -76,7 +76,7 @@ public final class HTTPServer: Sendable {
     public func shutdown() async {
         let (listener, task) = lifecycle.withLock { $0 }
         listener?.close()
-        for connection in registry.beginShutdown() { connection.close() }
+        for connection in registry.beginShutdown() { connection.closeAfterHeldSends() }
         await task?.value
     }
 

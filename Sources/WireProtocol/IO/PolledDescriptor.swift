@@ -78,7 +78,7 @@ final class PolledDescriptor: Sendable {
         switch await poller.wait(
             registration, for: interest, deadline: deadline, cancellable: observesCancellation)
         {
-        case .ready: return
+        case .ready, .sendStopped: return  // (the second only ends a held send)
         case .timedOut: throw .timedOut
         case .closed: throw .closed
         }

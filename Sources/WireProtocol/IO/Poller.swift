@@ -9,11 +9,14 @@ enum IOInterest: Int, Sendable {
 }
 
 /// How a wait on a descriptor ended.
-enum IOWaitResult: Sendable {
+enum IOWaitResult: Sendable, Equatable {
     case ready
     case timedOut
     /// The descriptor was deregistered (closed) or the waiting task was cancelled.
     case closed
+    /// A held send (`Poller.sendAtEndOfRound`) stopped after `sent` bytes: the socket would
+    /// block (`error` nil) or failed.
+    case sendStopped(sent: Int, error: StreamError?)
 }
 
 /// One descriptor's registration: the fd plus a generation number unique to this registration, so
@@ -43,9 +46,10 @@ struct PollerRegistration: Sendable, Hashable {
 /// queue, which costs a lock and at most one eventfd write per loop iteration — never on the path
 /// of a request served on its own loop.
 public final class Poller: TaskExecutor, @unchecked Sendable {
-    // @unchecked Sendable: `state`, `localJobs`, `localActions`, `timers`, `timerArmedAt`,
-    // `dateCache` and `idle` are only touched on the loop thread (checked by `isOnLoop`, every
-    // other caller goes through `submit`); everything else is immutable or an `Atomic`/`Mutex`.
+    // @unchecked Sendable: `state`, `localJobs`, `heldSends`, `sending`, `localActions`,
+    // `timers`, `timerArmedAt`, `dateCache` and `idle` are only touched on the loop thread
+    // (checked by `isOnLoop`, every other caller goes through `submit`); everything else is
+    // immutable or an `Atomic`/`Mutex`.
 
     /// The poller every socket uses unless told otherwise: the first loop of `IOLoops`.
     public static var shared: Poller { IOLoops.loop(0) }
@@ -66,6 +70,10 @@ public final class Poller: TaskExecutor, @unchecked Sendable {
     var state = PollerState()
     /// Jobs enqueued from the loop thread itself; loop-thread only.
     var localJobs: [UnownedJob] = []
+    /// Writes held to the end of the round (`sendAtEndOfRound`), and the list being sent;
+    /// loop-thread only.
+    var heldSends: [HeldSend] = []
+    var sending: [HeldSend] = []
     /// Actions queued from the loop thread itself by `runSoon`; loop-thread only.
     var localActions: [@Sendable () -> Void] = []
     /// Actions due later (`runAfter`); loop-thread only.
@@ -85,7 +93,7 @@ public final class Poller: TaskExecutor, @unchecked Sendable {
     /// eventfd, the others need not.
     let notified = Atomic<Bool>(false)
     private let nextGeneration = Atomic<UInt32>(1)
-    private let nextWaiterID = Atomic<UInt64>(0)
+    let nextWaiterID = Atomic<UInt64>(0)
     private let ownerThread = Atomic<UInt>(0)
     static let wakeToken = UInt64.max
     static let timerToken = UInt64.max - 1
@@ -375,6 +383,8 @@ extension Poller {
                 }
                 messages.removeAll(keepingCapacity: true)
             }
+            // The round's work is done: its responses go out back to back (Poller+HeldSends).
+            sendHeld()
             let timeout =
                 localJobs.isEmpty && localActions.isEmpty && !notified.load(ordering: .relaxed)
                 ? state.nextTimeoutMilliseconds(now: monotonicNanoseconds()) : 0

@@ -44,6 +44,42 @@ public final class TCPConnection: ByteStream {
             drained.store(false, ordering: .relaxed)
             try await descriptor.wait(for: .read, deadline: deadline)
         }
+        return try await readWhenReady(into: &buffer, deadline: deadline)
+    }
+
+    /// Writes `bytes` (failing with `.timedOut` if the peer stops reading until `writeDeadline`),
+    /// then reads as `read(into:deadline:)` does: a server's answer and its wait for the next
+    /// request. On the descriptor's own loop, when the last read emptied the socket, both are
+    /// one suspension: the loop sends `bytes` at the end of its round with the round's other
+    /// writes (`Poller.sendAtEndOfRound`) and then waits to read for this task.
+    public func read(
+        into buffer: inout [UInt8], deadline: IODeadline?, afterWriting bytes: [UInt8],
+        writeDeadline: IODeadline?
+    ) async throws(StreamError) -> Int {
+        guard !bytes.isEmpty, drained.load(ordering: .relaxed), descriptor.poller.isOnLoop else {
+            try await write(bytes, deadline: writeDeadline)
+            return try await read(into: &buffer, deadline: deadline)
+        }
+        drained.store(false, ordering: .relaxed)
+        switch await descriptor.poller.sendAtEndOfRound(
+            descriptor, bytes, thenRead: true, readDeadline: deadline)
+        {
+        case .ready: break
+        case .timedOut: throw .timedOut
+        case .closed: throw .closed
+        case .sendStopped(_, let error?): throw error
+        case .sendStopped(let sent, nil):
+            try await writeRest(of: bytes, from: sent, deadline: writeDeadline)
+            try await descriptor.wait(for: .read, deadline: deadline)
+        }
+        return try await readWhenReady(into: &buffer, deadline: deadline)
+    }
+
+    /// Reads what is there, waiting for readiness whenever the socket says EAGAIN.
+    @inline(__always)
+    private func readWhenReady(into buffer: inout [UInt8], deadline: IODeadline?) async throws(StreamError)
+        -> Int
+    {
         while true {
             let n = try descriptor.withDescriptor { fd in
                 buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
@@ -66,8 +102,27 @@ public final class TCPConnection: ByteStream {
     }
 
     /// Writes every byte, failing with `.timedOut` if the peer stops reading until `deadline`.
+    /// On the descriptor's own loop the first attempt waits for the end of the loop's round
+    /// (`Poller.sendAtEndOfRound`), so the round's responses are sent back to back.
     public func write(_ bytes: [UInt8], deadline: IODeadline?) async throws(StreamError) {
         var offset = 0
+        if !bytes.isEmpty, descriptor.poller.isOnLoop {
+            switch await descriptor.poller.sendAtEndOfRound(descriptor, bytes) {
+            case .sendStopped(_, let error?): throw error
+            case .sendStopped(let sent, nil): offset = sent
+            case .closed: throw .closed
+            case .timedOut: throw .timedOut
+            case .ready: return
+            }
+        }
+        try await writeRest(of: bytes, from: offset, deadline: deadline)
+    }
+
+    /// Writes `bytes` from `offset` on, waiting for writability whenever the socket is full.
+    private func writeRest(of bytes: [UInt8], from offset: Int, deadline: IODeadline?)
+        async throws(StreamError)
+    {
+        var offset = offset
         while offset < bytes.count {
             let n = try descriptor.withDescriptor { fd in
                 bytes.withUnsafeBytes { raw in
@@ -113,6 +168,17 @@ public final class TCPConnection: ByteStream {
     }
 
     public func close() { descriptor.close() }
+
+    /// Closes on the descriptor's loop once the writes it holds for the end of its round are
+    /// sent: what a server's shutdown uses, so an answer already given to a connection that went
+    /// idle waiting for its next request still goes out.
+    func closeAfterHeldSends() {
+        let poller = descriptor.poller
+        poller.onLoop {
+            poller.sendHeld()
+            self.close()
+        }
+    }
 }
 
 /// Where a vectored write stands: which buffer, and how far into it.

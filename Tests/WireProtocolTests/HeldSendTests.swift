@@ -1,0 +1,209 @@
+import Glibc
+import Synchronization
+import Testing
+
+@testable import WireProtocol
+
+/// Writes made on a socket's own loop are held to the end of the loop's round
+/// (`Poller.sendAtEndOfRound`): sent back to back after the round's other tasks ran, each
+/// writer resumed as before once the socket took its bytes.
+@Suite struct HeldSendTests {
+    /// Whether bytes wait in `connection`'s receive queue, without taking them or waiting.
+    static func hasBytesWaiting(_ connection: TCPConnection) -> Bool {
+        var byte: UInt8 = 0
+        return recv(connection.descriptor.fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) > 0
+    }
+
+    /// Starts `first` and then `second` as tasks on `loop` from one action there, so both run in
+    /// the same round, in that order; returns when both have ended.
+    static func runInOneRound(
+        on loop: Poller, _ first: @escaping @Sendable () async -> Void,
+        _ second: @escaping @Sendable () async -> Void
+    ) async {
+        let tasks = await withCheckedContinuation {
+            (started: CheckedContinuation<[Task<Void, Never>], Never>) in
+            loop.runSoon {
+                let a = Task(executorPreference: loop) { await first() }
+                let b = Task(executorPreference: loop) { await second() }
+                started.resume(returning: [a, b])
+            }
+        }
+        for task in tasks { await task.value }
+    }
+
+    @Test func aWriteOnItsLoopLeavesAfterTheRoundsOtherTasksRan() async throws {
+        let (listener, client, server) = try await TCPConnectionTests.pair()
+        let loop = server.descriptor.poller
+        let written = Mutex<StreamError??>(nil)
+        let seenDuringTheRound = Mutex<Bool?>(nil)
+        await Self.runInOneRound(
+            on: loop,
+            {
+                do throws(StreamError) {
+                    try await server.write(Array("answer".utf8), deadline: nil)
+                    written.withLock { $0 = .some(nil) }
+                } catch {
+                    written.withLock { $0 = .some(error) }
+                }
+            },
+            { seenDuringTheRound.withLock { $0 = Self.hasBytesWaiting(client) } })
+        // The second task of the round found nothing: the first one's bytes were still held.
+        #expect(seenDuringTheRound.withLock { $0 } == false)
+        #expect(written.withLock { $0 } == .some(nil))
+        // Once the write returned, the bytes were in the socket: the peer has them now.
+        #expect(Self.hasBytesWaiting(client))
+        var buffer = [UInt8](repeating: 0, count: 16)
+        let n = try await client.read(into: &buffer)
+        #expect(Array(buffer[0..<n]) == Array("answer".utf8))
+        client.close()
+        server.close()
+        listener.close()
+    }
+
+    /// 16 MB is far more than the socket takes at once: the held send stops where it would block
+    /// and the writer goes on by itself, every byte arriving in order.
+    @Test func aHeldWriteTheSocketCannotTakeWholeArrivesWholeAndInOrder() async throws {
+        let (listener, client, server) = try await TCPConnectionTests.pair()
+        let loop = server.descriptor.poller
+        // 256 blocks of 64 KiB, each a different rotation of one pattern: a byte out of place shows.
+        let pattern = (0..<65536).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 8) }
+        let payload = (0..<256).reduce(into: [UInt8]()) { bytes, block in
+            bytes += pattern[block...]
+            bytes += pattern[..<block]
+        }
+        let writer = Task(executorPreference: loop) { () async throws -> Void in
+            try await server.write(payload, deadline: .after(.seconds(60)))
+        }
+        var received = 0
+        var mismatchAt: Int?
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while received < payload.count {
+            let n = try await client.read(into: &buffer, deadline: .after(.seconds(60)))
+            if n == 0 { break }
+            let same = buffer.withUnsafeBytes { got in
+                payload.withUnsafeBytes { memcmp(got.baseAddress!, $0.baseAddress! + received, n) == 0 }
+            }
+            if mismatchAt == nil, !same { mismatchAt = received }
+            received += n
+        }
+        try await writer.value
+        #expect(received == payload.count)
+        #expect(mismatchAt == nil)
+        client.close()
+        server.close()
+        listener.close()
+    }
+
+    /// The server's answer and its wait for the next request in one call: the answer arrives,
+    /// and the next request is what the read returns.
+    @Test func readAfterWritingSendsTheAnswerThenReadsTheNextRequest() async throws {
+        let (listener, client, server) = try await TCPConnectionTests.pair()
+        let loop = server.descriptor.poller
+        try await client.write(Array("first".utf8))
+        let served = Task(executorPreference: loop) { () async throws -> [UInt8] in
+            var buffer = [UInt8](repeating: 0, count: 64)
+            let first = try await server.read(into: &buffer, deadline: .after(.seconds(30)))
+            #expect(Array(buffer[0..<first]) == Array("first".utf8))
+            // The read above emptied the socket: this one holds the answer and waits to read.
+            let next = try await server.read(
+                into: &buffer, deadline: .after(.seconds(30)), afterWriting: Array("answer".utf8),
+                writeDeadline: .after(.seconds(30)))
+            return Array(buffer[0..<next])
+        }
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let n = try await client.read(into: &buffer, deadline: .after(.seconds(30)))
+        #expect(Array(buffer[0..<n]) == Array("answer".utf8))
+        try await client.write(Array("second".utf8))
+        #expect(try await served.value == Array("second".utf8))
+        client.close()
+        server.close()
+        listener.close()
+    }
+
+    /// An answer larger than the socket takes at once: the held send stops where it would block,
+    /// the rest is written by the task itself, and the read that follows still gets the request.
+    @Test func readAfterWritingALargeAnswerSendsItWholeThenReads() async throws {
+        let (listener, client, server) = try await TCPConnectionTests.pair()
+        let loop = server.descriptor.poller
+        let answer = (0..<4096).reduce(into: [UInt8]()) { bytes, block in
+            bytes += [UInt8](repeating: UInt8(truncatingIfNeeded: block), count: 2048)
+        }
+        try await client.write(Array("first".utf8))
+        let served = Task(executorPreference: loop) { () async throws -> [UInt8] in
+            var buffer = [UInt8](repeating: 0, count: 64)
+            _ = try await server.read(into: &buffer, deadline: .after(.seconds(60)))
+            let next = try await server.read(
+                into: &buffer, deadline: .after(.seconds(60)), afterWriting: answer,
+                writeDeadline: .after(.seconds(60)))
+            return Array(buffer[0..<next])
+        }
+        var received = 0
+        var mismatchAt: Int?
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while received < answer.count {
+            let n = try await client.read(into: &buffer, deadline: .after(.seconds(60)))
+            if n == 0 { break }
+            let same = buffer.withUnsafeBytes { got in
+                answer.withUnsafeBytes { memcmp(got.baseAddress!, $0.baseAddress! + received, n) == 0 }
+            }
+            if mismatchAt == nil, !same { mismatchAt = received }
+            received += n
+        }
+        #expect(received == answer.count)
+        #expect(mismatchAt == nil)
+        try await client.write(Array("second".utf8))
+        #expect(try await served.value == Array("second".utf8))
+        client.close()
+        server.close()
+        listener.close()
+    }
+
+    /// A held answer whose read waits with a deadline still times out when no request follows.
+    @Test func readAfterWritingTimesOutWhenNoRequestFollows() async throws {
+        let (listener, client, server) = try await TCPConnectionTests.pair()
+        let loop = server.descriptor.poller
+        try await client.write(Array("first".utf8))
+        let served = Task(executorPreference: loop) { () async -> StreamError? in
+            var buffer = [UInt8](repeating: 0, count: 64)
+            do throws(StreamError) {
+                _ = try await server.read(into: &buffer, deadline: .after(.seconds(30)))
+                _ = try await server.read(
+                    into: &buffer, deadline: .after(.milliseconds(50)), afterWriting: Array("answer".utf8),
+                    writeDeadline: .after(.seconds(30)))
+                return nil
+            } catch {
+                return error
+            }
+        }
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let n = try await client.read(into: &buffer, deadline: .after(.seconds(30)))
+        #expect(Array(buffer[0..<n]) == Array("answer".utf8))
+        #expect(await served.value == .timedOut)
+        client.close()
+        server.close()
+        listener.close()
+    }
+
+    /// A held write to a peer that reset the connection fails instead of claiming success.
+    @Test func aHeldWriteToAResetPeerFails() async throws {
+        let (listener, client, server) = try await TCPConnectionTests.pair()
+        let loop = server.descriptor.poller
+        var abort = linger(l_onoff: 1, l_linger: 0)
+        setsockopt(client.descriptor.fd, SOL_SOCKET, SO_LINGER, &abort, socklen_t(MemoryLayout<linger>.size))
+        client.close()
+        // The reset arrives at once on loopback; reading sees it (0 or `.disconnected`).
+        var buffer = [UInt8](repeating: 0, count: 16)
+        _ = try? await server.read(into: &buffer, deadline: .after(.seconds(30)))
+        let failure = await Task(executorPreference: loop) { () async -> StreamError? in
+            do throws(StreamError) {
+                try await server.write(Array("too late".utf8), deadline: .after(.seconds(30)))
+                return nil
+            } catch {
+                return error
+            }
+        }.value
+        #expect(failure == .disconnected)
+        server.close()
+        listener.close()
+    }
+}
