@@ -14,6 +14,39 @@ import Testing
         return recv(connection.descriptor.fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) > 0
     }
 
+    /// `count` bytes in blocks of 64 KiB, each a different rotation of one pattern, so a byte out
+    /// of place shows.
+    static func pattern(count: Int) -> [UInt8] {
+        let block = (0..<65536).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 8) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(count)
+        var rotation = 0
+        while bytes.count < count {
+            let rotated = block[rotation...] + block[..<rotation]
+            bytes += rotated.prefix(count - bytes.count)
+            rotation += 1
+        }
+        return bytes
+    }
+
+    /// Reads `expected.count` bytes (or to end of stream) from `client`, comparing as they arrive
+    /// (nothing is kept): how many arrived, and where the first difference was, if any.
+    static func receive(_ expected: [UInt8], from client: TCPConnection) async throws -> (Int, Int?) {
+        var received = 0
+        var mismatchAt: Int?
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while received < expected.count {
+            let n = try await client.read(into: &buffer, deadline: .after(.seconds(60)))
+            if n == 0 { break }
+            let same = buffer.withUnsafeBytes { got in
+                expected.withUnsafeBytes { memcmp(got.baseAddress!, $0.baseAddress! + received, n) == 0 }
+            }
+            if mismatchAt == nil, !same { mismatchAt = received }
+            received += n
+        }
+        return (received, mismatchAt)
+    }
+
     /// Starts `first` and then `second` as tasks on `loop` from one action there, so both run in
     /// the same round, in that order; returns when both have ended.
     static func runInOneRound(
@@ -65,27 +98,11 @@ import Testing
     @Test func aHeldWriteTheSocketCannotTakeWholeArrivesWholeAndInOrder() async throws {
         let (listener, client, server) = try await TCPConnectionTests.pair()
         let loop = server.descriptor.poller
-        // 256 blocks of 64 KiB, each a different rotation of one pattern: a byte out of place shows.
-        let pattern = (0..<65536).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 8) }
-        let payload = (0..<256).reduce(into: [UInt8]()) { bytes, block in
-            bytes += pattern[block...]
-            bytes += pattern[..<block]
-        }
+        let payload = Self.pattern(count: 16 * 1024 * 1024)
         let writer = Task(executorPreference: loop) { () async throws -> Void in
             try await server.write(payload, deadline: .after(.seconds(60)))
         }
-        var received = 0
-        var mismatchAt: Int?
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while received < payload.count {
-            let n = try await client.read(into: &buffer, deadline: .after(.seconds(60)))
-            if n == 0 { break }
-            let same = buffer.withUnsafeBytes { got in
-                payload.withUnsafeBytes { memcmp(got.baseAddress!, $0.baseAddress! + received, n) == 0 }
-            }
-            if mismatchAt == nil, !same { mismatchAt = received }
-            received += n
-        }
+        let (received, mismatchAt) = try await Self.receive(payload, from: client)
         try await writer.value
         #expect(received == payload.count)
         #expect(mismatchAt == nil)
@@ -95,60 +112,25 @@ import Testing
     }
 
     /// The server's answer and its wait for the next request in one call: the answer arrives,
-    /// and the next request is what the read returns.
-    @Test func readAfterWritingSendsTheAnswerThenReadsTheNextRequest() async throws {
+    /// and the next request is what the read returns. An 8 MB answer is more than the socket
+    /// takes at once: the held send stops where it would block and the task writes the rest.
+    @Test(arguments: [6, 8 * 1024 * 1024])
+    func readAfterWritingSendsTheAnswerThenReadsTheNextRequest(answerSize: Int) async throws {
         let (listener, client, server) = try await TCPConnectionTests.pair()
         let loop = server.descriptor.poller
+        let answer = Self.pattern(count: answerSize)
         try await client.write(Array("first".utf8))
         let served = Task(executorPreference: loop) { () async throws -> [UInt8] in
             var buffer = [UInt8](repeating: 0, count: 64)
-            let first = try await server.read(into: &buffer, deadline: .after(.seconds(30)))
+            let first = try await server.read(into: &buffer, deadline: .after(.seconds(60)))
             #expect(Array(buffer[0..<first]) == Array("first".utf8))
             // The read above emptied the socket: this one holds the answer and waits to read.
-            let next = try await server.read(
-                into: &buffer, deadline: .after(.seconds(30)), afterWriting: Array("answer".utf8),
-                writeDeadline: .after(.seconds(30)))
-            return Array(buffer[0..<next])
-        }
-        var buffer = [UInt8](repeating: 0, count: 64)
-        let n = try await client.read(into: &buffer, deadline: .after(.seconds(30)))
-        #expect(Array(buffer[0..<n]) == Array("answer".utf8))
-        try await client.write(Array("second".utf8))
-        #expect(try await served.value == Array("second".utf8))
-        client.close()
-        server.close()
-        listener.close()
-    }
-
-    /// An answer larger than the socket takes at once: the held send stops where it would block,
-    /// the rest is written by the task itself, and the read that follows still gets the request.
-    @Test func readAfterWritingALargeAnswerSendsItWholeThenReads() async throws {
-        let (listener, client, server) = try await TCPConnectionTests.pair()
-        let loop = server.descriptor.poller
-        let answer = (0..<4096).reduce(into: [UInt8]()) { bytes, block in
-            bytes += [UInt8](repeating: UInt8(truncatingIfNeeded: block), count: 2048)
-        }
-        try await client.write(Array("first".utf8))
-        let served = Task(executorPreference: loop) { () async throws -> [UInt8] in
-            var buffer = [UInt8](repeating: 0, count: 64)
-            _ = try await server.read(into: &buffer, deadline: .after(.seconds(60)))
             let next = try await server.read(
                 into: &buffer, deadline: .after(.seconds(60)), afterWriting: answer,
                 writeDeadline: .after(.seconds(60)))
             return Array(buffer[0..<next])
         }
-        var received = 0
-        var mismatchAt: Int?
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while received < answer.count {
-            let n = try await client.read(into: &buffer, deadline: .after(.seconds(60)))
-            if n == 0 { break }
-            let same = buffer.withUnsafeBytes { got in
-                answer.withUnsafeBytes { memcmp(got.baseAddress!, $0.baseAddress! + received, n) == 0 }
-            }
-            if mismatchAt == nil, !same { mismatchAt = received }
-            received += n
-        }
+        let (received, mismatchAt) = try await Self.receive(answer, from: client)
         #expect(received == answer.count)
         #expect(mismatchAt == nil)
         try await client.write(Array("second".utf8))
