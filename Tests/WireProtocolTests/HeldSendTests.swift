@@ -140,6 +140,43 @@ import Testing
         listener.close()
     }
 
+    /// Once the answer is sent, the task waiting for the next request holds no reference to it:
+    /// an idle keep-alive connection does not keep its last answer alive.
+    @Test func anAnswerSentWithTheReadIsNotKeptWhileTheConnectionWaits() async throws {
+        let (listener, client, server) = try await TCPConnectionTests.pair()
+        let loop = server.descriptor.poller
+        var probe = Self.pattern(count: 64 * 1024)
+        let handedOver = Mutex<[UInt8]?>(probe)
+        let storage = probe.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        try await client.write(Array("first".utf8))
+        let served = Task(executorPreference: loop) { () async throws -> [UInt8] in
+            var buffer = [UInt8](repeating: 0, count: 64)
+            _ = try await server.read(into: &buffer, deadline: .after(.seconds(60)))
+            let answer = handedOver.withLock { $0.take() } ?? []
+            let next = try await server.read(
+                into: &buffer, deadline: .after(.seconds(60)), afterWriting: consume answer,
+                writeDeadline: .after(.seconds(60)))
+            return Array(buffer[0..<next])
+        }
+        let (received, _) = try await Self.receive(probe, from: client)
+        #expect(received == probe.count)
+        // One more turn of the loop, so the round that sent the answer has finished.
+        await withCheckedContinuation { (turned: CheckedContinuation<Void, Never>) in
+            loop.runSoon { turned.resume() }
+        }
+        // Writing to the probe copies its storage only if someone else still refers to it.
+        let afterWrite = probe.withUnsafeMutableBufferPointer { buffer -> UInt in
+            buffer[0] = buffer[0]
+            return UInt(bitPattern: buffer.baseAddress)
+        }
+        #expect(afterWrite == storage)
+        try await client.write(Array("second".utf8))
+        #expect(try await served.value == Array("second".utf8))
+        client.close()
+        server.close()
+        listener.close()
+    }
+
     /// A held answer whose read waits with a deadline still times out when no request follows.
     @Test func readAfterWritingTimesOutWhenNoRequestFollows() async throws {
         let (listener, client, server) = try await TCPConnectionTests.pair()

@@ -143,8 +143,8 @@ struct HTTPConnectionHandler {
             do {
                 let deadline = headDeadline ?? idleDeadline
                 let count =
-                    if let tcp, let answer = unsent {
-                        try await readAfterWriting(answer, tcp, deadline: deadline)
+                    if let tcp, unsent != nil {
+                        try await readAfterWriting(tcp, deadline: deadline)
                     } else if let tcp {
                         try await tcp.read(into: &readBuffer, deadline: deadline)
                     } else {
@@ -187,13 +187,14 @@ struct HTTPConnectionHandler {
         }
     }
 
-    /// The read of `readHead` that also writes the answer held in `unsent`.
-    private mutating func readAfterWriting(_ answer: [UInt8], _ tcp: TCPConnection, deadline: IODeadline?)
+    /// The read of `readHead` that also writes the answer held in `unsent`, handing it over: it is
+    /// freed once sent, not kept while the connection waits for its next request.
+    private mutating func readAfterWriting(_ tcp: TCPConnection, deadline: IODeadline?)
         async throws(StreamError) -> Int
     {
-        unsent = nil
+        let answer = unsent.take() ?? []
         return try await tcp.read(
-            into: &readBuffer, deadline: deadline, afterWriting: answer,
+            into: &readBuffer, deadline: deadline, afterWriting: consume answer,
             writeDeadline: .after(configuration.writeTimeout))
     }
 

@@ -11,7 +11,7 @@ struct HeldSend {
     let continuation: UnsafeContinuation<IOWaitResult, Never>
 
     /// Sends until every byte is written (nil), or returns where the socket would block or
-    /// failed (`.sendStopped`).
+    /// failed (`.sendStopped`, which hands the bytes back to the task).
     func send() -> IOWaitResult? {
         var offset = 0
         while offset < bytes.count {
@@ -23,7 +23,7 @@ struct HeldSend {
                     }
                 }
             } catch {
-                return .sendStopped(sent: offset, error: error)
+                return .sendStopped(bytes, sent: offset, error: error)
             }
             if n >= 0 {
                 offset += n
@@ -31,9 +31,9 @@ struct HeldSend {
             }
             let code = errno
             switch code {
-            case EAGAIN, EWOULDBLOCK: return .sendStopped(sent: offset, error: nil)
+            case EAGAIN, EWOULDBLOCK: return .sendStopped(bytes, sent: offset, error: nil)
             case EINTR: continue
-            default: return .sendStopped(sent: offset, error: .fromErrno(code))
+            default: return .sendStopped(bytes, sent: offset, error: .fromErrno(code))
             }
         }
         return nil
@@ -55,20 +55,23 @@ struct HeldSend {
 extension Poller {
     /// Suspends the calling task, which must run on this loop's thread, until the end of the
     /// round; then sends `bytes` on `descriptor`. Resumes with `.ready` once the socket took them
-    /// all, or `.sendStopped` with how many it took before it would block or failed.
+    /// all, or `.sendStopped` with the bytes and how many it took before it would block or failed.
     ///
     /// `thenRead`: once every byte is sent, the task waits to read instead (resumed as by
     /// `wait(for: .read)`), so a response and the wait for the next request cost one suspension.
+    /// The bytes are consumed and freed once sent: a task waiting for its next request does not
+    /// keep its last answer alive.
     func sendAtEndOfRound(
-        _ descriptor: PolledDescriptor, _ bytes: [UInt8], thenRead: Bool = false,
+        _ descriptor: PolledDescriptor, _ bytes: consuming [UInt8], thenRead: Bool = false,
         readDeadline: IODeadline? = nil
     ) async -> IOWaitResult {
+        var owned = Optional(consume bytes)
         // One executor hop, as in `wait`: nothing runs here between the resume and the return.
-        await _unsafeInheritExecutor_withUnsafeContinuation { continuation in
+        return await _unsafeInheritExecutor_withUnsafeContinuation { continuation in
             self.heldSends.append(
                 HeldSend(
-                    descriptor: descriptor, bytes: bytes, thenRead: thenRead, readDeadline: readDeadline,
-                    continuation: continuation))
+                    descriptor: descriptor, bytes: owned.take() ?? [], thenRead: thenRead,
+                    readDeadline: readDeadline, continuation: continuation))
         }
     }
 

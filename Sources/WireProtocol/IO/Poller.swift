@@ -14,9 +14,9 @@ enum IOWaitResult: Sendable, Equatable {
     case timedOut
     /// The descriptor was deregistered (closed) or the waiting task was cancelled.
     case closed
-    /// A held send (`Poller.sendAtEndOfRound`) stopped after `sent` bytes: the socket would
-    /// block (`error` nil) or failed.
-    case sendStopped(sent: Int, error: StreamError?)
+    /// A held send (`Poller.sendAtEndOfRound`) stopped after `sent` of its bytes, handed back to
+    /// the task: the socket would block (`error` nil) or failed.
+    case sendStopped([UInt8], sent: Int, error: StreamError?)
 }
 
 /// One descriptor's registration: the fd plus a generation number unique to this registration, so

@@ -51,28 +51,41 @@ public final class TCPConnection: ByteStream {
     /// then reads as `read(into:deadline:)` does: a server's answer and its wait for the next
     /// request. On the descriptor's own loop, when the last read emptied the socket, both are
     /// one suspension: the loop sends `bytes` at the end of its round with the round's other
-    /// writes (`Poller.sendAtEndOfRound`) and then waits to read for this task.
+    /// writes (`Poller.sendAtEndOfRound`) and then waits to read for this task. `bytes` is
+    /// consumed: the answer is freed once sent, not kept while the connection waits.
     public func read(
-        into buffer: inout [UInt8], deadline: IODeadline?, afterWriting bytes: [UInt8],
+        into buffer: inout [UInt8], deadline: IODeadline?, afterWriting bytes: consuming [UInt8],
         writeDeadline: IODeadline?
     ) async throws(StreamError) -> Int {
         guard !bytes.isEmpty, drained.load(ordering: .relaxed), descriptor.poller.isOnLoop else {
-            try await write(bytes, deadline: writeDeadline)
+            try await write(consume bytes, deadline: writeDeadline)
             return try await read(into: &buffer, deadline: deadline)
         }
         drained.store(false, ordering: .relaxed)
-        switch await descriptor.poller.sendAtEndOfRound(
-            descriptor, bytes, thenRead: true, readDeadline: deadline)
-        {
-        case .ready: break
-        case .timedOut: throw .timedOut
-        case .closed: throw .closed
-        case .sendStopped(_, let error?): throw error
-        case .sendStopped(let sent, nil):
-            try await writeRest(of: bytes, from: sent, deadline: writeDeadline)
+        let outcome = await descriptor.poller.sendAtEndOfRound(
+            descriptor, consume bytes, thenRead: true, readDeadline: deadline)
+        if try await settleHeldSend(consume outcome, deadline: writeDeadline) {
             try await descriptor.wait(for: .read, deadline: deadline)
         }
         return try await readWhenReady(into: &buffer, deadline: deadline)
+    }
+
+    /// What a held send's outcome asks of its task: throws its failure; writes what the socket
+    /// did not take and returns true (the task then still has to wait to read); false when the
+    /// send went whole. Out of line, so the bytes it writes go with its frame.
+    @inline(never)
+    private func settleHeldSend(_ outcome: consuming IOWaitResult, deadline: IODeadline?)
+        async throws(StreamError) -> Bool
+    {
+        switch consume outcome {
+        case .ready: return false
+        case .timedOut: throw .timedOut
+        case .closed: throw .closed
+        case .sendStopped(_, _, let error?): throw error
+        case .sendStopped(let bytes, let sent, nil):
+            try await writeRest(of: bytes, from: sent, deadline: deadline)
+            return true
+        }
     }
 
     /// Reads what is there, waiting for readiness whenever the socket says EAGAIN.
@@ -105,17 +118,12 @@ public final class TCPConnection: ByteStream {
     /// On the descriptor's own loop the first attempt waits for the end of the loop's round
     /// (`Poller.sendAtEndOfRound`), so the round's responses are sent back to back.
     public func write(_ bytes: [UInt8], deadline: IODeadline?) async throws(StreamError) {
-        var offset = 0
-        if !bytes.isEmpty, descriptor.poller.isOnLoop {
-            switch await descriptor.poller.sendAtEndOfRound(descriptor, bytes) {
-            case .sendStopped(_, let error?): throw error
-            case .sendStopped(let sent, nil): offset = sent
-            case .closed: throw .closed
-            case .timedOut: throw .timedOut
-            case .ready: return
-            }
+        guard !bytes.isEmpty, descriptor.poller.isOnLoop else {
+            try await writeRest(of: bytes, from: 0, deadline: deadline)
+            return
         }
-        try await writeRest(of: bytes, from: offset, deadline: deadline)
+        let outcome = await descriptor.poller.sendAtEndOfRound(descriptor, bytes)
+        _ = try await settleHeldSend(consume outcome, deadline: deadline)
     }
 
     /// Writes `bytes` from `offset` on, waiting for writability whenever the socket is full.
