@@ -26,8 +26,9 @@ struct HTTPConnectionHandler {
     var pendingUpgrade: (run: @Sendable (any ByteStream) async -> Void, prefix: [UInt8])?
     /// A keep-alive answer not yet written: it goes out with the read for the next request
     /// (`TCPConnection.read(into:deadline:afterWriting:writeDeadline:)`), at the end of the
-    /// loop's round with the round's other answers, for one suspension instead of two. Every
-    /// other write, and the end of `run`, writes it first.
+    /// loop's round with the round's other answers, for one suspension instead of two. It is kept
+    /// only when no bytes are buffered, so `readHead` must read before another head and takes it
+    /// then; every other write, and the end of `run`, writes it first.
     var unsent: [UInt8]?
 
     init(
@@ -166,7 +167,6 @@ struct HTTPConnectionHandler {
     }
 
     private mutating func readBody() async -> (body: [UInt8], trailers: HTTPHeaders)? {
-        guard await writeUnsent() else { return nil }
         while true {
             do {
                 if case .complete(let body, let trailers) = try parser.next() { return (body, trailers) }

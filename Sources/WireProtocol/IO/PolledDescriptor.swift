@@ -72,6 +72,31 @@ final class PolledDescriptor: Sendable {
         if won { Glibc.close(fd) }
     }
 
+    /// Sends `bytes` from `offset` on until all are sent or the socket would block; returns how
+    /// far it got. The one send loop of a plain write, waited on (`TCPConnection.write`) or held
+    /// to the end of a round (`HeldSend`).
+    func sendAvailable(_ bytes: [UInt8], from offset: Int) throws(StreamError) -> Int {
+        var offset = offset
+        while offset < bytes.count {
+            let n = try withDescriptor { fd in
+                bytes.withUnsafeBytes { raw in
+                    send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+                }
+            }
+            if n >= 0 {
+                offset += n
+                continue
+            }
+            let code = errno
+            switch code {
+            case EAGAIN, EWOULDBLOCK: return offset
+            case EINTR: continue
+            default: throw .fromErrno(code)
+            }
+        }
+        return offset
+    }
+
     /// Waits for readiness; maps the outcome to the stream's errors.
     @inline(__always)
     func wait(for interest: IOInterest, deadline: IODeadline?) async throws(StreamError) {

@@ -1,6 +1,3 @@
-import CTMISystem
-import Glibc
-
 /// A write held until the end of its loop's round (`Poller.sendAtEndOfRound`).
 struct HeldSend {
     let descriptor: PolledDescriptor
@@ -13,30 +10,12 @@ struct HeldSend {
     /// Sends until every byte is written (nil), or returns where the socket would block or
     /// failed (`.sendStopped`, which hands the bytes back to the task).
     func send() -> IOWaitResult? {
-        var offset = 0
-        while offset < bytes.count {
-            let n: Int
-            do throws(StreamError) {
-                n = try descriptor.withDescriptor { fd in
-                    bytes.withUnsafeBytes { raw in
-                        Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
-                    }
-                }
-            } catch {
-                return .sendStopped(bytes, sent: offset, error: error)
-            }
-            if n >= 0 {
-                offset += n
-                continue
-            }
-            let code = errno
-            switch code {
-            case EAGAIN, EWOULDBLOCK: return .sendStopped(bytes, sent: offset, error: nil)
-            case EINTR: continue
-            default: return .sendStopped(bytes, sent: offset, error: .fromErrno(code))
-            }
+        do throws(StreamError) {
+            let sent = try descriptor.sendAvailable(bytes, from: 0)
+            return sent == bytes.count ? nil : .sendStopped(bytes, sent: sent, error: nil)
+        } catch {
+            return .sendStopped(bytes, sent: 0, error: error)
         }
-        return nil
     }
 }
 
@@ -80,8 +59,8 @@ extension Poller {
     /// wait to read next.
     func sendHeld() {
         guard !heldSends.isEmpty else { return }
-        swap(&sending, &heldSends)
-        for held in sending {
+        // Sending and resuming hold nothing new: a resumed task runs in a later round.
+        for held in heldSends {
             if let stopped = held.send() {
                 held.continuation.resume(returning: stopped)
             } else if held.thenRead {
@@ -94,6 +73,6 @@ extension Poller {
                 held.continuation.resume(returning: .ready)
             }
         }
-        sending.removeAll(keepingCapacity: true)
+        heldSends.removeAll(keepingCapacity: true)
     }
 }

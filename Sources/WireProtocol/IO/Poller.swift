@@ -46,8 +46,8 @@ struct PollerRegistration: Sendable, Hashable {
 /// queue, which costs a lock and at most one eventfd write per loop iteration — never on the path
 /// of a request served on its own loop.
 public final class Poller: TaskExecutor, @unchecked Sendable {
-    // @unchecked Sendable: `state`, `localJobs`, `heldSends`, `sending`, `localActions`,
-    // `timers`, `timerArmedAt`, `dateCache` and `idle` are only touched on the loop thread
+    // @unchecked Sendable: `state`, `localJobs`, `heldSends`, `localActions`, `timers`,
+    // `timerArmedAt`, `dateCache` and `idle` are only touched on the loop thread
     // (checked by `isOnLoop`, every other caller goes through `submit`); everything else is
     // immutable or an `Atomic`/`Mutex`.
 
@@ -70,10 +70,8 @@ public final class Poller: TaskExecutor, @unchecked Sendable {
     var state = PollerState()
     /// Jobs enqueued from the loop thread itself; loop-thread only.
     var localJobs: [UnownedJob] = []
-    /// Writes held to the end of the round (`sendAtEndOfRound`), and the list being sent;
-    /// loop-thread only.
+    /// Writes held to the end of the round (`sendAtEndOfRound`); loop-thread only.
     var heldSends: [HeldSend] = []
-    var sending: [HeldSend] = []
     /// Actions queued from the loop thread itself by `runSoon`; loop-thread only.
     var localActions: [@Sendable () -> Void] = []
     /// Actions due later (`runAfter`); loop-thread only.

@@ -130,23 +130,10 @@ public final class TCPConnection: ByteStream {
     private func writeRest(of bytes: [UInt8], from offset: Int, deadline: IODeadline?)
         async throws(StreamError)
     {
-        var offset = offset
+        var offset = try descriptor.sendAvailable(bytes, from: offset)
         while offset < bytes.count {
-            let n = try descriptor.withDescriptor { fd in
-                bytes.withUnsafeBytes { raw in
-                    send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
-                }
-            }
-            if n >= 0 {
-                offset += n
-                continue
-            }
-            let code = errno
-            switch code {
-            case EAGAIN, EWOULDBLOCK: try await descriptor.wait(for: .write, deadline: deadline)
-            case EINTR: continue
-            default: throw .fromErrno(code)
-            }
+            try await descriptor.wait(for: .write, deadline: deadline)
+            offset = try descriptor.sendAvailable(bytes, from: offset)
         }
     }
 
