@@ -127,7 +127,7 @@ import Testing
             // The read above emptied the socket: this one holds the answer and waits to read.
             let next = try await server.read(
                 into: &buffer, deadline: .after(.seconds(60)), afterWriting: answer,
-                writeDeadline: .after(.seconds(60)))
+                writeTimeout: .seconds(60))
             return Array(buffer[0..<next])
         }
         let (received, mismatchAt) = try await Self.receive(answer, from: client)
@@ -155,7 +155,7 @@ import Testing
             let answer = handedOver.withLock { $0.take() } ?? []
             let next = try await server.read(
                 into: &buffer, deadline: .after(.seconds(60)), afterWriting: consume answer,
-                writeDeadline: .after(.seconds(60)))
+                writeTimeout: .seconds(60))
             return Array(buffer[0..<next])
         }
         let (received, _) = try await Self.receive(probe, from: client)
@@ -188,7 +188,7 @@ import Testing
                 _ = try await server.read(into: &buffer, deadline: .after(.seconds(30)))
                 _ = try await server.read(
                     into: &buffer, deadline: .after(.milliseconds(50)), afterWriting: Array("answer".utf8),
-                    writeDeadline: .after(.seconds(30)))
+                    writeTimeout: .seconds(30))
                 return nil
             } catch {
                 return error

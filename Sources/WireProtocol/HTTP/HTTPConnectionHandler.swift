@@ -25,7 +25,7 @@ struct HTTPConnectionHandler {
     /// token for a WebSocket) are not kept alive in `serveOne`'s frame for the socket's life.
     var pendingUpgrade: (run: @Sendable (any ByteStream) async -> Void, prefix: [UInt8])?
     /// A keep-alive answer not yet written: it goes out with the read for the next request
-    /// (`TCPConnection.read(into:deadline:afterWriting:writeDeadline:)`), at the end of the
+    /// (`TCPConnection.read(into:deadline:afterWriting:writeTimeout:)`), at the end of the
     /// loop's round with the round's other answers, for one suspension instead of two. It is kept
     /// only when no bytes are buffered, so `readHead` must read before another head and takes it
     /// then; every other write, and the end of `run`, writes it first.
@@ -127,11 +127,12 @@ struct HTTPConnectionHandler {
     }
 
     /// Reads until a head is parsed. The idle deadline runs while nothing is buffered; the head
-    /// deadline starts with the head's first byte.
+    /// deadline starts with the head's first byte. Each is read off the clock only when a read
+    /// needs it: a head that arrives whole in one read costs one clock reading, not three.
     private mutating func readHead() async -> HTTPMessageHead? {
-        var headDeadline: IODeadline? = parser.hasBufferedBytes ? .after(configuration.headTimeout) : nil
-        let idleDeadline = IODeadline.after(configuration.idleTimeout)
-        if headDeadline == nil {
+        var headBegun = parser.hasBufferedBytes
+        var headDeadline: IODeadline?
+        if !headBegun {
             guard registry.set(entry, .idle) else { return nil }
         }
         while true {
@@ -142,7 +143,14 @@ struct HTTPConnectionHandler {
                 return nil
             }
             do {
-                let deadline = headDeadline ?? idleDeadline
+                let deadline: IODeadline
+                if headBegun {
+                    let started = headDeadline ?? .after(configuration.headTimeout)
+                    headDeadline = started
+                    deadline = started
+                } else {
+                    deadline = .after(configuration.idleTimeout)
+                }
                 let count =
                     if let tcp, unsent != nil {
                         try await readAfterWriting(tcp, deadline: deadline)
@@ -156,11 +164,11 @@ struct HTTPConnectionHandler {
                 parser.feed(readBuffer[0..<count])
             } catch {
                 // A silent idle connection just closes; a stalled head is told why (RFC 9110 §15.5.9).
-                if error == .timedOut && headDeadline != nil { await timeOut() }
+                if error == .timedOut && headBegun { await timeOut() }
                 return nil
             }
-            if headDeadline == nil {
-                headDeadline = .after(configuration.headTimeout)
+            if !headBegun {
+                headBegun = true
                 _ = registry.set(entry, .busy)
             }
         }
@@ -195,7 +203,7 @@ struct HTTPConnectionHandler {
         let answer = unsent.take() ?? []
         return try await tcp.read(
             into: &readBuffer, deadline: deadline, afterWriting: consume answer,
-            writeDeadline: .after(configuration.writeTimeout))
+            writeTimeout: configuration.writeTimeout)
     }
 
     /// Writes the answer held in `unsent`, if any; false if the connection failed.

@@ -3,6 +3,11 @@ import Synchronization
 
 /// The `Date` header value (RFC 9110 §6.6.1, IMF-fixdate), formatted at most once a second.
 ///
+/// The second comes from the coarse real-time clock: the kernel's time as of its last tick
+/// (at most a few milliseconds behind), read from the vDSO without touching the TSC, which
+/// costs a fifth of a precise reading (6 against 28 ns here). A header of whole seconds loses
+/// nothing by it.
+///
 /// On an I/O loop's thread the text is kept by the loop itself, so the two loops serving
 /// requests do not pass one lock's cache line back and forth on every response; elsewhere one
 /// shared, locked copy serves.
@@ -11,7 +16,7 @@ enum HTTPDate {
 
     static func current() -> [UInt8] {
         var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
+        clock_gettime(CLOCK_REALTIME_COARSE, &now)
         let second = Int(now.tv_sec)
         if let loop = Poller.current {
             if loop.dateCache.second != second { loop.dateCache = (second, format(second)) }

@@ -47,24 +47,27 @@ public final class TCPConnection: ByteStream {
         return try await readWhenReady(into: &buffer, deadline: deadline)
     }
 
-    /// Writes `bytes` (failing with `.timedOut` if the peer stops reading until `writeDeadline`),
+    /// Writes `bytes` (failing with `.timedOut` if the peer stops reading for `writeTimeout`),
     /// then reads as `read(into:deadline:)` does: a server's answer and its wait for the next
     /// request. On the descriptor's own loop, when the last read emptied the socket, both are
     /// one suspension: the loop sends `bytes` at the end of its round with the round's other
     /// writes (`Poller.sendAtEndOfRound`) and then waits to read for this task. `bytes` is
     /// consumed: the answer is freed once sent, not kept while the connection waits.
+    ///
+    /// The write's deadline is taken when the socket first refuses bytes, `writeTimeout` from
+    /// then: almost every answer goes whole in its first send, and then no clock is read for it.
     public func read(
         into buffer: inout [UInt8], deadline: IODeadline?, afterWriting bytes: consuming [UInt8],
-        writeDeadline: IODeadline?
+        writeTimeout: Duration?
     ) async throws(StreamError) -> Int {
         guard !bytes.isEmpty, drained.load(ordering: .relaxed), descriptor.poller.isOnLoop else {
-            try await write(consume bytes, deadline: writeDeadline)
+            try await write(consume bytes, deadline: writeTimeout.map { .after($0) })
             return try await read(into: &buffer, deadline: deadline)
         }
         drained.store(false, ordering: .relaxed)
         let outcome = await descriptor.poller.sendAtEndOfRound(
             descriptor, consume bytes, thenRead: true, readDeadline: deadline)
-        if try await settleHeldSend(consume outcome, deadline: writeDeadline) {
+        if try await settleHeldSend(consume outcome, deadline: writeTimeout.map { .after($0) }) {
             try await descriptor.wait(for: .read, deadline: deadline)
         }
         return try await readWhenReady(into: &buffer, deadline: deadline)
@@ -74,7 +77,7 @@ public final class TCPConnection: ByteStream {
     /// did not take and returns true (the task then still has to wait to read); false when the
     /// send went whole. Out of line, so the bytes it writes go with its frame.
     @inline(never)
-    private func settleHeldSend(_ outcome: consuming IOWaitResult, deadline: IODeadline?)
+    private func settleHeldSend(_ outcome: consuming IOWaitResult, deadline: @autoclosure () -> IODeadline?)
         async throws(StreamError) -> Bool
     {
         switch consume outcome {
@@ -83,7 +86,7 @@ public final class TCPConnection: ByteStream {
         case .closed: throw .closed
         case .sendStopped(_, _, let error?): throw error
         case .sendStopped(let bytes, let sent, nil):
-            try await writeRest(of: bytes, from: sent, deadline: deadline)
+            try await writeRest(of: bytes, from: sent, deadline: deadline())
             return true
         }
     }
