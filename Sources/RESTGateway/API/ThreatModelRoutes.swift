@@ -89,8 +89,9 @@ public struct ThreatModelRoutes: RouteProvider {
         let user = try ctx.requireUser()
         let id = try ctx.uuidParameter("threat_model_id")
         let body = try store.read(model: id) { s, revision throws(APIError) in
-            let record = try s.model(id, for: user, needs: .reader)
-            return renderings.bytes(of: id, revision: revision) { Rendering.model(record) }
+            try s.requireAccess(to: id, for: user, needs: .reader)
+            // The record is there: `requireAccess` found it in this same state.
+            return renderings.bytes(of: id, revision: revision) { s.models[id].map(Rendering.model) ?? .null }
         }
         return HTTPResponse(status: 200, headers: Self.jsonHeaders, body: body)
     }

@@ -54,6 +54,18 @@ public struct RequestContext: Sendable {
         self.peer = peer
     }
 
+    /// A request as the gateway first sees it: its query parsed and its route looked up.
+    init(request: HTTPRequest, peer: String, routeLookup: Router.Lookup) {
+        self.query = QueryString.parse(request.query)
+        self.request = request
+        self.pathParameters = [:]
+        self.requestID = ""
+        self.user = nil
+        self.accessToken = nil
+        self.peer = peer
+        self.routeLookup = routeLookup
+    }
+
     /// The authenticated user; throws 401 if the route was reached without one.
     public func requireUser() throws(APIError) -> AuthenticatedUser {
         guard let user else { throw APIError.unauthorized("authentication required") }

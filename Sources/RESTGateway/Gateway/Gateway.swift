@@ -85,15 +85,16 @@ public final class Gateway: Sendable {
     /// Answers one request. Never throws: an error escaping every middleware becomes a 500.
     public func respond(to request: HTTPRequest, peer: String = "") async -> HTTPResponse {
         let start = AccessLogMiddleware.monotonicNanoseconds()
-        var context = RequestContext(request: request, query: QueryString.parse(request.query), peer: peer)
         let lookup = router.lookup(method: request.method, path: request.path)
-        context.routeLookup = lookup
         let response: HTTPResponse
         do {
+            // The context is made where it is passed, so it moves in rather than being copied:
+            // a copy of a `RequestContext` retains and later releases a dozen references.
             if let inlineSteps {
-                response = try await respondInline(context, steps: inlineSteps)
+                response = try await respondInline(
+                    RequestContext(request: request, peer: peer, routeLookup: lookup), steps: inlineSteps)
             } else {
-                response = try await chain(context)
+                response = try await chain(RequestContext(request: request, peer: peer, routeLookup: lookup))
             }
         } catch let error as APIError {
             response = .error(error)
@@ -126,7 +127,6 @@ public final class Gateway: Sendable {
     private func respondInline(_ context: consuming RequestContext, steps: [any InlineMiddleware])
         async throws -> HTTPResponse
     {
-        var context = context
         var scratch = MiddlewareScratch()
         var entered = 0
         var early: HTTPResponse?

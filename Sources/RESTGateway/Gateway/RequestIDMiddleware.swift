@@ -8,13 +8,18 @@ import WireProtocol
 public final class RequestIDMiddleware: InlineMiddleware {
     public static let header = "X-Request-ID"
 
+    /// A random prefix and a counter of this instance (see `generate`). Kept on the instance,
+    /// not as statics, so making an id does not go through a lazy global's once-check.
+    private let prefix = UInt64.random(in: .min ... .max)
+    private let counter = Atomic<UInt64>(0)
+
     public init() {}
 
     public func enter(_ context: inout RequestContext, _ scratch: inout MiddlewareScratch) -> HTTPResponse? {
         if let offered = context.request.headers[Self.header], Self.isAcceptable(offered) {
             context.requestID = offered
         } else {
-            context.requestID = Self.generate()
+            context.requestID = generate()
         }
         return nil
     }
@@ -42,33 +47,26 @@ public final class RequestIDMiddleware: InlineMiddleware {
         }
     }
 
-    /// A per-process random prefix and a counter, as 32 lowercase hex digits: unique per
-    /// request and across restarts, without a `getrandom` system call per request (ids need to
-    /// be unique, not secret).
-    static func generate() -> String {
+    /// A random prefix and a counter, as 32 lowercase hex digits: unique per request and across
+    /// restarts, without a `getrandom` system call per request (ids need to be unique, not
+    /// secret).
+    func generate() -> String {
         let sequence = counter.add(1, ordering: .relaxed).newValue
         // Written straight into the string's storage: no intermediate arrays per request.
         return String(unsafeUninitializedCapacity: 32) { out in
-            for i in 0..<16 { out[i] = prefix[i] }
-            var word = sequence
-            for i in stride(from: 31, through: 16, by: -1) {
-                out[i] = hexDigits[Int(word & 0xF)]
-                word >>= 4
-            }
+            Self.writeHex(prefix, to: out, at: 0)
+            Self.writeHex(sequence, to: out, at: 16)
             return 32
         }
     }
 
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-    private static let counter = Atomic<UInt64>(0)
-    private static let prefix: [UInt8] = {
-        var rng = SystemRandomNumberGenerator()
-        var word = rng.next() as UInt64
-        var out: [UInt8] = []
-        for _ in 0..<16 {
-            out.append(hexDigits[Int(word & 0xF)])
+    /// The 16 hex digits of `word`, most significant first.
+    private static func writeHex(_ word: UInt64, to out: UnsafeMutableBufferPointer<UInt8>, at start: Int) {
+        var word = word
+        for i in stride(from: start + 15, through: start, by: -1) {
+            let digit = UInt8(truncatingIfNeeded: word & 0xF)
+            out[i] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") - 10 + digit
             word >>= 4
         }
-        return out
-    }()
+    }
 }
