@@ -24,7 +24,9 @@ struct BenchResponder: HTTPResponder {
         switch request.path {
         case "/": HTTPResponse(status: 200, headers: Self.json, body: Self.apiInfo)
         case "/json1k": HTTPResponse(status: 200, headers: Self.json, body: Self.json1k)
-        case let path where path.hasPrefix("/threat_models/"):
+        // On the UTF-8 bytes: `hasPrefix` on a `Substring` compares characters, which was 4 % of
+        // this server's CPU on the JSON read.
+        case let path where path.utf8.starts(with: "/threat_models/".utf8):
             HTTPResponse(status: 200, headers: Self.json, body: model)
         default: HTTPErrorBody.response(status: 404, error: "not_found", description: "No such path.")
         }
