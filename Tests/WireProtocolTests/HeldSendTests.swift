@@ -203,6 +203,32 @@ import Testing
         listener.close()
     }
 
+    /// The write timeout of an answer sent with the read is taken when the socket first refuses
+    /// bytes, and still ends the write when the peer never reads: 8 MB to a peer that reads
+    /// nothing fails with `.timedOut`, not by waiting for the (long) read deadline.
+    @Test func anAnswerThePeerNeverReadsTimesOutAfterTheWriteTimeout() async throws {
+        let (listener, client, server) = try await TCPConnectionTests.pair()
+        let loop = server.descriptor.poller
+        try await client.write(Array("first".utf8))
+        let answer = Self.pattern(count: 8 * 1024 * 1024)
+        let failure = await Task(executorPreference: loop) { () async -> StreamError? in
+            var buffer = [UInt8](repeating: 0, count: 64)
+            do throws(StreamError) {
+                _ = try await server.read(into: &buffer, deadline: .after(.seconds(60)))
+                _ = try await server.read(
+                    into: &buffer, deadline: .after(.seconds(600)), afterWriting: answer,
+                    writeTimeout: .milliseconds(100))
+                return nil
+            } catch {
+                return error
+            }
+        }.value
+        #expect(failure == .timedOut)
+        client.close()
+        server.close()
+        listener.close()
+    }
+
     /// A held write to a peer that reset the connection fails instead of claiming success.
     @Test func aHeldWriteToAResetPeerFails() async throws {
         let (listener, client, server) = try await TCPConnectionTests.pair()
