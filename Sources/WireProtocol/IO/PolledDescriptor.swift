@@ -72,27 +72,36 @@ final class PolledDescriptor: Sendable {
         if won { Glibc.close(fd) }
     }
 
+    /// One `send`-like call (`attempt`, given the descriptor): how many bytes it sent, or nil when
+    /// the socket would block; `EINTR` is retried and any other failure mapped to the stream's
+    /// errors. The one step of every send loop (`sendAvailable` here and for vectored writes).
+    @inline(__always)
+    func sendOnce(_ attempt: (Int32) -> Int) throws(StreamError) -> Int? {
+        while true {
+            let n = try withDescriptor(attempt)
+            if n >= 0 { return n }
+            let code = errno
+            switch code {
+            case EAGAIN, EWOULDBLOCK: return nil
+            case EINTR: continue
+            default: throw .fromErrno(code)
+            }
+        }
+    }
+
     /// Sends `bytes` from `offset` on until all are sent or the socket would block; returns how
-    /// far it got. The one send loop of a plain write, waited on (`TCPConnection.write`) or held
-    /// to the end of a round (`HeldSend`).
+    /// far it got. The send loop of a plain write, waited on (`TCPConnection.write`) or held to
+    /// the end of a round (`HeldSend`).
     func sendAvailable(_ bytes: [UInt8], from offset: Int) throws(StreamError) -> Int {
         var offset = offset
         while offset < bytes.count {
-            let n = try withDescriptor { fd in
+            let sent = try sendOnce { fd in
                 bytes.withUnsafeBytes { raw in
                     send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
                 }
             }
-            if n >= 0 {
-                offset += n
-                continue
-            }
-            let code = errno
-            switch code {
-            case EAGAIN, EWOULDBLOCK: return offset
-            case EINTR: continue
-            default: throw .fromErrno(code)
-            }
+            guard let sent else { return offset }
+            offset += sent
         }
         return offset
     }

@@ -219,18 +219,9 @@ private struct VectorPosition {
     mutating func sendAvailable(_ descriptor: PolledDescriptor) throws(StreamError) -> Int {
         var sent = 0
         while !isDone {
-            let n = try descriptor.withDescriptor { fd in send(fd) }
-            if n >= 0 {
-                advance(by: n)
-                sent += n
-                continue
-            }
-            let code = errno
-            switch code {
-            case EAGAIN, EWOULDBLOCK: return sent
-            case EINTR: continue
-            default: throw .fromErrno(code)
-            }
+            guard let n = try descriptor.sendOnce({ fd in send(fd) }) else { return sent }
+            advance(by: n)
+            sent += n
         }
         return sent
     }
