@@ -88,8 +88,9 @@ public final class Gateway: Sendable {
         let lookup = router.lookup(method: request.method, path: request.path)
         let response: HTTPResponse
         do {
-            // The context is made where it is passed, so it moves in rather than being copied:
-            // a copy of a `RequestContext` retains and later releases a dozen references.
+            // The context is built in the call that takes it: a local variable passed on was
+            // copied once more, and a copy of a `RequestContext` retains and later releases a
+            // dozen references.
             if let inlineSteps {
                 response = try await respondInline(
                     RequestContext(request: request, peer: peer, routeLookup: lookup), steps: inlineSteps)
