@@ -20,6 +20,18 @@ import Testing
         }
     }
 
+    /// The masks of `isToken` against RFC 9110 §5.6.2's tchar, written out here as the grammar
+    /// lists it.
+    @Test func tokenMasksMatchTheGrammarForEveryByte() {
+        let symbols = Set("!#$%&'*+-.^_`|~".utf8)
+        for byte in UInt8.min...UInt8.max {
+            let isAlpha = (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20)
+            let isDigit = (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+            let expected = isAlpha || isDigit || symbols.contains(byte)
+            #expect(HTTPSyntax.isToken(byte) == expected, "byte \(byte)")
+        }
+    }
+
     @Test func bytesOutsideTheRangeAreNotChecked() {
         let value: [UInt8] = [0, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x7F]
         #expect(value.withUnsafeBufferPointer { HTTPSyntax.areFieldValueBytes($0, 1..<9) })
