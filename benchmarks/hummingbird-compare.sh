@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Side-by-side HTTP benchmark (issue 15): the full tmi-server (router, request id, access log,
-# CORS, auth) against a Hummingbird 2.28.1 twin answering the same bytes, our own HTTP layer with
-# no gateway (tmi-httpbench, "tmi-bare", the same bytes) and nginx (static `return 200`, 1 worker
-# and 2 workers, and 1 worker writing nginx's default access log), on two paths:
+# CORS, auth), the same at --log-level warning ("tmi-quiet": no access line, as neither the twin
+# nor nginx without a log writes one), a Hummingbird 2.28.1 twin answering the same bytes, our own
+# HTTP layer with no gateway (tmi-httpbench, "tmi-bare", the same bytes) and nginx (static
+# `return 200`, 1 worker and 2 workers, and 1 worker writing nginx's default access log), on two
+# paths:
 #   GET /                      the 325-byte ApiInfo JSON (tmi-server: the real handler)
 #   GET /threat_models/{id}    the ~1 KB JSON of a seeded threat model, with a bearer token
 #                              (tmi-server: auth, access check, store; the others: the same bytes)
@@ -12,9 +14,10 @@
 # The Hummingbird package is generated OUTSIDE the repo (HB_DIR, default /tmp/tmi-hb-compare) so
 # our Package.swift gains no dependency; it resolves offline from the machine's package mirror.
 # Loopback only; every wrk run is bounded (-d). Knobs: ROUNDS (3), DURATION (10s), WARMUP (3s),
-# WRK_THREADS (2), IO_THREADS (tmi-server --io-threads; default one per core), PIN=1 (one core
-# each: wrk on CPU 0, every server on CPU 1, our servers with one I/O loop unless IO_THREADS says
-# otherwise; the load generator then never takes the server's core).
+# WRK_THREADS (2), QUIET=0 (leaves tmi-quiet out), IO_THREADS (tmi-server --io-threads; default
+# one per core), PIN=1 (one core each: wrk on CPU 0, every server on CPU 1, our servers with one
+# I/O loop unless IO_THREADS says otherwise; the load generator then never takes the server's
+# core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -247,8 +250,19 @@ if [ -n "${BASELINE:-}" ]; then
     seed "$(cat "$tmp/tmi-base.port")" "$tmp/tmi-base.seed"
     servers+=(tmi-base)
 fi
+# tmi-server at --log-level warning ("tmi-quiet"): the same gateway and middleware, the access
+# log off. Hummingbird's twin and nginx-1w log nothing; this is the like-for-like row against them
+# (an access line costs tmi-server about 1.7 µs per request, benchmarks/perf.md fifteenth pass,
+# about what nginx's own log costs it). QUIET=0 leaves it out.
+if [ "${QUIET:-1}" != 0 ]; then
+    mkdir -p "$data_dir/quiet"
+    start tmi-quiet "$tmi_bin" --port 0 --data-dir "$data_dir/quiet" --log-level warning "${io_flag[@]}"
+    mkdir -p "$tmp/tmi-quiet.seed"
+    seed "$(cat "$tmp/tmi-quiet.port")" "$tmp/tmi-quiet.seed"
+    servers+=(tmi-quiet)
+fi
 port() { cat "$tmp/$1.port"; }
-# The baseline has its own keys and model; every other server answers tmi-server's.
+# The baseline and tmi-quiet have their own keys and models; every other server answers tmi-server's.
 token_for() { if [ -f "$tmp/$1.seed/token" ]; then cat "$tmp/$1.seed/token"; else echo "$token"; fi; }
 path_for() { # server, label
     if [ "$2" = root ]; then echo /
@@ -339,7 +353,7 @@ for server, label, _round, rps, p50, p99, cpu, sys_cpu, wrk_cpu in rows:
 names = {"root": "`GET /`", "json": "`GET /threat_models/{id}`"}
 for label in ("root", "json"):
     med = lambda s, k: statistics.median(by[(label, s)][k]) if (label, s) in by else None
-    for server in ("tmi-server", "tmi-base", "tmi-bare", "hummingbird", "nginx-1w", "nginx-2w", "nginx-1w-log"):
+    for server in ("tmi-server", "tmi-quiet", "tmi-base", "tmi-bare", "hummingbird", "nginx-1w", "nginx-2w", "nginx-1w-log"):
         d = by.get((label, server))
         if not d:
             continue
