@@ -103,6 +103,14 @@ import Testing
         ("garbage request line", "HELLO\r\nHost: x\r\n\r\n"),
         ("bad method", "G(T / HTTP/1.1\r\nHost: x\r\n\r\n"),
         ("bad version", "GET / HTTX/1.1\r\nHost: x\r\n\r\n"),
+        // Each byte of "HTTP/" is compared on its own: one wrong at every position, and the name
+        // in lower case (it is case-sensitive, RFC 9112 §2.3).
+        ("bad version 0", "GET / XTTP/1.1\r\nHost: x\r\n\r\n"),
+        ("bad version 1", "GET / HXTP/1.1\r\nHost: x\r\n\r\n"),
+        ("bad version 2", "GET / HTXP/1.1\r\nHost: x\r\n\r\n"),
+        ("bad version 4", "GET / HTTP-1.1\r\nHost: x\r\n\r\n"),
+        ("lower-case version", "GET / http/1.1\r\nHost: x\r\n\r\n"),
+        ("version without minor", "GET / HTTP/1.\r\nHost: x\r\n\r\n"),
         ("invalid chunk size", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"),
         ("chunk without CRLF", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabX"),
         (
