@@ -241,26 +241,24 @@ start_nginx nginx-2w 2
 start_nginx nginx-1w-log 1 "$tmp/nginx-1w-log/access.log"
 servers=(hummingbird tmi-server tmi-bare nginx-1w nginx-2w nginx-1w-log)
 [ -z "${SKIP_HB:-}" ] || servers=(tmi-server tmi-bare nginx-1w nginx-2w nginx-1w-log)
+# A tmi-server of its own (name, binary, extra flags): its own data directory, seeded like
+# tmi-server with its own model and token (in $tmp/NAME.seed), and added to the runs.
+start_seeded() {
+    local name=$1 binary=$2
+    shift 2
+    mkdir -p "$data_dir/$name" "$tmp/$name.seed"
+    start "$name" "$binary" --port 0 --data-dir "$data_dir/$name" "$@"
+    seed "$(cat "$tmp/$name.port")" "$tmp/$name.seed"
+    servers+=("$name")
+}
 # BASELINE=/path/to/tmi-server adds an older build of ours (e.g. main before this work) as "tmi-base",
-# seeded like tmi-server with its own model and token, so both paths compare in the same run.
-if [ -n "${BASELINE:-}" ]; then
-    mkdir -p "$data_dir/base"
-    start tmi-base "$BASELINE" --port 0 --data-dir "$data_dir/base"
-    mkdir -p "$tmp/tmi-base.seed"
-    seed "$(cat "$tmp/tmi-base.port")" "$tmp/tmi-base.seed"
-    servers+=(tmi-base)
-fi
+# so both paths compare in the same run.
+[ -z "${BASELINE:-}" ] || start_seeded tmi-base "$BASELINE"
 # tmi-server at --log-level warning ("tmi-quiet"): the same gateway and middleware, the access
 # log off. Hummingbird's twin and nginx-1w log nothing; this is the like-for-like row against them
 # (an access line costs tmi-server about 1.7 µs per request, benchmarks/perf.md fifteenth pass,
 # about what nginx's own log costs it). QUIET=0 leaves it out.
-if [ "${QUIET:-1}" != 0 ]; then
-    mkdir -p "$data_dir/quiet"
-    start tmi-quiet "$tmi_bin" --port 0 --data-dir "$data_dir/quiet" --log-level warning "${io_flag[@]}"
-    mkdir -p "$tmp/tmi-quiet.seed"
-    seed "$(cat "$tmp/tmi-quiet.port")" "$tmp/tmi-quiet.seed"
-    servers+=(tmi-quiet)
-fi
+[ "${QUIET:-1}" = 0 ] || start_seeded tmi-quiet "$tmi_bin" --log-level warning "${io_flag[@]}"
 port() { cat "$tmp/$1.port"; }
 # The baseline and tmi-quiet have their own keys and models; every other server answers tmi-server's.
 token_for() { if [ -f "$tmp/$1.seed/token" ]; then cat "$tmp/$1.seed/token"; else echo "$token"; fi; }
