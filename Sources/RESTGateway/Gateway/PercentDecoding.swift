@@ -1,3 +1,5 @@
+import WireProtocol
+
 /// Percent-decoding of path segments and query components (RFC 3986 §2.1).
 ///
 /// Decoding is lenient: a `%` not followed by two hex digits is kept literally, and bytes that do
@@ -21,7 +23,8 @@ enum PercentDecoding {
                 let h1 = utf8.index(after: i)
                 if h1 != utf8.endIndex {
                     let h2 = utf8.index(after: h1)
-                    if h2 != utf8.endIndex, let hi = hexValue(utf8[h1]), let lo = hexValue(utf8[h2]) {
+                    if h2 != utf8.endIndex, let hi = hexDigitValue(utf8[h1]), let lo = hexDigitValue(utf8[h2])
+                    {
                         out.append(hi << 4 | lo)
                         i = utf8.index(after: h2)
                         continue
@@ -36,15 +39,6 @@ enum PercentDecoding {
             i = utf8.index(after: i)
         }
         return String(decoding: out, as: UTF8.self)
-    }
-
-    private static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }
 

@@ -80,7 +80,7 @@ extension HTTPParser {
         let lineEnd = lf > index && buffer[lf - 1] == Self.cr ? lf - 1 : lf
         var size = 0
         var i = index
-        while i < lineEnd, let digit = Self.hexValue(buffer[i]) {
+        while i < lineEnd, let digit = hexDigitValue(buffer[i]).map(Int.init) {
             guard i - index < 15 else { throw fail(.badRequest("chunk size too large")) }
             size = size << 4 | digit
             i += 1
@@ -97,14 +97,5 @@ extension HTTPParser {
         }
         index = lf + 1
         return size
-    }
-
-    private static func hexValue(_ byte: UInt8) -> Int? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): Int(byte - 48)
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): Int(byte - 87)
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): Int(byte - 55)
-        default: nil
-        }
     }
 }

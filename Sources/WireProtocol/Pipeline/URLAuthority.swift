@@ -69,20 +69,13 @@ struct URLAuthority {
                 bytes.append(c)
                 continue
             }
-            guard let h = it.popFirst(), let l = it.popFirst(), let high = hex(h), let low = hex(l) else {
+            guard let h = it.popFirst(), let l = it.popFirst(), let high = hexDigitValue(h),
+                let low = hexDigitValue(l)
+            else {
                 return nil
             }
             bytes.append(high << 4 | low)
         }
         return String(validating: bytes, as: UTF8.self)
-    }
-
-    private static func hex(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 0x30...0x39: c - 0x30
-        case 0x61...0x66: c - 0x61 + 10
-        case 0x41...0x46: c - 0x41 + 10
-        default: nil
-        }
     }
 }

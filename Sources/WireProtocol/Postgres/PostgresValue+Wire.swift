@@ -75,19 +75,12 @@ extension PostgresValue {
         out.reserveCapacity(bytes.count / 2 - 1)
         var i = 2
         while i < bytes.count {
-            guard let high = hexDigit(bytes[i]), let low = hexDigit(bytes[i + 1]) else { return nil }
+            guard let high = hexDigitValue(bytes[i]), let low = hexDigitValue(bytes[i + 1]) else {
+                return nil
+            }
             out.append(high << 4 | low)
             i += 2
         }
         return out
-    }
-
-    private static func hexDigit(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 0x30...0x39: c - 0x30
-        case 0x61...0x66: c - 0x61 + 10
-        case 0x41...0x46: c - 0x41 + 10
-        default: nil
-        }
     }
 }
