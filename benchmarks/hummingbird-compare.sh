@@ -244,8 +244,8 @@ start_nginx nginx-1w-log 1 "$tmp/nginx-1w-log/access.log"
 # the access log on. tmi-server's defaults are the same pair (an I/O loop per core, an access line
 # per request), so this is the like-for-like row for the server as shipped.
 start_nginx nginx-auto-log auto "$tmp/nginx-auto-log/access.log"
-servers=(hummingbird tmi-server tmi-bare nginx-1w nginx-2w nginx-1w-log nginx-auto-log)
-[ -z "${SKIP_HB:-}" ] || servers=(tmi-server tmi-bare nginx-1w nginx-2w nginx-1w-log nginx-auto-log)
+servers=(tmi-server tmi-bare nginx-1w nginx-2w nginx-1w-log nginx-auto-log)
+[ -n "${SKIP_HB:-}" ] || servers=(hummingbird "${servers[@]}")
 # A tmi-server of its own (name, binary, extra flags): its own data directory, seeded like
 # tmi-server with its own model and token (in $tmp/NAME.seed), and added to the runs.
 start_seeded() {
